@@ -1,0 +1,78 @@
+"""The aiohttp application factory: `create_app(config) -> web.Application`.
+
+Start-up order (cleanup_ctx): runtime (database migrated, knowledge base, dialogue) → channels
+(each registers its routes' resources and its outbox sender) → outbox worker and schedules.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import uuid
+from typing import AsyncIterator
+
+from aiohttp import web
+
+from . import appkeys as K
+from .config import Config
+from .logs import request_id
+from .outbox import OutboxWorker
+from .runtime import build_runtime
+
+# Modules with `setup(app)`: add routes and a cleanup_ctx of their own (channels, console).
+PLUGINS = ["integrations.wechat", "integrations.telegram", "bot.staff", "bot.metrics", "bot.scheduler"]
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler):  # noqa: ANN001, ANN201
+    token = request_id.set(request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16])
+    try:
+        return await handler(request)
+    finally:
+        request_id.reset(token)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    runtime = request.app[K.RUNTIME]
+    ok = await runtime.db.ping()
+    return web.json_response(
+        {"status": "ok" if ok else "unavailable", "database": runtime.db.dialect},
+        status=200 if ok else 503,
+    )
+
+
+def create_app(config: Config, *, telegram_polling: bool = False, plugins: list[str] | None = None) -> web.Application:
+    app = web.Application(middlewares=[request_ids], client_max_size=config.max_body_bytes)
+    app[K.CONFIG] = config
+    app[K.SENDERS] = {}
+    app[K.OPTIONS] = {"telegram_polling": telegram_polling}
+    app.cleanup_ctx.append(_runtime)
+    for name in PLUGINS if plugins is None else plugins:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.setup(app)
+    app.cleanup_ctx.append(_outbox)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+async def _runtime(app: web.Application) -> AsyncIterator[None]:
+    runtime = await build_runtime(app[K.CONFIG])
+    app[K.RUNTIME] = runtime
+    yield
+    await runtime.close()
+
+
+async def _outbox(app: web.Application) -> AsyncIterator[None]:
+    runtime = app[K.RUNTIME]
+    worker = OutboxWorker(runtime.db, runtime.services.secrets, app[K.SENDERS])
+    app[K.OUTBOX] = worker
+    task = asyncio.create_task(worker.run(), name="outbox")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

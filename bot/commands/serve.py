@@ -1,0 +1,27 @@
+"""`etp-bot serve`: the aiohttp server with every configured channel."""
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the server (WeChat, Telegram, staff console, /healthz, /metrics)")
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, help="listening port (default: $PORT or 8080)")
+    p.add_argument("--telegram-polling", action="store_true",
+                   help="local use without a public URL: delete the webhook and long-poll Telegram")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot.app import create_app
+    from bot.config import Config
+    from bot.logs import setup_logging
+
+    setup_logging()
+    config = Config.from_env()
+    app = create_app(config, telegram_polling=args.telegram_polling)
+    web.run_app(app, host=args.host, port=args.port or config.port, access_log=None, print=None)
+    return 0

@@ -1,0 +1,44 @@
+"""Find or create the contact of a platform id without ever storing the id in clear."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .crypto import Secrets
+from .dialect import insert_ignore
+from .models import Contact, utcnow
+
+
+def contact_key(channel: str, platform_id: str) -> str:
+    return f"{channel}:{platform_id}"
+
+
+async def find_contact(session: AsyncSession, secrets: Secrets, channel: str, platform_id: str) -> Contact | None:
+    hashes = secrets.lookup_hashes(contact_key(channel, platform_id))
+    return (await session.execute(select(Contact).where(Contact.key_hash.in_(hashes)))).scalars().first()
+
+
+async def get_or_create_contact(session: AsyncSession, secrets: Secrets, channel: str, platform_id: str) -> Contact:
+    contact = await find_contact(session, secrets, channel, platform_id)
+    if contact is not None:
+        return contact
+    await insert_ignore(
+        session,
+        Contact.__table__,
+        {
+            "channel": channel,
+            "key_hash": secrets.lookup_hash(contact_key(channel, platform_id)),
+            "platform_id_enc": secrets.encrypt(platform_id),
+            "created_at": utcnow(),
+            "subscribed": True,
+            "blocked": False,
+        },
+        ["key_hash"],
+    )
+    contact = await find_contact(session, secrets, channel, platform_id)
+    assert contact is not None
+    return contact
+
+
+def platform_id(secrets: Secrets, contact: Contact) -> str:
+    return secrets.decrypt(contact.platform_id_enc)

@@ -1,0 +1,75 @@
+"""Encryption at rest and keyed lookup hashes, both derived from ETP_SECRET_KEY with HKDF.
+
+- `encrypt`/`decrypt`: Fernet (AES-128-CBC + HMAC); `MultiFernet` reads data written under
+  any of ETP_OLD_SECRET_KEYS, so a key rotation never loses access to old rows.
+- `lookup_hash`: HMAC-SHA256 of an identifier, for equality look-ups (contacts, codes) without
+  storing the identifier. `lookup_hashes` gives the hash under every known key (current first),
+  so rows hashed under an old key are still found until `etp-bot keys rotate` re-hashes them.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+def _derive(secret: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"etp-bot/v1", info=purpose).derive(
+        secret.encode("utf-8")
+    )
+
+
+class DecryptError(Exception):
+    """Stored data cannot be decrypted with any known key."""
+
+
+class Secrets:
+    def __init__(self, secret_key: str, old_keys: tuple[str, ...] = ()) -> None:
+        if not secret_key:
+            raise ValueError("a secret key is required")
+        keys = [secret_key, *[k for k in old_keys if k and k != secret_key]]
+        self._fernet = MultiFernet(
+            [Fernet(base64.urlsafe_b64encode(_derive(k, b"encryption"))) for k in keys]
+        )
+        self._hash_keys = [_derive(k, b"lookup-hash") for k in keys]
+
+    # -- encryption -------------------------------------------------------------------------
+    def encrypt(self, text: str) -> str:
+        return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken as exc:
+            raise DecryptError("stored data cannot be decrypted with the configured keys") from exc
+
+    def encrypt_json(self, value: Any) -> str:
+        return self.encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+    def decrypt_json(self, token: str) -> Any:
+        return json.loads(self.decrypt(token))
+
+    def rotate(self, token: str) -> str:
+        """Re-encrypt a token under the current key."""
+        return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+
+    # -- lookup hashes ---------------------------------------------------------------------
+    def lookup_hash(self, value: str) -> str:
+        return self._hash(self._hash_keys[0], value)
+
+    def lookup_hashes(self, value: str) -> list[str]:
+        return [self._hash(k, value) for k in self._hash_keys]
+
+    @staticmethod
+    def _hash(key: bytes, value: str) -> str:
+        return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def log_id(self, value: str) -> str:
+        """A short keyed hash for logs: stable per contact, useless without the key."""
+        return self.lookup_hash("log:" + value)[:12]

@@ -1,0 +1,39 @@
+"""Building the long-lived objects of a process from its configuration."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from handlers.context import Services
+from handlers.dialogue import Dialogue
+
+from .config import Config
+from .crypto import Secrets
+from .db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    config: Config
+    db: Database
+    services: Services
+    dialogue: Dialogue
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def build_runtime(config: Config, *, create_schema: bool = True) -> Runtime:
+    """Config → database (schema created or migrated), secrets, knowledge base, dialogue."""
+    from knowledge import load_default
+
+    config = config.with_secret()
+    db = Database(config.database_url)
+    if create_schema:
+        from .migrate import upgrade
+
+        await upgrade(db)
+    services = Services(config=config, secrets=Secrets(config.secret_key, config.old_secret_keys), kb=load_default())
+    return Runtime(config, db, services, Dialogue(services))

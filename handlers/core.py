@@ -1,0 +1,69 @@
+"""Greeting, menu, help, language and cancel: the commands every channel shares."""
+from __future__ import annotations
+
+from .context import Context
+from .messages import Choice, Reply
+from .registry import COMMANDS, command
+
+MENU_ITEMS = ["faq", "status", "helpline", "report", "human", "lang"]
+
+
+def main_menu(ctx: Context) -> Reply:
+    return Reply(ctx.t("menu_title"), tuple(Choice(name, ctx.t(f"menu.{name}")) for name in MENU_ITEMS))
+
+
+def lang_choices() -> tuple[Choice, ...]:
+    return (Choice("lang:en", "English"), Choice("lang:zh", "中文"))
+
+
+def helpdesk_contacts(ctx: Context) -> dict[str, str]:
+    c = ctx.kb.facts.contacts
+    hours = c.helpdesk_hours_zh if ctx.lang == "zh" else c.helpdesk_hours_en
+    return {"phone": c.helpdesk_phone, "email": c.helpdesk_email, "hours": hours}
+
+
+@command("start", aliases=["hi", "hello", "你好", "您好", "开始"], interrupts=True)
+async def start(ctx: Context, arg: str) -> list[Reply]:
+    if arg and "bind" in COMMANDS:  # Telegram deep link /start CODE, WeChat QR scene
+        return await COMMANDS["bind"].handler(ctx, arg)
+    if ctx.contact.lang is None:
+        return [ctx.reply("welcome"), Reply(ctx.t("choose_lang"), lang_choices())]
+    return [ctx.reply("welcome"), main_menu(ctx)]
+
+
+@command("menu", aliases=["menu", "菜单", "主菜单"], interrupts=True)
+async def menu(ctx: Context, arg: str) -> list[Reply]:
+    return [main_menu(ctx)]
+
+
+@command("help", aliases=["help", "帮助", "?", "？"], interrupts=True)
+async def help_(ctx: Context, arg: str) -> list[Reply]:
+    return [Reply(ctx.t("help", **helpdesk_contacts(ctx)))]
+
+
+@command("lang", aliases=["language", "语言"], interrupts=True)
+async def lang(ctx: Context, arg: str) -> list[Reply]:
+    choice = arg.strip().lower()
+    if choice in ("en", "english", "英文", "英语"):
+        ctx.set_lang("en")
+    elif choice in ("zh", "cn", "chinese", "中文", "汉语", "zh-cn", "zh-hans"):
+        ctx.set_lang("zh")
+    else:
+        return [Reply(ctx.t("choose_lang"), lang_choices())]
+    return [ctx.reply("lang_set"), main_menu(ctx)]
+
+
+@command("english", aliases=["english"], interrupts=True)
+async def english(ctx: Context, arg: str) -> list[Reply]:
+    return await lang(ctx, "en")
+
+
+@command("chinese", aliases=["中文", "简体中文", "chinese"], interrupts=True)
+async def chinese(ctx: Context, arg: str) -> list[Reply]:
+    return await lang(ctx, "zh")
+
+
+@command("cancel", aliases=["cancel", "取消", "退出"], interrupts=True)
+async def cancel(ctx: Context, arg: str) -> list[Reply]:
+    # the dialogue has already ended the flow (and deleted its draft); say whether there was one
+    return [ctx.reply("cancelled" if ctx.left_flow else "nothing_to_cancel"), main_menu(ctx)]

@@ -1,0 +1,161 @@
+"""The channel-neutral dialogue: one `Incoming` in, a list of `Reply` out.
+
+Routing, in order: platform events; a choice the user picked (button, digit or label); a
+command (`/status`, "我的状态", …); the active flow (helpline, report, binding …); a matcher
+(a case reference on its own); else the FAQ. State is a database row per contact, written in
+the caller's transaction, so any process can carry on any conversation.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import re
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.contacts import get_or_create_contact
+from bot.crypto import DecryptError
+from bot.models import Conversation
+
+from . import lang as language
+from . import messages as m
+from .context import Context, Input, Services
+from .messages import Incoming, Reply
+from .registry import COMMANDS, FLOWS, MATCHERS, Command, parse_action, parse_command
+
+log = logging.getLogger(__name__)
+
+# Feature modules, imported once so they register their commands and flows.
+FEATURES = ["handlers.core", "handlers.faq"]
+OPTIONAL_FEATURES = ["handlers.status", "handlers.cases"]  # packages owned by their features
+
+MAX_TEXT = 4000
+# commands that leave an active flow as it is
+KEEPS_FLOW = {"help", "lang"}
+# WeChat custom-menu EventKeys → commands (CONTRACT)
+MENU_KEYS = {"MENU": "menu", "FAQ": "faq", "STATUS": "status", "HELPLINE": "helpline",
+             "REPORT": "report", "HUMAN": "human", "LANG": "lang", "HELP": "help"}
+
+
+def load_features() -> None:
+    for name in FEATURES:
+        importlib.import_module(name)
+    for name in OPTIONAL_FEATURES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+class Dialogue:
+    def __init__(self, services: Services) -> None:
+        load_features()
+        self.services = services
+
+    async def handle(self, session: AsyncSession, incoming: Incoming) -> list[Reply]:
+        """Run one message through the dialogue inside the caller's transaction."""
+        services = self.services
+        contact = await get_or_create_contact(session, services.secrets, incoming.channel, incoming.contact)
+        contact.last_inbound_at = incoming.received_at
+        conv = await session.get(Conversation, contact.id)
+        if conv is None:
+            conv = Conversation(contact_id=contact.id)
+            session.add(conv)
+        text = incoming.text or ""
+        lang = contact.lang or language.detect(text)
+        ctx = Context(session, services, contact, conv, incoming, lang)
+        try:
+            ctx.load_state()
+        except DecryptError:
+            log.warning("conversation state unreadable; reset", extra={"kind": "state_reset"})
+            ctx.end_flow()
+
+        replies: list[Reply] = []
+        if ctx.flow and conv.expires_at is not None and conv.expires_at < ctx.now:
+            ctx.end_flow()
+            replies.append(ctx.reply("draft_expired"))
+        replies += await self._route(ctx, incoming)
+
+        ctx.save_state()
+        offered = [c for r in replies for c in r.choices]
+        conv.choices_json = json.dumps([[c.id, c.label] for c in offered], ensure_ascii=False) if offered else None
+        return replies
+
+    # -- routing -----------------------------------------------------------------------------
+    async def _route(self, ctx: Context, incoming: Incoming) -> list[Reply]:
+        kind, text = incoming.kind, (incoming.text or "").strip()
+        if kind == m.EVENT:
+            return await self._event(ctx, incoming)
+        if kind == m.VOICE:
+            if not text:
+                return [ctx.reply("voice_unrecognised")]
+            kind = m.TEXT
+        if kind in (m.IMAGE, m.LOCATION, m.LINK, m.OTHER):
+            if ctx.flow:
+                return await FLOWS[ctx.flow](ctx, Input(text, None, incoming))
+            key = {m.LOCATION: "location_received", m.LINK: "link_received"}.get(kind, "unsupported_kind")
+            return [ctx.reply(key)]
+
+        choice = text if kind == m.CHOICE else self._typed_choice(ctx, text)
+        if kind == m.CHOICE and not ctx.choices_offered_contains(choice) and not parse_action(choice or ""):
+            choice = None  # a stale or forged button
+        if not text and not choice:
+            return [ctx.reply("empty")]
+        notes: list[Reply] = []
+        if len(text) > MAX_TEXT and kind != m.CHOICE:
+            text = text[:MAX_TEXT]
+            notes.append(ctx.reply("too_long", limit=MAX_TEXT))
+
+        # a choice offered by the active flow belongs to it
+        if ctx.flow and choice and choice.startswith(ctx.flow + ":"):
+            return notes + await FLOWS[ctx.flow](ctx, Input(text, choice, incoming))
+
+        found = parse_action(choice) if choice else parse_command(text)
+        if found is None and ctx.flow is None:
+            for matcher in MATCHERS:
+                found = matcher(text)
+                if found:
+                    break
+        if found is not None:
+            return notes + await self._run(ctx, *found)
+        if ctx.flow:
+            return notes + await FLOWS[ctx.flow](ctx, Input(text, choice, incoming))
+        return notes + await COMMANDS["faq"].handler(ctx, text)
+
+    async def _run(self, ctx: Context, cmd: Command, arg: str) -> list[Reply]:
+        if ctx.flow and cmd.name not in KEEPS_FLOW:
+            ctx.left_flow = ctx.flow
+            ctx.end_flow()  # leaving a flow deletes its draft
+        return await cmd.handler(ctx, arg)
+
+    async def _event(self, ctx: Context, incoming: Incoming) -> list[Reply]:
+        event = (incoming.event or "").lower()
+        if event == "subscribe":
+            ctx.contact.subscribed = True
+            return await self._run(ctx, COMMANDS["start"], (incoming.extra.get("event_key") or "").removeprefix("qrscene_"))
+        if event == "unsubscribe":
+            ctx.contact.subscribed = False
+            return []
+        if event == "click":
+            name = MENU_KEYS.get((incoming.extra.get("event_key") or "").upper())
+            if name and name in COMMANDS:
+                return await self._run(ctx, COMMANDS[name], "")
+            return await self._run(ctx, COMMANDS["menu"], "")
+        return []
+
+    @staticmethod
+    def _typed_choice(ctx: Context, text: str) -> str | None:
+        """A digit or a label typed in answer to the choices offered last."""
+        offered = Context.choices_from_json(ctx.conv.choices_json)
+        if not offered or not text:
+            return None
+        if re.fullmatch(r"\d{1,2}", text):
+            n = int(text)
+            return offered[n - 1].id if 1 <= n <= len(offered) else None
+        norm = text.casefold()
+        for c in offered:
+            if c.label.casefold() == norm:
+                return c.id
+        return None
