@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import weakref
 from pathlib import Path
 
 from alembic import command
@@ -40,8 +41,14 @@ async def current_revision(db: Database) -> str | None:
         return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
 
 
+# Alembic keeps its running context in module globals: one migration at a time per event loop
+# (other processes are kept out by the database lock).
+_loop_locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = weakref.WeakKeyDictionary()
+
+
 async def upgrade(db: Database, revision: str = "head") -> None:
-    async with db.engine.connect() as conn:
+    lock = _loop_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock, db.engine.connect() as conn:
         async with migration_lock(conn):
             await conn.run_sync(lambda c: command.upgrade(alembic_config(c), revision))
             await conn.commit()
