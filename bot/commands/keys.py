@@ -1,0 +1,48 @@
+"""`etp-bot keys rotate`."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("keys", help="encryption keys")
+    ksub = p.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    r = ksub.add_parser(
+        "rotate",
+        help="re-encrypt and re-hash stored data under the current ETP_SECRET_KEY "
+        "(old data read with ETP_OLD_SECRET_KEYS)",
+    )
+    r.set_defaults(func=run_rotate)
+
+
+def run_rotate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from bot.config import Config
+    from bot.crypto import Secrets
+    from bot.db import Database
+    from bot.errors import UserError
+    from bot.keys import rotate_keys
+    from bot.migrate import upgrade
+
+    config = Config.from_env().with_secret()
+    if not config.old_secret_keys:
+        raise UserError("set ETP_OLD_SECRET_KEYS to the previous key(s) so old data can be read")
+    secrets = Secrets(config.secret_key, config.old_secret_keys)
+
+    async def main() -> int:
+        db = Database(config.database_url)
+        try:
+            await upgrade(db)
+            with tqdm(unit=" rows", desc="re-encrypting", leave=False) as bar:
+                report = await rotate_keys(db, secrets, lambda _t, n: bar.update(n))
+        finally:
+            await db.close()
+        for table, n in report.rows.items():
+            print(f"{table}: {n} rows")
+        print(f"done: {report.total} rows now under the current key; ETP_OLD_SECRET_KEYS can be removed "
+              f"after {config.code_ttl_days} days (binding codes) — see docs/operations.md")
+        return 0
+
+    return asyncio.run(main())
