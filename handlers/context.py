@@ -59,7 +59,6 @@ class Context:
     lang: str
     data: dict[str, Any] = field(default_factory=dict)
     left_flow: str | None = None  # the flow a command just ended, if any
-    faq_answer: Any = None  # the knowledge-base answer given to this message, if any
 
     # -- helpers ---------------------------------------------------------------------------
     def t(self, key: str, **kw: Any) -> str:

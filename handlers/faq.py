@@ -1,6 +1,9 @@
 """Free-text questions answered from the knowledge base; unsure answers offer a person."""
 from __future__ import annotations
 
+from bot.metrics import UNANSWERED
+from bot.models.insights import UnansweredQuestion
+
 from .context import Context
 from .lang import has_cjk
 from .messages import Choice, Reply
@@ -35,5 +38,17 @@ async def faq(ctx: Context, arg: str) -> list[Reply]:
     lang = answer_lang(ctx, arg)
     ctx.lang = lang
     answer = kb.answer(arg, lang=lang, today=today)
-    ctx.faq_answer = answer  # seen by metrics and the unanswered-questions record
+    if answer.topic is None:
+        _record_unanswered(ctx, arg, answer)
     return [_reply_for(ctx, answer)]
+
+
+def _record_unanswered(ctx: Context, text: str, answer) -> None:  # noqa: ANN001
+    """Keep the question (encrypted, with no link to the asker) for staff to see what the
+    knowledge base lacks."""
+    best = answer.suggestions[0].topic if answer.suggestions else None
+    ctx.session.add(UnansweredQuestion(
+        text_enc=ctx.secrets.encrypt(text[:1000]), lang=answer.lang, confidence=float(answer.confidence),
+        best_topic=best, ambiguous=not answer.handoff, created_at=ctx.now,
+    ))
+    UNANSWERED.labels(answer.lang).inc()

@@ -14,7 +14,7 @@ __all__ = [
 # Feature tables, each in its own module (imported when present).
 import importlib as _importlib
 
-for _name in ("messaging", "factories", "cases"):
+for _name in ("messaging", "factories", "cases", "insights"):
     try:
         _importlib.import_module(f"{__name__}.{_name}")
     except ModuleNotFoundError as _exc:

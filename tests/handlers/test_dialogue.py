@@ -106,3 +106,16 @@ async def test_contact_is_stored_hashed_and_encrypted(chat: ChatDriver, runtime)
     async with runtime.db.session() as s:
         rows = (await s.execute(select(Contact))).scalars().all()
     assert rows and all("openid-123" not in (r.key_hash + r.platform_id_enc) for r in rows)
+
+
+async def test_unconfident_questions_are_kept_for_staff_without_the_asker(chat: ChatDriver, runtime) -> None:  # noqa: ANN001
+    from bot.models.insights import UnansweredQuestion
+
+    await chat.send("/lang en")
+    await chat.send("can you recommend a good restaurant near the factory")
+    await chat.send("registration fee")  # answered: not recorded
+    async with runtime.db.session() as s:
+        rows = (await s.execute(select(UnansweredQuestion))).scalars().all()
+    assert len(rows) == 1
+    assert "restaurant" not in rows[0].text_enc
+    assert runtime.services.secrets.decrypt(rows[0].text_enc).startswith("can you recommend")
