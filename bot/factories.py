@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from tqdm import tqdm
 
@@ -120,15 +120,17 @@ async def upsert_factories(session: AsyncSession, rows: list[dict[str, Any]], *,
     existing = dict((await session.execute(select(Factory.factory_id, Factory.id))).all())
     now = utcnow()
     new = [{**row, "updated_at": now} for row in rows if row["factory_id"] not in existing]
-    changed = [{**row, "id": existing[row["factory_id"]], "updated_at": now}
+    changed = [{**row, "pk": existing[row["factory_id"]], "updated_at": now}
                for row in rows if row["factory_id"] in existing]
     with _progress(len(rows), "importing", progress) as bar:
         for batch in _batches(new):
-            await session.execute(insert(Factory), batch)
+            await session.execute(insert(Factory.__table__), batch)  # Core executemany: no ORM bookkeeping
             bar.update(len(batch))
-        # ORM bulk UPDATE by primary key: every row of one file carries the same columns
+        # one executemany UPDATE by primary key: every row of one file carries the same columns
+        # (the SET clause is taken from the parameters' keys)
+        table = Factory.__table__
         for batch in _batches(changed):
-            await session.execute(update(Factory), batch)
+            await session.execute(update(table).where(table.c.id == bindparam("pk")), batch)
             bar.update(len(batch))
     return ImportResult(created=len(new), updated=len(changed))
 
