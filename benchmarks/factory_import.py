@@ -56,13 +56,13 @@ async def one_run(url: str, data: bytes) -> dict[str, float]:
     try:
         await reset(db)
         t0 = time.perf_counter()
-        rows = parse_factories(data)
+        rows = parse_factories(data).rows
         t1 = time.perf_counter()
         async with db.session() as s:
             created = await upsert_factories(s, rows)
         t2 = time.perf_counter()
         async with db.session() as s:
-            updated = await upsert_factories(s, parse_factories(data))
+            updated = await upsert_factories(s, parse_factories(data).rows)
         t3 = time.perf_counter()
         assert created.created == len(rows) and updated.updated == len(rows)
         return {"check": t1 - t0, "create": t2 - t1, "update (check + write)": t3 - t2}

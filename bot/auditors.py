@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge.text import to_simplified
 
-from .csvfile import CsvImportError, RowError, check_length, parse_date, read_rows
+from .csvfile import CsvImportError, ParsedFile, RowError, check_length, parse_date, read_rows
 from .models.factories import Auditor
 
 REQUIRED = ("firm", "name")
@@ -33,8 +33,9 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", "", folded)
 
 
-def parse_auditors(data: bytes) -> list[dict[str, Any]]:
-    _, rows, errors = read_rows(data, REQUIRED, OPTIONAL)
+def parse_auditors(data: bytes) -> ParsedFile:
+    table = read_rows(data, REQUIRED, OPTIONAL)
+    rows, errors = table.rows, list(table.errors)
     parsed: list[dict[str, Any]] = []
     first_row: dict[tuple[str, str], int] = {}
     for number, values in rows:
@@ -66,7 +67,7 @@ def parse_auditors(data: bytes) -> list[dict[str, Any]]:
         })
     if errors:
         raise CsvImportError(sorted(errors, key=lambda e: e.row), "auditor file")
-    return parsed
+    return ParsedFile(parsed, table.ignored)
 
 
 async def replace_register(session: AsyncSession, rows: list[dict[str, Any]]) -> int:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .errors import UserError
 
@@ -58,26 +59,36 @@ def _column_name(raw: str) -> str:
     return re.sub(r"[\s-]+", "_", raw.strip().lower())
 
 
-def read_rows(data: bytes, required: tuple[str, ...], optional: tuple[str, ...]) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[RowError]]:
-    """Parse the file into (columns present, [(row number, {column: stripped value})], errors).
-    Unknown columns are an error too (a misspelt optional column must not be silently ignored)."""
+@dataclass(frozen=True)
+class Table:
+    columns: list[str]  # normalised header names
+    rows: list[tuple[int, dict[str, str]]]  # (row number, {column: stripped value})
+    errors: list[RowError]
+    ignored: tuple[str, ...]  # columns the import does not know (reported, not fatal)
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """A checked file, ready to write: typed rows, and the columns that were ignored."""
+
+    rows: list[dict[str, Any]]
+    ignored_columns: tuple[str, ...] = ()
+
+
+def read_rows(data: bytes, required: tuple[str, ...], optional: tuple[str, ...]) -> Table:
+    """Split the file into rows under its header. Exports may carry more columns than the
+    import uses: those are ignored, and named in `ignored` so a misspelt optional column is seen."""
     text = decode(data)
     records = list(csv.reader(io.StringIO(text, newline="")))
     if not records or not any(cell.strip() for cell in records[0]):
-        return [], [], [RowError(1, "the header row is missing (expected " + ",".join(required) + ")")]
+        return Table([], [], [RowError(1, "the header row is missing (expected " + ",".join(required) + ")")], ())
     header = [_column_name(c) for c in records[0]]
-    errors: list[RowError] = []
     known = set(required) | set(optional)
-    for name in required:
-        if name not in header:
-            errors.append(RowError(1, f"missing column {name}"))
-    for name in header:
-        if name and name not in known:
-            errors.append(RowError(1, f"unknown column {name!r} (known: {', '.join((*required, *optional))})"))
-        elif header.count(name) > 1:
-            errors.append(RowError(1, f"column {name} appears twice"))
+    errors = [RowError(1, f"missing column {name}") for name in required if name not in header]
+    errors += [RowError(1, f"column {name} appears twice") for name in sorted(known) if header.count(name) > 1]
+    ignored = tuple(name for name in header if name and name not in known)
     if errors:
-        return header, [], sorted(set(errors), key=lambda e: e.reason)
+        return Table(header, [], errors, ignored)
     rows: list[tuple[int, dict[str, str]]] = []
     for number, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
@@ -87,10 +98,10 @@ def read_rows(data: bytes, required: tuple[str, ...], optional: tuple[str, ...])
             detail = f" (missing {', '.join(missing)})" if missing else ""
             errors.append(RowError(number, f"has {len(record)} values, the header has {len(header)}{detail}"))
             continue
-        rows.append((number, {name: value.strip() for name, value in zip(header, record) if name}))
+        rows.append((number, {name: value.strip() for name, value in zip(header, record) if name in known}))
     if not rows and not errors:
         errors.append(RowError(2, "no data rows"))
-    return header, rows, errors
+    return Table(header, rows, errors, ignored)
 
 
 def parse_date(value: str, column: str) -> date:

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from tqdm import tqdm
 
-from .csvfile import CsvImportError, RowError, check_length, parse_count, parse_date, read_rows
+from .csvfile import CsvImportError, ParsedFile, RowError, check_length, parse_count, parse_date, read_rows
 from .models import utcnow
 from .models.factories import STATUSES, Factory
 
@@ -84,9 +84,10 @@ def _parse_row(values: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def parse_factories(data: bytes, *, progress: bool = False) -> list[dict[str, Any]]:
+def parse_factories(data: bytes, *, progress: bool = False) -> ParsedFile:
     """Validate a whole file; returns typed rows or raises CsvImportError with every problem."""
-    _, rows, errors = read_rows(data, REQUIRED, OPTIONAL)
+    table = read_rows(data, REQUIRED, OPTIONAL)
+    rows, errors = table.rows, list(table.errors)
     parsed: list[dict[str, Any]] = []
     first_row: dict[str, int] = {}
     with _progress(len(rows), "checking", progress) as bar:
@@ -107,7 +108,7 @@ def parse_factories(data: bytes, *, progress: bool = False) -> list[dict[str, An
                 parsed.append(row)
     if errors:
         raise CsvImportError(sorted(errors, key=lambda e: e.row), "factory file")
-    return parsed
+    return ParsedFile(parsed, table.ignored)
 
 
 def _batches(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

@@ -22,6 +22,8 @@ from prometheus_client import Counter
 from sqlalchemy import select, update
 
 from handlers.messages import Choice, Reply
+from handlers.status.report import reminder_text
+from handlers.texts import t
 
 from .dialect import insert_ignore
 from .metrics import REGISTRY
@@ -51,9 +53,6 @@ def due_threshold(days_left: int, thresholds: tuple[int, ...]) -> int | None:
 @job("reminders", every=timedelta(hours=1))
 async def send_reminders(runtime: "Runtime") -> int:
     """Queue every reminder due today; returns how many were queued."""
-    from handlers.status.report import reminder_text  # the dialogue's words (imports handler texts)
-    from handlers.texts import t
-
     services, today = runtime.services, runtime.services.today()
     facts = services.kb.facts
     queued = 0

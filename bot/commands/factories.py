@@ -57,16 +57,21 @@ def _with_database(work: Callable[[Any, Any, Any], Awaitable[int]]) -> int:
     return asyncio.run(main())
 
 
+def _warn_ignored(parsed) -> None:  # noqa: ANN001 - bot.csvfile.ParsedFile
+    for name in parsed.ignored_columns:
+        print(f"etp-bot: warning: column {name!r} is not used by the import and was ignored", file=sys.stderr)
+
+
 def run_import(args: argparse.Namespace) -> int:
     from bot.csvfile import read_path
     from bot.factories import parse_factories, upsert_factories
 
-    data = read_path(args.file)
-    rows = parse_factories(data, progress=True)  # raises with every bad row before touching the database
+    parsed = parse_factories(read_path(args.file), progress=True)  # every bad row, before any write
+    _warn_ignored(parsed)
 
     async def work(db, secrets, config) -> int:  # noqa: ANN001
         async with db.session() as s:
-            result = await upsert_factories(s, rows, progress=True)
+            result = await upsert_factories(s, parsed.rows, progress=True)
         print(f"imported {result.total} factories: {result.created} created, {result.updated} updated")
         return 0
 
@@ -156,11 +161,12 @@ def run_auditors_import(args: argparse.Namespace) -> int:
     from bot.auditors import parse_auditors, replace_register
     from bot.csvfile import read_path
 
-    rows = parse_auditors(read_path(args.file))
+    parsed = parse_auditors(read_path(args.file))
+    _warn_ignored(parsed)
 
     async def work(db, secrets, config) -> int:  # noqa: ANN001
         async with db.session() as s:
-            count = await replace_register(s, rows)
+            count = await replace_register(s, parsed.rows)
         print(f"auditor register replaced: {count} auditors")
         return 0
 

@@ -6,10 +6,11 @@ import logging
 import re
 from datetime import timedelta
 
+from prometheus_client import Counter
+
 from bot import bindings, throttle
 from bot.bindings import normalise_code
 from bot.metrics import REGISTRY
-from prometheus_client import Counter
 
 from .. import messages as m
 from ..context import Context
@@ -55,8 +56,8 @@ async def status(ctx: Context, arg: str) -> list[Reply]:
     return replies
 
 
-def _not_a_code(ctx: Context, arg: str) -> bool:
-    return normalise_code(_CODE_LEAD.sub("", arg.strip())) is None
+def _code_in(arg: str) -> str | None:
+    return normalise_code(_CODE_LEAD.sub("", arg.strip()))
 
 
 @command("bind", prefix_aliases=["绑定"])
@@ -66,13 +67,13 @@ async def bind(ctx: Context, arg: str) -> list[Reply]:
     contacts = helpdesk_contacts(ctx)
     if not arg:
         return [Reply(ctx.t("bind.ask", **contacts))]
-    if _not_a_code(ctx, arg):
+    code = _code_in(arg)
+    if code is None:
         if text.lower().startswith("/bind"):
             return [Reply(ctx.t("bind.format"))]
         if text.lower().startswith("/start") or ctx.incoming.kind == m.EVENT:
             return await COMMANDS["start"].handler(ctx, "")  # a deep link or QR scene that is not a code
         return await COMMANDS["faq"].handler(ctx, text)  # "绑定码怎么获取？" is a question, not a code
-    code = normalise_code(_CODE_LEAD.sub("", arg.strip()))
     if not (await throttle.hit(ctx.session, f"bind:contact:{ctx.contact.id}", ACCOUNT_LIMIT, ACCOUNT_WINDOW, now=ctx.now)
             and await throttle.hit(ctx.session, "bind:global", GLOBAL_LIMIT, GLOBAL_WINDOW, now=ctx.now)):
         BIND_ATTEMPTS.labels("throttled").inc()

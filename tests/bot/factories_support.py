@@ -15,7 +15,7 @@ def csv_bytes(*rows: str, header: str = HEADER, encoding: str = "utf-8") -> byte
 
 async def import_rows(db, *rows: str, header: str = HEADER) -> None:  # noqa: ANN001
     async with db.session() as s:
-        await upsert_factories(s, parse_factories(csv_bytes(*rows, header=header)))
+        await upsert_factories(s, parse_factories(csv_bytes(*rows, header=header)).rows)
 
 
 async def new_code(runtime, factory_id: str, days: int = 7) -> str:  # noqa: ANN001

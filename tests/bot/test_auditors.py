@@ -21,7 +21,7 @@ REGISTER = (
 
 async def load(runtime, data: bytes = REGISTER) -> None:  # noqa: ANN001
     async with runtime.db.session() as s:
-        await replace_register(s, parse_auditors(data))
+        await replace_register(s, parse_auditors(data).rows)
 
 
 async def check(runtime, name: str, firm: str | None = None):  # noqa: ANN001, ANN201
@@ -83,7 +83,7 @@ async def test_a_bad_file_is_refused_with_row_numbers_and_changes_nothing(runtim
 
 
 def test_gb18030_auditor_files_are_read() -> None:
-    (row,) = parse_auditors("firm,name,name_zh\nSGS,Zhang Wei,张伟\n".encode("gb18030"))
+    (row,) = parse_auditors("firm,name,name_zh\nSGS,Zhang Wei,张伟\n".encode("gb18030")).rows
     assert row["name_zh"] == "张伟"
 
 

@@ -64,6 +64,12 @@ def test_a_bad_file_is_refused_with_every_row_and_imports_nothing(cli, tmp_path:
     assert code == 2 and "no factory with id 'F-1'" in err
 
 
+def test_ignored_columns_are_named_on_stderr(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    path = write(tmp_path, "f.csv", "factory_id,name,status,status_since,valid_untill\nF-1,X,certified,2026-01-01,2026-06-01\n")
+    code, out, err = cli("factories", "import", path)
+    assert code == 0 and "1 created" in out and "column 'valid_untill' is not used by the import" in err
+
+
 def test_a_missing_file_is_a_clear_error(cli, tmp_path: Path) -> None:  # noqa: ANN001
     code, _, err = cli("factories", "import", str(tmp_path / "nope.csv"))
     assert code == 2 and "cannot read" in err
