@@ -81,7 +81,7 @@ def auditor_question(text: str) -> tuple[Command, str] | None:
     return None
 
 
-@command("auditor", aliases=["auditor", "check auditor", "check an auditor", "verify auditor", "auditor check",
+@command("auditor", aliases=["check auditor", "check an auditor", "verify auditor", "auditor check",
                              "核实审核员", "查询审核员", "审核员查询", "核查审核员"])
 async def auditor(ctx: Context, arg: str) -> list[Reply]:
     ctx.lang = answer_lang(ctx, ctx.incoming.text or "")
