@@ -19,6 +19,7 @@ THRESHOLD = 0.42          # below: "not sure", topic null, handoff
 AMBIGUITY_MARGIN = 0.025  # top two closer than this (and neither sure): ask which one
 SURE = 0.80               # at or above this the top entry is taken even if the next is close
 SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
+TIE = 0.002
 
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
 
@@ -219,8 +220,10 @@ class KnowledgeBase:
         if not ranking or ranking[0][0] < THRESHOLD:
             return self._not_sure(ranking, lang)
         s1, i1 = ranking[0]
-        if len(ranking) > 1 and s1 < SURE:
-            close = [(s, i) for s, i in ranking[1:3] if s1 - s < AMBIGUITY_MARGIN]
+        if len(ranking) > 1:
+            # below SURE, a near tie is ambiguous; above it only an exact tie is
+            margin = AMBIGUITY_MARGIN if s1 < SURE else TIE
+            close = [(s, i) for s, i in ranking[1:3] if s1 - s < margin]
             if close:
                 sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang]) for _, i in
                         [(s1, i1), *close]]
@@ -248,8 +251,8 @@ class KnowledgeBase:
             text = _COMPUTE[entry.compute](self, entry, lang, today, slots) or text
         return Answer(text, entry.id, round(min(1.0, max(0.0, confidence)), 3), lang, False, [], entry.source)
 
-    def _tpl(self, entry: Entry, name: str, lang: str, **slots: object) -> str:
-        return _SLOT_RE.sub(lambda m: _fmt(slots[m.group(1)], lang), entry.templates[name][lang])
+    def _tpl(self, entry: Entry, tname: str, lang: str, **slots: object) -> str:
+        return _SLOT_RE.sub(lambda m: _fmt(slots[m.group(1)], lang), entry.templates[tname][lang])
 
 
 def _fmt(value: object, lang: str) -> str:

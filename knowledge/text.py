@@ -20,7 +20,7 @@ EN_STOP = frozenset(
     their its it this that these those do does did can could would should will shall may might must
     please me us them there any some with at by from about what how so if get got have has had just
     tell know want need hi hello hey thanks thank which whom whose am also as into than then too very
-    let s t pls plz dear sir madam kindly regarding re question ask asking like up out it's i'm we're
+    let s t pls plz dear sir madam kindly regarding question ask asking like up out it's i'm we're
     our's one's all our""".split()
 )
 # characters that carry no topic in Chinese questions (kept inside bigrams, dropped as unigrams)
