@@ -20,6 +20,7 @@ AMBIGUITY_MARGIN = 0.025  # top two closer than this (and neither sure): ask whi
 SURE = 0.80               # at or above this the top entry is taken even if the next is close
 SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
 TIE = 0.002
+STATUS_BOOST = 0.25
 
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
 
@@ -217,6 +218,7 @@ class KnowledgeBase:
         if years:
             slots["years"] = years
 
+        ranking = self._boost_status(norm, ranking)
         if not ranking or ranking[0][0] < THRESHOLD:
             return self._not_sure(ranking, lang)
         s1, i1 = ranking[0]
@@ -237,6 +239,20 @@ class KnowledgeBase:
         suggest = self._msg("suggest", lang, list=self._join([s.title for s in sugg], lang)) if sugg else ""
         conf = ranking[0][0] if ranking else 0.0
         return Answer(self._msg("not_sure", lang, suggest=suggest), None, round(conf, 3), lang, True, sugg)
+
+    def _boost_status(self, norm: str, ranking: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        """'How long does remediation last?': a named status plus validity words means that status."""
+        status = self._status_in(norm)
+        if status in (None, "certified") or not _VALIDITY_WORDS.search(norm):
+            return ranking
+        idx = next((i for i, e in enumerate(self.entries) if e.id == f"status.{status}"), None)
+        if idx is None:
+            return ranking
+        out = [(min(1.0, s + STATUS_BOOST) if i == idx else s, i) for s, i in ranking]
+        if idx not in {i for _, i in ranking}:
+            out.append((STATUS_BOOST + THRESHOLD, idx))
+        out.sort(key=lambda x: -x[0])
+        return out
 
     def _status_in(self, norm: str) -> str | None:
         for key, pat in _STATUS_WORDS:
