@@ -189,7 +189,7 @@ class KnowledgeBase:
                           self._emergency_source)
         if self._oos_re is not None and self._oos_re.search(norm):
             return Answer(self._msg("out_of_scope", lang), None, 0.0, lang, True)
-        prepared = self._matcher.prepare(question)
+        prepared = self._matcher.prepare_query(question)
         ranking = self._matcher.rank(prepared)
 
         # computed answers: slots found in the question pick the entry
@@ -323,7 +323,8 @@ def _blackout(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots:
     latest = kb.blackouts[-1] if kb.blackouts else None
     if latest is None:
         return kb._tpl(entry, "none", lang, year=str(years[0] if years else today.year))
-    return kb._tpl(entry, "none_since", lang, year=str(years[0] if years else today.year),
+    tname = "none_since" if years else "none_upcoming"
+    return kb._tpl(entry, tname, lang, year=str(years[0] if years else today.year),
                    name=latest.name_en if lang == "en" else latest.name_zh, start=latest.start, end=latest.end)
 
 
