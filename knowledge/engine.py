@@ -13,7 +13,7 @@ from .loader import (LANGS, FactResolver, build_calendar, build_entries, build_f
                      read_toml)
 from .matcher import Matcher
 from .model import Answer, BlackoutWindow, Entry, Suggestion
-from .text import detect_lang, is_traditional, normalise, to_traditional
+from .text import TermSet, detect_lang, is_traditional, normalise, to_traditional
 
 THRESHOLD = 0.42          # below: "not sure", topic null, handoff
 AMBIGUITY_MARGIN = 0.025  # top two closer than this (and neither sure): ask which one
@@ -90,8 +90,7 @@ class KnowledgeBase:
                 raise KnowledgeError(file, "emergency", f"missing {lang!r} translation")
             self._emergency[lang] = self._resolver.resolve(text.strip(), file, "emergency")
         self._emergency_source = str(emergency.get("source") or "safety.toml")
-        self._urgent_re = re.compile("|".join(
-            (r"(?<![a-z])" + re.escape(w) + r"(?![a-z])") for lang in LANGS for w in self._urgent[lang]))
+        self._urgent_terms = TermSet([w for lang in LANGS for w in self._urgent[lang]])
 
     def _load_messages(self, path: Path) -> None:
         raw = read_toml(path)
@@ -106,9 +105,7 @@ class KnowledgeBase:
                     raise KnowledgeError(file, key, f"missing {lang!r} translation")
             self._messages[key] = {lang: self._resolver.resolve(table[lang], file, key) for lang in LANGS}
         terms = raw.get("out_of_scope_terms", {})
-        words = [normalise(w) for lang in LANGS for w in terms.get(lang, []) if normalise(w)]
-        self._oos_re = re.compile("|".join(r"(?<![a-z])" + re.escape(w) + r"(?![a-z])" for w in words)) \
-            if words else None
+        self._oos_terms = TermSet([w for lang in LANGS for w in terms.get(lang, [])])
 
     def _load_lexicon(self, path: Path) -> list[tuple[re.Pattern[str], str]]:
         raw = read_toml(path)
@@ -137,7 +134,7 @@ class KnowledgeBase:
         return list(self._urgent[lang])
 
     def is_urgent(self, text: str) -> bool:
-        return bool(text) and self._urgent_re.search(normalise(text)) is not None
+        return bool(text) and self._urgent_terms.search(normalise(text)) is not None
 
     def emergency_text(self, lang: str) -> str:
         return self._emergency[lang]
@@ -184,10 +181,10 @@ class KnowledgeBase:
         if not raw or not re.search(r"\w", raw):
             return Answer(self._msg("empty", lang), None, 0.0, lang, False)
         norm = normalise(question)
-        if self._urgent_re.search(norm):
+        if self._urgent_terms.search(norm):
             return Answer(self._emergency[lang], "safety.emergency", 1.0, lang, True, [],
                           self._emergency_source)
-        if self._oos_re is not None and self._oos_re.search(norm):
+        if self._oos_terms.search(norm):
             return Answer(self._msg("out_of_scope", lang), None, 0.0, lang, True)
         prepared = self._matcher.prepare_query(question)
         ranking = self._matcher.rank(prepared)
