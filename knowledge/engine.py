@@ -38,7 +38,7 @@ _VALIDITY_WORDS = re.compile(
     r"reapply|apply again|re ?apply|come back|rejoin|到期|过期|有效|截止|还剩|剩下|剩余|多少天|几天|多久|续期|续证|"
     r"什么时候结束|重新申请|再申请|再次申请|重新加入")
 _TOTAL_WORDS = re.compile(
-    r"total|overall|altogether|all in|in all|whole|everything|sum|to (?:get )?certif|until certif|"
+    r"total|overall|altogether|all together|all in|in all|whole|everything|sum|to (?:get )?certif|until certif|"
     r"总共|一共|总费用|合计|全部|总计|总成本|总额|加起来|所有费用|拿到证书|取得认证|获得认证|整个")
 _BLACKOUT_WORDS = re.compile(
     r"audit|visit|\bpv\b|blackout|schedul|arrang|come|inspect|cny|chinese new year|new year|holiday|"
