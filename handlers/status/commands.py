@@ -42,12 +42,29 @@ def _contact_log_id(ctx: Context) -> str:
     return ctx.secrets.log_id(ctx.contact.key_hash)
 
 
-@command("status", aliases=["status", "my status", "what is my status", "what's my status", "check my status",
-                            "my certification status", "我的状态", "我的认证状态", "查询状态", "查询认证状态"])
+STATUS_ALIASES = [
+    "status", "my status", "what is my status", "what's my status", "check my status", "our status",
+    "what is our status", "what's our status", "my certification status", "our certification status",
+    "what is my certification status", "what's my certification status", "my factory status",
+    "my factory's status", "our factory status", "our factory's status",
+    "我的状态", "我的认证状态", "查询状态", "查询认证状态", "查询我的认证状态", "我的认证状态是什么",
+    "我的工厂状态", "我们的认证状态", "我们工厂的认证状态", "我厂的认证状态", "本厂认证状态",
+]
+
+
+def _topic_choices(ctx: Context, topics: list[str]) -> list[Choice]:
+    """The knowledge base's explanation of a status, offered as a choice when it has one."""
+    kb = ctx.kb
+    return [Choice(f"faq:{t}", kb.title(t, ctx.lang)) for t in dict.fromkeys(topics) if t in kb.by_id]
+
+
+@command("status", aliases=STATUS_ALIASES)
 async def status(ctx: Context, arg: str) -> list[Reply]:
     _use_question_lang(ctx)
     factories = await bindings.bound_factories(ctx.session, ctx.contact.id)
-    choices = (Choice("auditor", ctx.t("auditor.menu")), Choice("menu", ctx.t("status.menu")))
+    topics = [f"status.{f.status}" for f in factories] or ["status.overview"]
+    choices = (*_topic_choices(ctx, topics), Choice("auditor", ctx.t("auditor.menu")),
+               Choice("menu", ctx.t("status.menu")))
     if not factories:
         return [Reply(ctx.t("status.unbound", **helpdesk_contacts(ctx)), choices)]
     today = ctx.services.today()

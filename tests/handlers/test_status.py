@@ -55,6 +55,9 @@ async def test_certified_in_english_and_chinese(factories) -> None:  # noqa: ANN
     assert "Valid until 10 June 2026: 100 days left." in chat.text
     assert "No open non-compliances." in chat.text
     assert kb.facts.statuses["certified"].next_steps_en in chat.text
+    assert chat.choice_ids[0] == "faq:status.certified"  # the program's explanation of the status
+    await chat.choose("faq:status.certified")
+    assert chat.text.startswith(kb.answer_topic("status.certified", lang="en", today=TODAY).answer)
     await chat.send("/lang zh")
     await chat.send("我的认证状态")
     assert "阳光玩具有限公司（工厂编号 C1）" in chat.text
@@ -150,11 +153,12 @@ async def test_an_unbound_contact_is_told_how_to_get_a_code_and_sees_no_factory(
     await bound(factories, "C1", who="sunny")
     helpdesk = factories.services.kb.facts.contacts.helpdesk
     stranger = person(factories, "stranger")
-    for text in ("/status", "my status", "我的认证状态"):
+    for text in ("/status", "my status", "What's my certification status?", "我的认证状态", "我厂的认证状态？"):
         await stranger.send(text)
         assert helpdesk.phone in stranger.text and helpdesk.email in stranger.text
         assert not any(name in stranger.text for name in NAMES)
     assert "绑定码" in stranger.text
+    assert stranger.choice_ids[0] == "faq:status.overview"  # what the statuses mean, for anyone
 
 
 async def test_the_menu_choice_and_the_wechat_menu_key_show_the_status(factories) -> None:  # noqa: ANN001
