@@ -37,20 +37,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     aimp.set_defaults(func=run_auditors_import)
 
 
-def _with_database(work: Callable[[Any, Any, Any], Awaitable[int]]) -> int:
-    """Run `work(db, secrets, config)` against the configured database (created if missing)."""
-    from bot.config import Config
+def _with_database(work: Callable[[Any, Any, Any], Awaitable[int]], *, secrets: bool = False) -> int:
+    """Run `work(db, secrets, config)` against the configured database (created if missing).
+    Only commands that hash codes need the secret key (`secrets=True`); the others get None."""
+    from bot.config import Config, ConfigError
     from bot.crypto import Secrets
     from bot.db import Database
+    from bot.errors import UserError
     from bot.migrate import upgrade
 
-    config = Config.from_env().with_secret()
+    try:
+        config = Config.from_env()
+        config = config.with_secret() if secrets else config
+    except ConfigError as exc:
+        raise UserError(str(exc)) from exc
 
     async def main() -> int:
         db = Database(config.database_url)
         try:
             await upgrade(db)
-            return await work(db, Secrets(config.secret_key, config.old_secret_keys), config)
+            keys = Secrets(config.secret_key, config.old_secret_keys) if secrets else None
+            return await work(db, keys, config)
         finally:
             await db.close()
 
@@ -96,7 +103,7 @@ def run_code(args: argparse.Namespace) -> int:
               "the user sends /bind CODE (or 绑定 CODE)", file=sys.stderr)
         return 0
 
-    return _with_database(work)
+    return _with_database(work, secrets=True)
 
 
 def _when(value) -> str:  # noqa: ANN001

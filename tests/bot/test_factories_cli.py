@@ -123,3 +123,16 @@ def test_auditors_import_replaces_the_register(cli, config, tmp_path: Path) -> N
     assert code == 2 and "row 2: missing value for name" in err
     cli("auditors", "import", write(tmp_path, "c.csv", "firm,name\nUL,Li Na\n"))
     assert "not on the register" in asyncio.run(_chat(config, "x", "/auditor Zhang Wei, SGS"))
+
+
+def test_codes_need_the_secret_key_and_say_so(cli, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.delenv("ETP_SECRET_KEY")
+    monkeypatch.setenv("ETP_DATABASE_URL", "postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    code, _, err = cli("factories", "code", "F-1")
+    assert code == 2 and "ETP_SECRET_KEY is required" in err
+
+
+def test_import_needs_no_secret_key(cli, monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
+    monkeypatch.delenv("ETP_SECRET_KEY")
+    assert cli("factories", "import", write(tmp_path, "f.csv", FACTORIES))[0] == 0
+    assert not (tmp_path / "etp-bot.key").exists()
