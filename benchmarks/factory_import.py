@@ -30,7 +30,8 @@ from bot.factories import parse_factories, upsert_factories  # noqa: E402
 from bot.models import Base  # noqa: E402
 
 STATUSES = ["certified", "remediation", "probation", "progressing", "assessed", "terminated"]
-HEADER = "factory_id,name,status,status_since,name_zh,country,valid_until,open_minor,open_major,open_critical,audit_firm"
+HEADER = ("factory_id,name,status,status_since,name_zh,country,valid_until,"
+          "open_minor,open_major,open_critical,audit_firm")
 
 
 def make_csv(rows: int, seed: int = 7) -> bytes:

@@ -116,7 +116,8 @@ def _batches(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield rows[start:start + BATCH]
 
 
-async def upsert_factories(session: AsyncSession, rows: list[dict[str, Any]], *, progress: bool = False) -> ImportResult:
+async def upsert_factories(session: AsyncSession, rows: list[dict[str, Any]], *,
+                           progress: bool = False) -> ImportResult:
     """Create or update factories by `factory_id`, in the caller's transaction."""
     existing = dict((await session.execute(select(Factory.factory_id, Factory.id))).all())
     now = utcnow()

@@ -50,8 +50,8 @@ _QUERY_PATTERNS = [
     re.compile(r"^(?P<name>.+?)\s*[（(]\s*(?P<firm>.+?)\s*[)）]$"),  # 张伟（SGS）, Zhang Wei (SGS)
     re.compile(r"^(?P<name>.+?)\s*[,，、/|]\s*(?P<firm>.+)$"),  # Zhang Wei, SGS
     re.compile(r"^(?P<name>.+?)\s*来自\s*(?P<firm>.+)$"),  # 张伟来自SGS
-    re.compile(r"^(?P<name>.*?)\s*\b(?:from|of|at|with|working\s+for)\s+(?:the\s+)?(?:(?:audit\s+)?(?:firm|company)\s+)?"
-               r"(?P<firm>.+)$", re.IGNORECASE),  # Zhang Wei from (the firm) SGS
+    re.compile(r"^(?P<name>.*?)\s*\b(?:from|of|at|with|working\s+for)\s+(?:the\s+)?"
+               r"(?:(?:audit\s+)?(?:firm|company)\s+)?(?P<firm>.+)$", re.IGNORECASE),  # Zhang Wei from (the firm) SGS
 ]
 _TRIM = " \t\"'“”‘’?？.。!！:："
 

@@ -73,6 +73,13 @@ async def status(ctx: Context, arg: str) -> list[Reply]:
     return replies
 
 
+async def _within_limits(ctx: Context) -> bool:
+    """Count this attempt for the account and for everyone; False when either is over its limit."""
+    account = f"bind:contact:{ctx.contact.id}"
+    return (await throttle.hit(ctx.session, account, ACCOUNT_LIMIT, ACCOUNT_WINDOW, now=ctx.now)
+            and await throttle.hit(ctx.session, "bind:global", GLOBAL_LIMIT, GLOBAL_WINDOW, now=ctx.now))
+
+
 def _code_in(arg: str) -> str | None:
     return normalise_code(_CODE_LEAD.sub("", arg.strip()))
 
@@ -91,8 +98,7 @@ async def bind(ctx: Context, arg: str) -> list[Reply]:
         if text.lower().startswith("/start") or ctx.incoming.kind == m.EVENT:
             return await COMMANDS["start"].handler(ctx, "")  # a deep link or QR scene that is not a code
         return await COMMANDS["faq"].handler(ctx, text)  # "绑定码怎么获取？" is a question, not a code
-    if not (await throttle.hit(ctx.session, f"bind:contact:{ctx.contact.id}", ACCOUNT_LIMIT, ACCOUNT_WINDOW, now=ctx.now)
-            and await throttle.hit(ctx.session, "bind:global", GLOBAL_LIMIT, GLOBAL_WINDOW, now=ctx.now)):
+    if not await _within_limits(ctx):
         BIND_ATTEMPTS.labels("throttled").inc()
         log.warning("binding attempt throttled", extra={"event": "bind_throttled", "contact": _contact_log_id(ctx)})
         return [Reply(ctx.t("bind.throttled", **contacts))]

@@ -24,7 +24,8 @@ add_texts({
         "zh": "有效期至 {end}，今天是最后一天。",
     },
     "status.expired": {
-        "en": "Your {status} status expired on {end}, {days} ago. Please contact the Factory Helpdesk about what to do next.",
+        "en": "Your {status} status expired on {end}, {days} ago. Please contact the Factory Helpdesk about "
+        "what to do next.",
         "zh": "贵厂的{status}状态已于 {end} 到期（已过 {days}）。请联系工厂服务台了解下一步安排。",
     },
     "status.period_only": {
