@@ -36,6 +36,10 @@ class CsvImportError(UserError):
 
 
 def decode(data: bytes) -> str:
+    if data.startswith(b"PK\x03\x04"):
+        raise UserError("this is an Excel workbook, not CSV: save it as \"CSV UTF-8\" and import that file")
+    if b"\x00" in data[:4096]:  # UTF-16 ("Unicode text") or another binary format
+        raise UserError("the file is not UTF-8 or GB18030 CSV text: save it as \"CSV UTF-8\"")
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     try:

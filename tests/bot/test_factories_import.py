@@ -140,6 +140,17 @@ async def test_utf8_with_bom_and_gb18030_files_are_read(db: Database) -> None:
     assert (await _factories(db))["F-011"].name_zh == "东莞玩具厂"
 
 
+@pytest.mark.parametrize("data, hint", [
+    (b"PK\x03\x04\x14\x00\x06\x00", "Excel workbook"),
+    ((HEADER + "\n").encode("utf-16"), "CSV UTF-8"),
+])
+def test_files_that_are_not_csv_text_get_a_clear_error(data: bytes, hint: str) -> None:
+    from bot.errors import UserError
+
+    with pytest.raises(UserError, match=hint):
+        parse_factories(data)
+
+
 async def test_header_names_tolerate_case_and_spaces(db: Database) -> None:
     await _import(db, b"Factory ID, Name ,STATUS,Status Since\nF-020,Spaced,Probation,2026-01-02\n")
     assert (await _factories(db))["F-020"].status == "probation"
