@@ -163,3 +163,47 @@ async def test_the_reminder_offers_the_status(runtime, lang: str) -> None:  # no
     assert [c[0] for c in reply["choices"]] == ["status"]
     await chat.choose("status")  # pressing it shows the full status
     assert ("60 days left" if lang == "en" else "还剩 60 天") in chat.text
+
+
+class WindowSender:
+    """Like WeChat without a template: outside the 48-hour window a message is held; a blocked
+    user makes it undeliverable."""
+
+    def __init__(self) -> None:
+        self.open, self.blocked, self.sent = False, False, []
+
+    async def send(self, destination: str, replies: list[Reply], *, kind: str) -> None:
+        from bot.outbox import Held, Undeliverable
+
+        if self.blocked:
+            raise Undeliverable("user blocked the account")
+        if not self.open:
+            raise Held("outside the 48-hour window")
+        self.sent.append((destination, kind))
+
+
+async def test_a_held_reminder_goes_out_when_the_user_writes_and_a_failed_one_is_recorded(runtime) -> None:  # noqa: ANN001
+    from bot.models import outbox as st
+    from bot.outbox import release_held
+
+    await import_rows(runtime.db, SUNNY)
+    chat = await bind(runtime, "C1", "o-wechat-user", channel="wechat")
+    await send_reminders(runtime)
+    sender = WindowSender()
+    worker = OutboxWorker(runtime.db, runtime.services.secrets, {"wechat": sender})
+    await worker.deliver_due()
+    (row,) = await outbox(runtime)
+    assert row.status == st.HELD and sender.sent == []
+    await chat.send("hi")  # the user writes: the window opens and the channel releases held messages
+    async with runtime.db.session() as s:
+        assert await release_held(s, row.contact_id) == 1
+    sender.open = True
+    await worker.deliver_due()
+    assert sender.sent == [("o-wechat-user", "reminder")]
+
+    runtime.services.clock.advance(timedelta(days=30))  # the 30-day reminder, to a user who blocked us
+    await send_reminders(runtime)
+    sender.blocked = True
+    await worker.deliver_due()
+    rows = await outbox(runtime)
+    assert [r.status for r in rows] == [st.SENT, st.FAILED] and rows[1].last_error
