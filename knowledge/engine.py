@@ -119,7 +119,9 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------ small API
     def topics(self, lang: str) -> list[Suggestion]:
-        return [Suggestion(e.id, e.title[lang]) for e in self.entries if not e.hidden]
+        """The browsable FAQ list: entries with a ``menu`` position first, in that order."""
+        ordered = sorted((e for e in self.entries if not e.hidden), key=lambda e: e.menu)
+        return [Suggestion(e.id, e.title[lang]) for e in ordered]
 
     def blackout_for(self, day: dt.date) -> BlackoutWindow | None:
         for w in self.blackouts:
