@@ -20,6 +20,7 @@ AMBIGUITY_MARGIN = 0.025  # top two closer than this (and neither sure): ask whi
 SURE = 0.80               # at or above this the top entry is taken even if the next is close
 SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
 TIE = 0.002
+SAME_AREA_MARGIN = 0.008
 STATUS_BOOST = 0.25
 
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
@@ -27,10 +28,10 @@ _SLOT_RE = re.compile(r"\{\$(\w+)\}")
 # status words, most specific first ("certified" appears in many questions about other statuses)
 _STATUS_WORDS = [
     ("terminated", re.compile(r"terminat|终止|除名|取消资格|踢出")),
-    ("remediation", re.compile(r"remediat|整改")),
-    ("probation", re.compile(r"probation|观察期|试用期|留察")),
-    ("progressing", re.compile(r"progressing|进展中|改进中|进行中")),
+    ("progressing", re.compile(r"progressing|进展中|改进中")),
     ("assessed", re.compile(r"\bassessed\b|已评估|评估状态")),
+    ("probation", re.compile(r"probation|观察期|试用期|留察")),
+    ("remediation", re.compile(r"remediat|整改(?:状态|计划|期|中|项目|证书)|进入整改")),
     ("certified", re.compile(r"certif|认证|证书|发证|拿证|获证")),
 ]
 _VALIDITY_WORDS = re.compile(
@@ -119,7 +120,9 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------ small API
     def topics(self, lang: str) -> list[Suggestion]:
-        return [Suggestion(e.id, e.title[lang]) for e in self.entries if not e.hidden]
+        """The browsable FAQ list: entries with a ``menu`` position first, in that order."""
+        ordered = sorted((e for e in self.entries if not e.hidden), key=lambda e: e.menu)
+        return [Suggestion(e.id, e.title[lang]) for e in ordered]
 
     def blackout_for(self, day: dt.date) -> BlackoutWindow | None:
         for w in self.blackouts:
@@ -221,8 +224,16 @@ class KnowledgeBase:
         s1, i1 = ranking[0]
         if len(ranking) > 1:
             # below SURE, a near tie is ambiguous; above it only an exact tie is
-            margin = AMBIGUITY_MARGIN if s1 < SURE else TIE
-            close = [(s, i) for s, i in ranking[1:3] if s1 - s < margin]
+            # topics of one area (fees.*, pv.* …) overlap and either answer helps: a smaller margin
+            area = self.entries[i1].id.split(".", 1)[0]
+
+            def margin(i: int) -> float:
+                if s1 >= SURE:
+                    return TIE
+                same = self.entries[i].id.split(".", 1)[0] == area
+                return SAME_AREA_MARGIN if same else AMBIGUITY_MARGIN
+
+            close = [(s, i) for s, i in ranking[1:3] if s1 - s < margin(i)]
             if close:
                 sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang]) for _, i in
                         [(s1, i1), *close]]

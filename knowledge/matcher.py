@@ -21,6 +21,7 @@ _EN_WORD_RE = re.compile(r"(?<![a-z0-9])[a-z]{4,}(?![a-z0-9])")
 TYPE_WEIGHT = {"w": 1.0, "b": 0.7, "c": 0.35, "z": 1.0}
 W_COS, W_COV = 0.55, 0.45
 NO_ANCHOR = 0.8
+EN_NON_TOPIC = 1.0
 
 
 class Matcher:
@@ -56,6 +57,11 @@ class Matcher:
             for t in [e.title["zh"], *e.keywords["zh"]]:
                 curated.update(k for k in features(self.prepare(t)) if k[0] == "z")
         self.curated = curated
+        # English words of titles and keywords are topic words; other words count less
+        self.curated_en: set[str] = set()
+        for e in entries:
+            for t in [e.title["en"], *e.keywords["en"]]:
+                self.curated_en.update(k for k in features(self.prepare(t)) if k[0] == "w")
         # an entry's "anchors": the words of its titles and keywords. A question that shares none of
         # them matched only incidental words of some paraphrase ("our order is late" ~ "order of the audit").
         self.anchors: list[set[str]] = []
@@ -98,6 +104,8 @@ class Matcher:
         w = idf * TYPE_WEIGHT[feature[0]]
         if feature[0] == "z" and feature not in self.curated:
             w *= 0.5
+        elif feature[0] == "w" and feature not in self.curated_en:
+            w *= EN_NON_TOPIC
         return w
 
     def prepare(self, text: str) -> str:
