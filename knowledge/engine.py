@@ -13,22 +13,25 @@ from .loader import (LANGS, FactResolver, build_calendar, build_entries, build_f
                      read_toml)
 from .matcher import Matcher
 from .model import Answer, BlackoutWindow, Entry, Suggestion
-from .text import detect_lang, is_traditional, normalise, to_traditional
+from .text import TermSet, detect_lang, is_traditional, normalise, to_traditional
 
-THRESHOLD = 0.42          # below: "not sure", topic null, handoff
+THRESHOLD = 0.40          # below: "not sure", topic null, handoff
 AMBIGUITY_MARGIN = 0.025  # top two closer than this (and neither sure): ask which one
 SURE = 0.80               # at or above this the top entry is taken even if the next is close
 SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
+TIE = 0.002
+SAME_AREA_MARGIN = 0.008
+STATUS_BOOST = 0.25
 
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
 
 # status words, most specific first ("certified" appears in many questions about other statuses)
 _STATUS_WORDS = [
     ("terminated", re.compile(r"terminat|终止|除名|取消资格|踢出")),
-    ("remediation", re.compile(r"remediat|整改")),
-    ("probation", re.compile(r"probation|观察期|试用期|留察")),
-    ("progressing", re.compile(r"progressing|进展中|改进中|进行中")),
+    ("progressing", re.compile(r"progressing|进展中|改进中")),
     ("assessed", re.compile(r"\bassessed\b|已评估|评估状态")),
+    ("probation", re.compile(r"probation|观察期|试用期|留察")),
+    ("remediation", re.compile(r"remediat|整改(?:状态|计划|期|中|项目|证书)|进入整改")),
     ("certified", re.compile(r"certif|认证|证书|发证|拿证|获证")),
 ]
 _VALIDITY_WORDS = re.compile(
@@ -36,7 +39,7 @@ _VALIDITY_WORDS = re.compile(
     r"reapply|apply again|re ?apply|come back|rejoin|到期|过期|有效|截止|还剩|剩下|剩余|多少天|几天|多久|续期|续证|"
     r"什么时候结束|重新申请|再申请|再次申请|重新加入")
 _TOTAL_WORDS = re.compile(
-    r"total|overall|altogether|all in|in all|whole|everything|sum|to (?:get )?certif|until certif|"
+    r"total|overall|altogether|all together|all in|in all|whole|everything|sum|to (?:get )?certif|until certif|"
     r"总共|一共|总费用|合计|全部|总计|总成本|总额|加起来|所有费用|拿到证书|取得认证|获得认证|整个")
 _BLACKOUT_WORDS = re.compile(
     r"audit|visit|\bpv\b|blackout|schedul|arrang|come|inspect|cny|chinese new year|new year|holiday|"
@@ -88,8 +91,7 @@ class KnowledgeBase:
                 raise KnowledgeError(file, "emergency", f"missing {lang!r} translation")
             self._emergency[lang] = self._resolver.resolve(text.strip(), file, "emergency")
         self._emergency_source = str(emergency.get("source") or "safety.toml")
-        self._urgent_re = re.compile("|".join(
-            (r"(?<![a-z])" + re.escape(w) + r"(?![a-z])") for lang in LANGS for w in self._urgent[lang]))
+        self._urgent_terms = TermSet([w for lang in LANGS for w in self._urgent[lang]])
 
     def _load_messages(self, path: Path) -> None:
         raw = read_toml(path)
@@ -104,9 +106,7 @@ class KnowledgeBase:
                     raise KnowledgeError(file, key, f"missing {lang!r} translation")
             self._messages[key] = {lang: self._resolver.resolve(table[lang], file, key) for lang in LANGS}
         terms = raw.get("out_of_scope_terms", {})
-        words = [normalise(w) for lang in LANGS for w in terms.get(lang, []) if normalise(w)]
-        self._oos_re = re.compile("|".join(r"(?<![a-z])" + re.escape(w) + r"(?![a-z])" for w in words)) \
-            if words else None
+        self._oos_terms = TermSet([w for lang in LANGS for w in terms.get(lang, [])])
 
     def _load_lexicon(self, path: Path) -> list[tuple[re.Pattern[str], str]]:
         raw = read_toml(path)
@@ -120,7 +120,9 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------ small API
     def topics(self, lang: str) -> list[Suggestion]:
-        return [Suggestion(e.id, e.title[lang]) for e in self.entries if not e.hidden]
+        """The browsable FAQ list: entries with a ``menu`` position first, in that order."""
+        ordered = sorted((e for e in self.entries if not e.hidden), key=lambda e: e.menu)
+        return [Suggestion(e.id, e.title[lang]) for e in ordered]
 
     def blackout_for(self, day: dt.date) -> BlackoutWindow | None:
         for w in self.blackouts:
@@ -135,7 +137,7 @@ class KnowledgeBase:
         return list(self._urgent[lang])
 
     def is_urgent(self, text: str) -> bool:
-        return bool(text) and self._urgent_re.search(normalise(text)) is not None
+        return bool(text) and self._urgent_terms.search(normalise(text)) is not None
 
     def emergency_text(self, lang: str) -> str:
         return self._emergency[lang]
@@ -182,12 +184,12 @@ class KnowledgeBase:
         if not raw or not re.search(r"\w", raw):
             return Answer(self._msg("empty", lang), None, 0.0, lang, False)
         norm = normalise(question)
-        if self._urgent_re.search(norm):
+        if self._urgent_terms.search(norm):
             return Answer(self._emergency[lang], "safety.emergency", 1.0, lang, True, [],
                           self._emergency_source)
-        if self._oos_re is not None and self._oos_re.search(norm):
+        if self._oos_terms.search(norm):
             return Answer(self._msg("out_of_scope", lang), None, 0.0, lang, True)
-        prepared = self._matcher.prepare(question)
+        prepared = self._matcher.prepare_query(question)
         ranking = self._matcher.rank(prepared)
 
         # computed answers: slots found in the question pick the entry
@@ -216,11 +218,22 @@ class KnowledgeBase:
         if years:
             slots["years"] = years
 
+        ranking = self._boost_status(norm, ranking)
         if not ranking or ranking[0][0] < THRESHOLD:
             return self._not_sure(ranking, lang)
         s1, i1 = ranking[0]
-        if len(ranking) > 1 and s1 < SURE:
-            close = [(s, i) for s, i in ranking[1:3] if s1 - s < AMBIGUITY_MARGIN]
+        if len(ranking) > 1:
+            # below SURE, a near tie is ambiguous; above it only an exact tie is
+            # topics of one area (fees.*, pv.* …) overlap and either answer helps: a smaller margin
+            area = self.entries[i1].id.split(".", 1)[0]
+
+            def margin(i: int) -> float:
+                if s1 >= SURE:
+                    return TIE
+                same = self.entries[i].id.split(".", 1)[0] == area
+                return SAME_AREA_MARGIN if same else AMBIGUITY_MARGIN
+
+            close = [(s, i) for s, i in ranking[1:3] if s1 - s < margin(i)]
             if close:
                 sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang]) for _, i in
                         [(s1, i1), *close]]
@@ -235,6 +248,20 @@ class KnowledgeBase:
         conf = ranking[0][0] if ranking else 0.0
         return Answer(self._msg("not_sure", lang, suggest=suggest), None, round(conf, 3), lang, True, sugg)
 
+    def _boost_status(self, norm: str, ranking: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        """'How long does remediation last?': a named status plus validity words means that status."""
+        status = self._status_in(norm)
+        if status in (None, "certified") or not _VALIDITY_WORDS.search(norm):
+            return ranking
+        idx = next((i for i, e in enumerate(self.entries) if e.id == f"status.{status}"), None)
+        if idx is None:
+            return ranking
+        out = [(min(1.0, s + STATUS_BOOST) if i == idx else s, i) for s, i in ranking]
+        if idx not in {i for _, i in ranking}:
+            out.append((STATUS_BOOST + THRESHOLD, idx))
+        out.sort(key=lambda x: -x[0])
+        return out
+
     def _status_in(self, norm: str) -> str | None:
         for key, pat in _STATUS_WORDS:
             if pat.search(norm):
@@ -248,8 +275,8 @@ class KnowledgeBase:
             text = _COMPUTE[entry.compute](self, entry, lang, today, slots) or text
         return Answer(text, entry.id, round(min(1.0, max(0.0, confidence)), 3), lang, False, [], entry.source)
 
-    def _tpl(self, entry: Entry, name: str, lang: str, **slots: object) -> str:
-        return _SLOT_RE.sub(lambda m: _fmt(slots[m.group(1)], lang), entry.templates[name][lang])
+    def _tpl(self, entry: Entry, tname: str, lang: str, **slots: object) -> str:
+        return _SLOT_RE.sub(lambda m: _fmt(slots[m.group(1)], lang), entry.templates[tname][lang])
 
 
 def _fmt(value: object, lang: str) -> str:
@@ -304,7 +331,8 @@ def _blackout(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots:
     latest = kb.blackouts[-1] if kb.blackouts else None
     if latest is None:
         return kb._tpl(entry, "none", lang, year=str(years[0] if years else today.year))
-    return kb._tpl(entry, "none_since", lang, year=str(years[0] if years else today.year),
+    tname = "none_since" if years else "none_upcoming"
+    return kb._tpl(entry, tname, lang, year=str(years[0] if years else today.year),
                    name=latest.name_en if lang == "en" else latest.name_zh, start=latest.start, end=latest.end)
 
 

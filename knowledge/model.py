@@ -115,3 +115,4 @@ class Entry:
     compute: str | None = None
     templates: dict[str, dict[str, str]] = field(default_factory=dict)
     hidden: bool = False
+    menu: int = 100  # position in the browsable FAQ list (lower first)

@@ -1,0 +1,180 @@
+"""`etp-bot factories import|code|bindings|revoke` and `etp-bot auditors import`.
+
+Output never contains chat ids: bindings are shown by their own id, channel and dates.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import timedelta
+from typing import Any, Awaitable, Callable
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("factories", help="factory records, binding codes and bindings")
+    fsub = p.add_subparsers(dest="factories_command", required=True, metavar="ACTION")
+    imp = fsub.add_parser("import", help="create or update factories from a CSV file (all or nothing)")
+    imp.add_argument("file", help="CSV: factory_id,name,status,status_since[,name_zh,country,valid_until,…]")
+    imp.set_defaults(func=run_import)
+    code = fsub.add_parser("code", help="print a new one-time binding code for a factory")
+    code.add_argument("factory_id")
+    code.add_argument("--ttl-days", type=int, help="life of the code in days (default: ETP_CODE_TTL_DAYS)")
+    code.set_defaults(func=run_code)
+    bl = fsub.add_parser("bindings", help="list the chat accounts bound to factories (ids, channels, dates)")
+    bl.add_argument("factory_id", nargs="?", help="only this factory")
+    bl.add_argument("--active", action="store_true", help="leave out revoked bindings")
+    bl.set_defaults(func=run_bindings)
+    rv = fsub.add_parser("revoke", help="revoke bindings by id, or every binding of a factory")
+    rv.add_argument("binding_ids", nargs="*", type=int, metavar="BINDING_ID")
+    rv.add_argument("--factory", metavar="FACTORY_ID", help="revoke every active binding of this factory")
+    rv.set_defaults(func=run_revoke)
+
+    a = sub.add_parser("auditors", help="the register of accredited auditors")
+    asub = a.add_subparsers(dest="auditors_command", required=True, metavar="ACTION")
+    aimp = asub.add_parser("import", help="replace the register with a CSV file (firm,name[,name_zh,valid_until])")
+    aimp.add_argument("file")
+    aimp.set_defaults(func=run_auditors_import)
+
+
+def _with_database(work: Callable[[Any, Any, Any], Awaitable[int]], *, secrets: bool = False) -> int:
+    """Run `work(db, secrets, config)` against the configured database (created if missing).
+    Only commands that hash codes need the secret key (`secrets=True`); the others get None."""
+    from bot.config import Config, ConfigError
+    from bot.crypto import Secrets
+    from bot.db import Database
+    from bot.errors import UserError
+    from bot.migrate import upgrade
+
+    try:
+        config = Config.from_env()
+        config = config.with_secret() if secrets else config
+    except ConfigError as exc:
+        raise UserError(str(exc)) from exc
+
+    async def main() -> int:
+        db = Database(config.database_url)
+        try:
+            await upgrade(db)
+            keys = Secrets(config.secret_key, config.old_secret_keys) if secrets else None
+            return await work(db, keys, config)
+        finally:
+            await db.close()
+
+    return asyncio.run(main())
+
+
+def _warn_ignored(parsed) -> None:  # noqa: ANN001 - bot.csvfile.ParsedFile
+    for name in parsed.ignored_columns:
+        print(f"etp-bot: warning: column {name!r} is not used by the import and was ignored", file=sys.stderr)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from bot.csvfile import read_path
+    from bot.factories import parse_factories, upsert_factories
+
+    parsed = parse_factories(read_path(args.file), progress=True)  # every bad row, before any write
+    _warn_ignored(parsed)
+
+    async def work(db, secrets, config) -> int:  # noqa: ANN001
+        async with db.session() as s:
+            result = await upsert_factories(s, parsed.rows, progress=True)
+        print(f"imported {result.total} factories: {result.created} created, {result.updated} updated")
+        return 0
+
+    return _with_database(work)
+
+
+def run_code(args: argparse.Namespace) -> int:
+    from bot.bindings import UnknownFactory, issue_code
+    from bot.errors import UserError
+
+    async def work(db, secrets, config) -> int:  # noqa: ANN001
+        days = args.ttl_days if args.ttl_days is not None else config.code_ttl_days
+        if days < 1:
+            raise UserError("--ttl-days must be at least 1")
+        try:
+            async with db.session() as s:
+                code = await issue_code(s, secrets, args.factory_id, timedelta(days=days))
+        except UnknownFactory as exc:
+            raise UserError(f"{exc}; import it first with `etp-bot factories import`") from exc
+        print(code)
+        print(f"one-time code for factory {args.factory_id.strip()}, valid for {days} days; "
+              "the user sends /bind CODE (or 绑定 CODE)", file=sys.stderr)
+        return 0
+
+    return _with_database(work, secrets=True)
+
+
+def _when(value) -> str:  # noqa: ANN001
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def run_bindings(args: argparse.Namespace) -> int:
+    from bot.bindings import UnknownFactory, list_bindings
+    from bot.errors import UserError
+
+    async def work(db, secrets, config) -> int:  # noqa: ANN001
+        try:
+            async with db.session() as s:
+                found = await list_bindings(s, args.factory_id, include_revoked=not args.active)
+        except UnknownFactory as exc:
+            raise UserError(str(exc)) from exc
+        if not found:
+            print("no bindings")
+            return 0
+        rows = [("BINDING", "FACTORY", "CHANNEL", "BOUND", "REVOKED")]
+        rows += [(str(b.id), b.factory_id, b.channel, _when(b.bound_at),
+                  f"{_when(b.revoked_at)} by {b.revoked_by}" if b.revoked_at else "") for b in found]
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        for r in rows:
+            print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+        return 0
+
+    return _with_database(work)
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    from bot.bindings import UnknownFactory, list_bindings, revoke_binding
+    from bot.errors import UserError
+
+    if not args.binding_ids and not args.factory:
+        raise UserError("give binding ids (see `etp-bot factories bindings`) or --factory FACTORY_ID")
+
+    async def work(db, secrets, config) -> int:  # noqa: ANN001
+        missing = []
+        async with db.session() as s:
+            ids = list(args.binding_ids)
+            if args.factory:
+                try:
+                    ids += [b.id for b in await list_bindings(s, args.factory, include_revoked=False)]
+                except UnknownFactory as exc:
+                    raise UserError(str(exc)) from exc
+            for binding_id in ids:
+                if await revoke_binding(s, binding_id, by="staff"):
+                    print(f"revoked binding {binding_id}")
+                else:
+                    missing.append(binding_id)
+        for binding_id in missing:
+            print(f"etp-bot: no active binding {binding_id}", file=sys.stderr)
+        if not ids:
+            print("no active bindings to revoke")
+        return 1 if missing else 0
+
+    return _with_database(work)
+
+
+def run_auditors_import(args: argparse.Namespace) -> int:
+    from bot.auditors import parse_auditors, replace_register
+    from bot.csvfile import read_path
+
+    parsed = parse_auditors(read_path(args.file))
+    _warn_ignored(parsed)
+
+    async def work(db, secrets, config) -> int:  # noqa: ANN001
+        async with db.session() as s:
+            count = await replace_register(s, parsed.rows)
+        print(f"auditor register replaced: {count} auditors")
+        return 0
+
+    return _with_database(work)
