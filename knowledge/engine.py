@@ -1,0 +1,342 @@
+"""The answering engine: KnowledgeBase.answer() and the computed answers."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+from . import parsing
+from .errors import KnowledgeError
+from .loader import (LANGS, FactResolver, build_calendar, build_entries, build_facts, data_files,
+                     read_toml)
+from .matcher import Matcher
+from .model import Answer, BlackoutWindow, Entry, Suggestion
+from .text import detect_lang, is_traditional, normalise, to_traditional
+
+THRESHOLD = 0.42          # below: "not sure", topic null, handoff
+AMBIGUITY_MARGIN = 0.025  # top two closer than this (and neither sure): ask which one
+SURE = 0.80               # at or above this the top entry is taken even if the next is close
+SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
+
+_SLOT_RE = re.compile(r"\{\$(\w+)\}")
+
+# status words, most specific first ("certified" appears in many questions about other statuses)
+_STATUS_WORDS = [
+    ("terminated", re.compile(r"terminat|终止|除名|取消资格|踢出")),
+    ("remediation", re.compile(r"remediat|整改")),
+    ("probation", re.compile(r"probation|观察期|试用期|留察")),
+    ("progressing", re.compile(r"progressing|进展中|改进中|进行中")),
+    ("assessed", re.compile(r"\bassessed\b|已评估|评估状态")),
+    ("certified", re.compile(r"certif|认证|证书|发证|拿证|获证")),
+]
+_VALIDITY_WORDS = re.compile(
+    r"expir|valid|until|\bend\b|\bends\b|renew|days? left|how long|how many days|lapse|last until|"
+    r"reapply|apply again|re ?apply|come back|rejoin|到期|过期|有效|截止|还剩|剩下|剩余|多少天|几天|多久|续期|续证|"
+    r"什么时候结束|重新申请|再申请|再次申请|重新加入")
+_TOTAL_WORDS = re.compile(
+    r"total|overall|altogether|all in|in all|whole|everything|sum|to (?:get )?certif|until certif|"
+    r"总共|一共|总费用|合计|全部|总计|总成本|总额|加起来|所有费用|拿到证书|取得认证|获得认证|整个")
+_BLACKOUT_WORDS = re.compile(
+    r"audit|visit|\bpv\b|blackout|schedul|arrang|come|inspect|cny|chinese new year|new year|holiday|"
+    r"审核|验厂|审厂|访问|春节|过年|新年|安排|来厂|到厂|停审|暂停|不审核|假期|放假")
+
+
+class KnowledgeBase:
+    """A loaded, validated knowledge base; thread-safe for reading."""
+
+    def __init__(self, path: Path, override: Path | None = None):
+        self.path = Path(path)
+        files, entry_files = data_files(self.path, override)
+        facts_raw = read_toml(files["facts.toml"])
+        self.facts = build_facts(facts_raw, str(files["facts.toml"]))
+        self._resolver = FactResolver(facts_raw)
+        self.blackouts, self.helpline_closures = build_calendar(
+            read_toml(files["calendar.toml"]), str(files["calendar.toml"]))
+        self._load_safety(files["safety.toml"])
+        self._load_messages(files["messages.toml"])
+        self._rewrites = self._load_lexicon(files["lexicon.toml"])
+        self.entries: list[Entry] = build_entries(entry_files, self._resolver)
+        self.by_id: dict[str, Entry] = {e.id: e for e in self.entries}
+        self._matcher = Matcher(self.entries, self._rewrites)
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def from_dir(cls, path: str | os.PathLike[str], override: str | os.PathLike[str] | None = None
+                 ) -> "KnowledgeBase":
+        return cls(Path(path), Path(override) if override else None)
+
+    load = from_dir
+
+    def _load_safety(self, path: Path) -> None:
+        raw = read_toml(path)
+        file = str(path)
+        urgent = raw.get("urgent")
+        emergency = raw.get("emergency")
+        if not isinstance(urgent, dict) or not isinstance(emergency, dict):
+            raise KnowledgeError(file, None, "needs [urgent] and [emergency] tables")
+        self._urgent: dict[str, list[str]] = {}
+        self._emergency: dict[str, str] = {}
+        for lang in LANGS:
+            words = urgent.get(lang)
+            if not isinstance(words, list) or not words:
+                raise KnowledgeError(file, "urgent", f"missing {lang!r} word list")
+            self._urgent[lang] = [normalise(w) for w in words if normalise(w)]
+            text = emergency.get(lang)
+            if not isinstance(text, str) or not text.strip():
+                raise KnowledgeError(file, "emergency", f"missing {lang!r} translation")
+            self._emergency[lang] = self._resolver.resolve(text.strip(), file, "emergency")
+        self._emergency_source = str(emergency.get("source") or "safety.toml")
+        self._urgent_re = re.compile("|".join(
+            (r"(?<![a-z])" + re.escape(w) + r"(?![a-z])") for lang in LANGS for w in self._urgent[lang]))
+
+    def _load_messages(self, path: Path) -> None:
+        raw = read_toml(path)
+        file = str(path)
+        self._messages: dict[str, dict[str, str]] = {}
+        for key in ("not_sure", "suggest", "out_of_scope", "ambiguous", "empty"):
+            table = raw.get(key)
+            if not isinstance(table, dict):
+                raise KnowledgeError(file, key, "message is missing")
+            for lang in LANGS:
+                if not isinstance(table.get(lang), str) or not table[lang].strip():
+                    raise KnowledgeError(file, key, f"missing {lang!r} translation")
+            self._messages[key] = {lang: self._resolver.resolve(table[lang], file, key) for lang in LANGS}
+        terms = raw.get("out_of_scope_terms", {})
+        words = [normalise(w) for lang in LANGS for w in terms.get(lang, []) if normalise(w)]
+        self._oos_re = re.compile("|".join(r"(?<![a-z])" + re.escape(w) + r"(?![a-z])" for w in words)) \
+            if words else None
+
+    def _load_lexicon(self, path: Path) -> list[tuple[re.Pattern[str], str]]:
+        raw = read_toml(path)
+        out = []
+        for i, r in enumerate(raw.get("rewrite", [])):
+            try:
+                out.append((re.compile(r["pattern"]), str(r["to"])))
+            except (KeyError, re.error) as exc:
+                raise KnowledgeError(str(path), f"rewrite[{i}]", f"bad rewrite: {exc}") from None
+        return out
+
+    # ------------------------------------------------------------------ small API
+    def topics(self, lang: str) -> list[Suggestion]:
+        return [Suggestion(e.id, e.title[lang]) for e in self.entries if not e.hidden]
+
+    def blackout_for(self, day: dt.date) -> BlackoutWindow | None:
+        for w in self.blackouts:
+            if w.contains(day):
+                return w
+        return None
+
+    def helpline_closed_on(self, day: dt.date) -> bool:
+        return any(c.start <= day <= c.end for c in self.helpline_closures)
+
+    def urgent_terms(self, lang: str) -> list[str]:
+        return list(self._urgent[lang])
+
+    def is_urgent(self, text: str) -> bool:
+        return bool(text) and self._urgent_re.search(normalise(text)) is not None
+
+    def emergency_text(self, lang: str) -> str:
+        return self._emergency[lang]
+
+    def title(self, topic: str, lang: str) -> str:
+        return self.by_id[topic].title[lang]
+
+    # ------------------------------------------------------------------ answering
+    def answer(self, question: str, *, lang: str | None = None, today: dt.date | None = None) -> Answer:
+        today = today or dt.date.today()
+        question = question or ""
+        q_lang = detect_lang(question)
+        out_lang = lang if lang in LANGS else q_lang
+        trad = is_traditional(question)
+        ans = self._answer(question, out_lang, today)
+        return self._script(ans, trad)
+
+    def answer_topic(self, topic: str, *, lang: str, today: dt.date | None = None,
+                     script: str = "simplified") -> Answer:
+        if topic not in self.by_id:
+            raise KeyError(topic)
+        lang = lang if lang in LANGS else "en"
+        ans = self._render(self.by_id[topic], lang, today or dt.date.today(), {}, 1.0)
+        return self._script(ans, script == "traditional")
+
+    def _script(self, ans: Answer, traditional: bool) -> Answer:
+        if traditional and ans.lang == "zh":
+            ans.answer = to_traditional(ans.answer)
+            ans.suggestions = [Suggestion(s.topic, to_traditional(s.title)) for s in ans.suggestions]
+        return ans
+
+    def _msg(self, key: str, lang: str, **slots: str) -> str:
+        return _SLOT_RE.sub(lambda m: slots.get(m.group(1), ""), self._messages[key][lang])
+
+    def _join(self, titles: list[str], lang: str) -> str:
+        if lang == "zh":
+            return "、".join(f"“{t}”" for t in titles)
+        if len(titles) <= 1:
+            return "".join(f'"{t}"' for t in titles)
+        return ", ".join(f'"{t}"' for t in titles[:-1]) + f' or "{titles[-1]}"'
+
+    def _answer(self, question: str, lang: str, today: dt.date) -> Answer:
+        raw = unicodedata.normalize("NFKC", question).lower().strip()
+        if not raw or not re.search(r"\w", raw):
+            return Answer(self._msg("empty", lang), None, 0.0, lang, False)
+        norm = normalise(question)
+        if self._urgent_re.search(norm):
+            return Answer(self._emergency[lang], "safety.emergency", 1.0, lang, True, [],
+                          self._emergency_source)
+        if self._oos_re is not None and self._oos_re.search(norm):
+            return Answer(self._msg("out_of_scope", lang), None, 0.0, lang, True)
+        prepared = self._matcher.prepare(question)
+        ranking = self._matcher.rank(prepared)
+
+        # computed answers: slots found in the question pick the entry
+        slots: dict[str, object] = {}
+        n = parsing.man_days(norm)
+        if n is not None and n > 0:
+            slots["man_days"] = n
+            topic = "fees.total" if _TOTAL_WORDS.search(norm) else "fees.audit"
+            if topic in self.by_id:
+                return self._render(self.by_id[topic], lang, today, slots, 0.95)
+        dates = parsing.dates(raw, today)
+        if dates:
+            slots["dates"] = dates
+            status = self._status_in(norm)
+            top_ids = [self.entries[i].id for _, i in ranking[:3]]
+            if _VALIDITY_WORDS.search(norm) and (status or any(t.startswith("status.") for t in top_ids)):
+                status = status or next(t.split(".", 1)[1] for t in top_ids if t.startswith("status."))
+                topic = f"status.{status}"
+                if topic in self.by_id:
+                    slots["status"] = status
+                    return self._render(self.by_id[topic], lang, today, slots, 0.93)
+            if "audit.blackout" in self.by_id and (
+                    _BLACKOUT_WORDS.search(norm) or "audit.blackout" in top_ids):
+                return self._render(self.by_id["audit.blackout"], lang, today, slots, 0.93)
+        years = parsing.years(raw)
+        if years:
+            slots["years"] = years
+
+        if not ranking or ranking[0][0] < THRESHOLD:
+            return self._not_sure(ranking, lang)
+        s1, i1 = ranking[0]
+        if len(ranking) > 1 and s1 < SURE:
+            close = [(s, i) for s, i in ranking[1:3] if s1 - s < AMBIGUITY_MARGIN]
+            if close:
+                sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang]) for _, i in
+                        [(s1, i1), *close]]
+                text = self._msg("ambiguous", lang, list=self._join([s.title for s in sugg], lang))
+                return Answer(text, None, round(s1, 3), lang, False, sugg)
+        return self._render(self.entries[i1], lang, today, slots, s1)
+
+    def _not_sure(self, ranking: list[tuple[float, int]], lang: str) -> Answer:
+        sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang])
+                for s, i in ranking[:3] if s >= SUGGEST_FLOOR]
+        suggest = self._msg("suggest", lang, list=self._join([s.title for s in sugg], lang)) if sugg else ""
+        conf = ranking[0][0] if ranking else 0.0
+        return Answer(self._msg("not_sure", lang, suggest=suggest), None, round(conf, 3), lang, True, sugg)
+
+    def _status_in(self, norm: str) -> str | None:
+        for key, pat in _STATUS_WORDS:
+            if pat.search(norm):
+                return key
+        return None
+
+    # ------------------------------------------------------------------ rendering and computing
+    def _render(self, entry: Entry, lang: str, today: dt.date, slots: dict, confidence: float) -> Answer:
+        text = entry.answer[lang]
+        if entry.compute:
+            text = _COMPUTE[entry.compute](self, entry, lang, today, slots) or text
+        return Answer(text, entry.id, round(min(1.0, max(0.0, confidence)), 3), lang, False, [], entry.source)
+
+    def _tpl(self, entry: Entry, name: str, lang: str, **slots: object) -> str:
+        return _SLOT_RE.sub(lambda m: _fmt(slots[m.group(1)], lang), entry.templates[name][lang])
+
+
+def _fmt(value: object, lang: str) -> str:
+    if isinstance(value, dt.date):
+        if lang == "zh":
+            return f"{value.year}年{value.month}月{value.day}日"
+        return f"{value.day} {value.strftime('%B')} {value.year}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _audit_fee(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots: dict) -> str | None:
+    n = slots.get("man_days")
+    if n is None:
+        return None
+    fee = float(n) * kb.facts.fees.audit_per_man_day_usd
+    return kb._tpl(entry, "computed", lang, n=float(n), audit=fee)
+
+
+def _total_cost(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots: dict) -> str | None:
+    n = slots.get("man_days")
+    if n is None:
+        return None
+    f = kb.facts.fees
+    audit = float(n) * f.audit_per_man_day_usd
+    total = f.registration_usd + audit + f.certification_usd
+    return kb._tpl(entry, "computed", lang, n=float(n), audit=audit, total=float(total))
+
+
+def _blackout(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots: dict) -> str | None:
+    dates = slots.get("dates")
+    if dates:
+        parts = []
+        for d in dates[:2]:
+            w = kb.blackout_for(d)
+            if w is not None:
+                parts.append(kb._tpl(entry, "in_window", lang, date=d, name=w.name_en if lang == "en"
+                                     else w.name_zh, start=w.start, end=w.end))
+            else:
+                parts.append(kb._tpl(entry, "outside", lang, date=d, windows=_windows_text(kb, lang, d.year)))
+        return " ".join(parts)
+    years = slots.get("years") or []
+    want = [w for w in kb.blackouts if years and (w.start.year in years or w.end.year in years)]
+    if not want:
+        want = [w for w in kb.blackouts if w.end >= today] if not years else []
+    if want:
+        return " ".join(kb._tpl(entry, "window", lang, name=w.name_en if lang == "en" else w.name_zh,
+                                start=w.start, end=w.end) for w in want)
+    latest = kb.blackouts[-1] if kb.blackouts else None
+    if latest is None:
+        return kb._tpl(entry, "none", lang, year=str(years[0] if years else today.year))
+    return kb._tpl(entry, "none_since", lang, year=str(years[0] if years else today.year),
+                   name=latest.name_en if lang == "en" else latest.name_zh, start=latest.start, end=latest.end)
+
+
+def _windows_text(kb: KnowledgeBase, lang: str, year: int) -> str:
+    ws = [w for w in kb.blackouts if w.start.year == year or w.end.year == year] or kb.blackouts[-1:]
+    sep = "; " if lang == "en" else "；"
+    return sep.join(f"{w.name_en if lang == 'en' else w.name_zh}: {_fmt(w.start, lang)} – {_fmt(w.end, lang)}"
+                    for w in ws)
+
+
+def _validity(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots: dict) -> str | None:
+    dates = slots.get("dates")
+    status = slots.get("status") or entry.id.split(".", 1)[1]
+    if not dates or status not in kb.facts.statuses:
+        return None
+    st = kb.facts.statuses[status]
+    start = dates[0]
+    name = st.name_en if lang == "en" else st.name_zh
+    parts = []
+    for months in st.validity_months:
+        end = parsing.add_months(start, months)
+        left = (end - today).days
+        tname = "reapply" if status == "terminated" else "validity"
+        tname += "_left" if left >= 0 else "_past"
+        parts.append(kb._tpl(entry, tname, lang, status=name, months=months, start=start, end=end,
+                             days=abs(left), today=today))
+    return " ".join(parts)
+
+
+def _helpline_hours(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots: dict) -> str | None:
+    return None
+
+
+_COMPUTE = {"audit_fee": _audit_fee, "total_cost": _total_cost, "blackout": _blackout,
+            "validity": _validity, "helpline_hours": _helpline_hours}

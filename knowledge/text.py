@@ -1,0 +1,145 @@
+"""Text normalisation, language and script detection, and matching features.
+
+Chinese is matched on character unigrams and bigrams (no word segmentation: jieba's dictionary
+takes about a second to load, which would blow the start-up budget of ``etp-bot ask``).
+English is matched on lightly stemmed words and word bigrams.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+_PUNCT_RE = re.compile(r"[^\w\s\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff$@.+:/-]")
+
+EN_STOP = frozenset(
+    """a an the is are was were be been being to of in on for and or i we you he she they my our your
+    their its it this that these those do does did can could would should will shall may might must
+    please me us them there any some with at by from about what how so if get got have has had just
+    tell know want need hi hello hey thanks thank which whom whose am also as into than then too very
+    let s t pls plz dear sir madam kindly regarding re question ask asking like up out it's i'm we're
+    our's one's all our""".split()
+)
+# characters that carry no topic in Chinese questions (kept inside bigrams, dropped as unigrams)
+ZH_STOP = frozenset("的了吗呢吧啊呀是我们你他她它在有和与及么什怎样这那个一请问能会可以就都也还到给对把哪些儿里吧嘛哦呗该")
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    from opencc import OpenCC  # imported lazily: ~20 ms, only paid when Chinese is seen
+
+    return OpenCC("t2s")
+
+
+@functools.lru_cache(maxsize=1)
+def _s2t():
+    from opencc import OpenCC
+
+    return OpenCC("s2hk")
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK_RE.search(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def to_simplified(text: str) -> str:
+    if not has_cjk(text):
+        return text
+    return _t2s().convert(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def to_traditional(text: str) -> str:
+    """Simplified → Traditional (Hong Kong standard, OpenCC ``s2hk``), used consistently."""
+    return _s2t().convert(text)
+
+
+def is_traditional(text: str) -> bool:
+    """True when the text is written in Traditional characters (converting it changes it)."""
+    return has_cjk(text) and to_simplified(text) != text
+
+
+def detect_lang(text: str) -> str:
+    """'zh' when Chinese characters make up a real share of the question, else 'en'."""
+    cjk = len(_CJK_RE.findall(text))
+    if not cjk:
+        return "en"
+    words = len(re.findall(r"[A-Za-z]{2,}", text))
+    return "zh" if cjk >= words else "en"
+
+
+def stem(word: str) -> str:
+    w = word
+    if len(w) <= 3 or w.isdigit():
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("sses"):
+        return w[:-2]
+    if w.endswith("es") and (w[:-2].endswith(("s", "x", "ch", "sh"))):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    if w.endswith("ing") and len(w) > 5:
+        return w[:-3]
+    if w.endswith("ed") and len(w) > 4:
+        return w[:-2]
+    return w
+
+
+@functools.lru_cache(maxsize=8192)
+def normalise(text: str) -> str:
+    """NFKC (full-width → half-width), lower case, Traditional → Simplified, tidy punctuation."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    t = to_simplified(t)
+    t = t.replace("’", "'").replace("‘", "'")
+    t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", t)  # 1,500 -> 1500
+    t = _PUNCT_RE.sub(" ", t)
+    t = re.sub(r"(?<![0-9])[.:/](?![0-9])", " ", t)
+    t = t.replace("-", " ").replace("_", " ")
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def apply_replacements(text: str, replacements: list[tuple[re.Pattern[str], str]]) -> str:
+    for pat, rep in replacements:
+        text = pat.sub(rep, text)
+    return text
+
+
+def en_words(text: str) -> list[str]:
+    return _WORD_RE.findall(text)
+
+
+def features(text: str) -> dict[str, float]:
+    """Term frequencies of matching features of an already normalised text.
+
+    ``w:`` stemmed English word, ``b:`` English word bigram, ``c:`` Chinese character,
+    ``z:`` Chinese character bigram.
+    """
+    out: dict[str, float] = {}
+    latin = _CJK_RUN_RE.sub(" ", text)
+    prev = None
+    for raw in en_words(latin):
+        if raw in EN_STOP:
+            prev = None
+            continue
+        w = stem(raw)
+        k = "w:" + w
+        out[k] = out.get(k, 0.0) + 1.0
+        if prev is not None:
+            kb = f"b:{prev}_{w}"
+            out[kb] = out.get(kb, 0.0) + 1.0
+        prev = w
+    for run in _CJK_RUN_RE.findall(text):
+        for i, ch in enumerate(run):
+            if ch not in ZH_STOP:
+                k = "c:" + ch
+                out[k] = out.get(k, 0.0) + 1.0
+            if i + 1 < len(run):
+                k = "z:" + run[i : i + 2]
+                out[k] = out.get(k, 0.0) + 1.0
+    return out
