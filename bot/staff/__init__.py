@@ -6,18 +6,24 @@ from __future__ import annotations
 import hmac
 import secrets
 from pathlib import Path
+from typing import Any
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
 from bot import appkeys as K
+from bot.models.cases import StaffUser
 
 from . import accounts
 
 COOKIE = "etp_staff"
 LOGIN_CSRF_COOKIE = "etp_staff_login"
 PUBLIC = {"login", "login_post"}
+# what the sign-in check leaves on the request for the views
+SIGNED_IN: web.RequestKey[StaffUser] = web.RequestKey("staff", StaffUser)
+CSRF_TOKEN: web.RequestKey[str] = web.RequestKey("csrf", str)
+FORM_DATA: web.RequestKey[Any] = web.RequestKey("form", object)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -49,12 +55,12 @@ async def signed_in(request: web.Request, handler):  # noqa: ANN001, ANN201
         if request.method == "GET":
             raise web.HTTPSeeOther("/staff/login")
         raise web.HTTPForbidden(text="Your session has ended. Please sign in again.")
-    request["staff"], request["csrf"] = found.user, found.session.csrf_token
+    request[SIGNED_IN], request[CSRF_TOKEN] = found.user, found.session.csrf_token
     if request.method == "POST":
         form = await request.post()
         if not same_token(found.session.csrf_token, form.get("csrf")):
             raise web.HTTPForbidden(text="The form has expired (CSRF check failed). Reload the page and try again.")
-        request["form"] = form
+        request[FORM_DATA] = form
     response = await handler(request)
     response.headers.setdefault("Cache-Control", "no-store")
     return response

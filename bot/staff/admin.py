@@ -9,13 +9,13 @@ from bot import cases
 from bot.errors import UserError
 from bot.models.cases import ADMIN, ROLES, Case, CaseAccess, StaffSession, StaffUser
 
-from . import accounts, now, redirect, runtime
+from . import CSRF_TOKEN, FORM_DATA, SIGNED_IN, accounts, now, redirect, runtime
 
 ACCESS_LOG_LIMIT = 500
 
 
 def _admin(request: web.Request) -> StaffUser:
-    staff = request["staff"]
+    staff = request[SIGNED_IN]
     if staff.role != ADMIN:
         raise web.HTTPNotFound()
     return staff
@@ -26,7 +26,7 @@ async def _accounts_page(request: web.Request, error: str | None = None, status:
     async with runtime(request).db.session() as s:
         users = (await s.execute(select(StaffUser).order_by(StaffUser.email))).scalars().all()
     return aiohttp_jinja2.render_template("admin.html", request, {
-        "staff": staff, "csrf": request["csrf"], "users": users, "roles": ROLES, "error": error, "now": now(request),
+        "staff": staff, "csrf": request[CSRF_TOKEN], "users": users, "roles": ROLES, "error": error, "now": now(request),
     }, status=status)
 
 
@@ -36,7 +36,7 @@ async def accounts_page(request: web.Request) -> web.Response:
 
 async def create(request: web.Request) -> web.Response:
     _admin(request)
-    form = request["form"]
+    form = request[FORM_DATA]
     try:
         async with runtime(request).db.session() as s:
             await accounts.create_account(s, str(form.get("email") or ""), str(form.get("role") or ""),
@@ -78,7 +78,7 @@ async def access_log(request: web.Request) -> web.Response:
     entries = [{"at": a.at, "email": email, "action": a.action,
                 "ref": cases.reference(secrets, case) if case else "(purged)"} for a, email, case in rows]
     return aiohttp_jinja2.render_template("access.html", request, {
-        "staff": staff, "csrf": request["csrf"], "entries": entries})
+        "staff": staff, "csrf": request[CSRF_TOKEN], "entries": entries})
 
 
 def add_routes(app: web.Application) -> None:

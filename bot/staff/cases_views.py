@@ -19,7 +19,7 @@ from bot.models.cases import (
 )
 from handlers.texts import t
 
-from . import now, redirect, runtime
+from . import CSRF_TOKEN, FORM_DATA, SIGNED_IN, now, redirect, runtime
 
 MAX_REPLY = 4000
 LIST_LIMIT = 200
@@ -41,11 +41,11 @@ def categories_of(queue: str) -> list[str]:
 
 
 def _staff(request: web.Request) -> StaffUser:
-    return request["staff"]
+    return request[SIGNED_IN]
 
 
 def _page(request: web.Request, template: str, values: dict) -> web.Response:
-    values |= {"staff": _staff(request), "csrf": request["csrf"]}
+    values |= {"staff": _staff(request), "csrf": request[CSRF_TOKEN]}
     return aiohttp_jinja2.render_template(template, request, values)
 
 
@@ -150,7 +150,7 @@ async def case_page(request: web.Request) -> web.Response:
 
 
 def _text(request: web.Request) -> str:
-    body = str(request["form"].get("body") or "").strip()
+    body = str(request[FORM_DATA].get("body") or "").strip()
     if not body:
         raise web.HTTPBadRequest(text="The message is empty.")
     if len(body) > MAX_REPLY:

@@ -16,6 +16,17 @@ NOTIFY_CHOICES = (NOTIFY_MESSAGE, NOTIFY_CHECK_BACK)
 PREVIEW = 300
 
 
+def begin(ctx: Context, flow: str, step: str, data: dict | None = None) -> None:
+    """Start a draft; its language is the one it was started in (a button press carries no
+    language of its own, and the dialogue detects one per message)."""
+    ctx.start_flow(flow, step, {**(data or {}), "lang": ctx.lang})
+
+
+def keep_lang(ctx: Context) -> None:
+    if ctx.contact.lang is None and ctx.data.get("lang") in ("en", "zh"):
+        ctx.lang = ctx.data["lang"]
+
+
 def private_only(ctx: Context) -> list[Reply] | None:
     """Reports are never taken in a group chat (others would read them)."""
     if ctx.incoming.private:

@@ -25,7 +25,7 @@ def _throttle_key(ctx: Context) -> str:
 @command("case", aliases=["case", "案件", "查询案件"], prefix_aliases=["case", "案件"])
 async def case_command(ctx: Context, arg: str) -> list[Reply]:
     if not arg.strip():
-        ctx.start_flow(FLOW, "ref")
+        common.begin(ctx, FLOW, "ref")
         return [ctx.reply("case_ask_ref")]
     return await open_by_reference(ctx, arg)
 
@@ -53,13 +53,14 @@ async def open_by_reference(ctx: Context, typed: str) -> list[Reply]:
         when = hours.format_local(message.created_at.astimezone(ctx.services.tz), ctx.lang)
         replies.append(ctx.reply("case_reply_shown", when=when, body=ctx.secrets.decrypt(message.body_enc)))
     await cases.mark_seen(ctx.session, waiting, now)
-    ctx.start_flow(FLOW, "write", {"case": case.id})
+    common.begin(ctx, FLOW, "write", {"case": case.id})
     replies.append(Reply(ctx.t("case_write_more"), (Choice(f"{FLOW}:done", ctx.t("case_finished")),)))
     return replies
 
 
 @flow(FLOW)
 async def case_step(ctx: Context, inp: Input) -> list[Reply]:
+    common.keep_lang(ctx)
     if ctx.step == "ref":
         if not inp.text.strip():
             return [ctx.reply("case_ask_ref")]

@@ -14,7 +14,7 @@ FLOW = "human"
 
 @command("human", aliases=["talk to staff", "talk to a person", "human", "人工", "人工客服", "转人工"])
 async def human(ctx: Context, arg: str) -> list[Reply]:
-    ctx.start_flow(FLOW, "message", {"parts": [], "att": []})
+    common.begin(ctx, FLOW, "message", {"parts": [], "att": []})
     if arg.strip():  # "/human my question…" goes straight to confirmation
         ctx.data["parts"].append(arg.strip())
         ctx.goto("confirm")
@@ -24,6 +24,7 @@ async def human(ctx: Context, arg: str) -> list[Reply]:
 
 @flow(FLOW)
 async def human_step(ctx: Context, inp: Input) -> list[Reply]:
+    common.keep_lang(ctx)
     if ctx.step == "message":
         out, kept = common.collect(ctx, inp)
         if not ctx.data.get("parts"):

@@ -26,12 +26,13 @@ async def helpline(ctx: Context, arg: str) -> list[Reply]:
     refused = common.private_only(ctx)
     if refused:
         return refused
-    ctx.start_flow(FLOW, "category", {"parts": [], "att": []})
+    common.begin(ctx, FLOW, "category", {"parts": [], "att": []})
     return [common.privacy_notice(ctx, common.HELPLINE), categories(ctx)]
 
 
 @flow(FLOW)
 async def helpline_step(ctx: Context, inp: Input) -> list[Reply]:
+    common.keep_lang(ctx)
     step, choice = ctx.step, inp.choice or ""
     if step == "category":
         category = choice.removeprefix(f"{FLOW}:cat:")

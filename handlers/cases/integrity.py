@@ -43,12 +43,13 @@ async def report(ctx: Context, arg: str) -> list[Reply]:
     refused = common.private_only(ctx)
     if refused:
         return refused
-    ctx.start_flow(FLOW, "category", {"att": []})
+    common.begin(ctx, FLOW, "category", {"att": []})
     return [common.privacy_notice(ctx, common.INTEGRITY), categories(ctx)]
 
 
 @flow(FLOW)
 async def report_step(ctx: Context, inp: Input) -> list[Reply]:
+    common.keep_lang(ctx)
     step, choice = ctx.step, inp.choice or ""
     if step == "category":
         category = choice.removeprefix(f"{FLOW}:cat:")
