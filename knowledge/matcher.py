@@ -16,16 +16,25 @@ import re
 from rapidfuzz import fuzz, process
 
 from .model import Entry
-from .text import apply_replacements, features, normalise
+from .text import EN_STOP, apply_replacements, features, normalise
+
+_EN_WORD_RE = re.compile(r"(?<![a-z0-9])[a-z]{4,}(?![a-z0-9])")
 
 TYPE_WEIGHT = {"w": 1.0, "b": 0.7, "c": 0.35, "z": 1.0}
 W_COS, W_COV = 0.55, 0.45
+NO_ANCHOR = 0.8
 
 
 class Matcher:
     def __init__(self, entries: list[Entry], rewrites: list[tuple[re.Pattern[str], str]]):
         self.entries = entries
         self.rewrites = rewrites
+        raw_words: set[str] = set()
+        for e in entries:
+            for t in [e.title["en"], *e.paraphrases["en"], *e.keywords["en"], e.answer["en"]]:
+                raw_words.update(w for w in _EN_WORD_RE.findall(normalise(t)) if len(w) >= 4)
+        self.raw_vocab = raw_words
+        self.raw_vocab_list = sorted(raw_words)
         doc_entry: list[int] = []
         doc_feats: list[dict[str, float]] = []
         entry_feats: list[set[str]] = []
@@ -41,6 +50,21 @@ class Matcher:
                 doc_feats.append(f)
                 union.update(f)
             entry_feats.append(union)
+        # Chinese bigrams that occur inside curated words (titles, keywords) are real words; other
+        # bigrams are often word boundaries ("书还", "交什") and count half.
+        curated: set[str] = set()
+        for e in entries:
+            for t in [e.title["zh"], *e.keywords["zh"]]:
+                curated.update(k for k in features(self.prepare(t)) if k[0] == "z")
+        self.curated = curated
+        # an entry's "anchors": the words of its titles and keywords. A question that shares none of
+        # them matched only incidental words of some paraphrase ("our order is late" ~ "order of the audit").
+        self.anchors: list[set[str]] = []
+        for e in entries:
+            a: set[str] = set()
+            for t in [e.title["en"], e.title["zh"], *e.keywords["en"], *e.keywords["zh"]]:
+                a.update(k for k in features(self.prepare(t)) if k[0] != "c")
+            self.anchors.append(a)
         n = len(entries)
         df: dict[str, int] = {}
         for u in entry_feats:
@@ -55,20 +79,42 @@ class Matcher:
         for d, f in enumerate(doc_feats):
             sq = 0.0
             for k in f:
-                w = self.idf[k] * TYPE_WEIGHT[k[0]]
+                w = self.weight(k, self.idf[k])
                 sq += w * w
                 self.postings.setdefault(k, []).append((d, w))
             self.doc_norm.append(math.sqrt(sq) or 1.0)
         self.vocab_words = sorted({k[2:] for k in self.idf if k.startswith("w:") and len(k) > 5})
 
+    def weight(self, feature: str, idf: float) -> float:
+        w = idf * TYPE_WEIGHT[feature[0]]
+        if feature[0] == "z" and feature not in self.curated:
+            w *= 0.5
+        return w
+
     def prepare(self, text: str) -> str:
         return apply_replacements(normalise(text), self.rewrites)
+
+    def prepare_query(self, text: str) -> str:
+        """Like prepare(), but misspelt English words are first corrected to known words."""
+        norm = normalise(text)
+        if _EN_WORD_RE.search(norm):
+            norm = _EN_WORD_RE.sub(lambda m: self._spell(m.group(0)), norm)
+        return apply_replacements(norm, self.rewrites)
+
+    @functools.lru_cache(maxsize=8192)
+    def _spell(self, word: str) -> str:
+        if len(word) < 4 or word in self.raw_vocab or word in EN_STOP:
+            return word
+        cutoff = 80 if len(word) >= 7 else 86
+        hit = process.extractOne(word, self.raw_vocab_list, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return hit[0] if hit else word
 
     @functools.lru_cache(maxsize=4096)
     def _correct(self, word: str) -> str | None:
         if len(word) < 4 or word.isdigit():
             return None
-        hit = process.extractOne(word, self.vocab_words, scorer=fuzz.ratio, score_cutoff=80)
+        cutoff = 80 if len(word) >= 7 else 86
+        hit = process.extractOne(word, self.vocab_words, scorer=fuzz.ratio, score_cutoff=cutoff)
         return hit[0] if hit else None
 
     def query_weights(self, prepared: str) -> tuple[dict[str, float], float, float]:
@@ -86,11 +132,11 @@ class Matcher:
             if idf is None:
                 if kind in ("z", "b"):
                     continue  # unknown bigrams: mostly word boundaries, not evidence either way
-                w = self.idf_unknown * TYPE_WEIGHT[kind]
+                w = self.weight(k, self.idf_unknown)
                 norm_sq += w * w
                 denom += w
                 continue
-            w = idf * TYPE_WEIGHT[kind]
+            w = self.weight(k, idf)
             known[k] = max(known.get(k, 0.0), w)
             norm_sq += w * w
             denom += w
@@ -115,6 +161,9 @@ class Matcher:
         for e, c in best_cos.items():
             feats = self.entry_feats[e]
             cov = sum(w for k, w in known.items() if k in feats) / denom
-            out.append((min(1.0, W_COS * c + W_COV * cov), e))
+            score = W_COS * c + W_COV * cov
+            if c < 0.95 and not any(k in self.anchors[e] for k in known):
+                score *= NO_ANCHOR
+            out.append((min(1.0, score), e))
         out.sort(key=lambda x: -x[0])
         return out
