@@ -57,7 +57,7 @@ async def signed_in(request: web.Request, handler):  # noqa: ANN001, ANN201
         raise web.HTTPForbidden(text="Your session has ended. Please sign in again.")
     request[SIGNED_IN], request[CSRF_TOKEN] = found.user, found.session.csrf_token
     if request.method == "POST":
-        form = await request.post()
+        form = await read_form(request)
         if not same_token(found.session.csrf_token, form.get("csrf")):
             raise web.HTTPForbidden(text="The form has expired (CSRF check failed). Reload the page and try again.")
         request[FORM_DATA] = form
@@ -74,6 +74,26 @@ async def security_headers(request: web.Request, handler):  # noqa: ANN001, ANN2
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
     return response
+
+
+async def read_form(request: web.Request):  # noqa: ANN201 - MultiDictProxy
+    try:
+        return await request.post()
+    except ValueError:  # undecodable bytes, malformed multipart
+        raise web.HTTPBadRequest(text="The form could not be read.") from None
+
+
+MAX_ID = 2**31 - 1  # ids in URLs beyond the database's integer range are simply not found
+
+
+def id_from(request: web.Request, name: str) -> int:
+    try:
+        value = int(request.match_info[name])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    if not 0 < value <= MAX_ID:
+        raise web.HTTPNotFound()
+    return value
 
 
 def redirect(location: str) -> web.Response:

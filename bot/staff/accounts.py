@@ -20,6 +20,7 @@ MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_TTL = timedelta(hours=12)
 MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # argon2 takes any length; a megabyte "password" only costs us time
 
 _hasher = PasswordHasher()
 # verified when the email is unknown, so that a wrong email takes as long as a wrong password
@@ -30,13 +31,18 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def plausible(email: str, password: str) -> bool:
+    """Worth checking at all (PostgreSQL refuses NUL characters; huge inputs cost time)."""
+    return 0 < len(email) <= 254 and 0 < len(password) <= MAX_PASSWORD and "\x00" not in email
+
+
 def check_new_account(email: str, role: str, password: str) -> None:
-    if "@" not in email or len(email) > 254:
+    if "@" not in email or len(email) > 254 or not email.isprintable() or " " in email:
         raise UserError(f"not an email address: {email!r}")
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise UserError(f"the password must have at least {MIN_PASSWORD} characters (and at most {MAX_PASSWORD})")
 
 
 async def create_account(session: AsyncSession, email: str, role: str, password: str) -> StaffUser:
@@ -79,7 +85,7 @@ async def authenticate(session: AsyncSession, email: str, password: str, now: da
 
 
 def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 @dataclass

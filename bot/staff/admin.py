@@ -9,7 +9,7 @@ from bot import cases
 from bot.errors import UserError
 from bot.models.cases import ADMIN, ROLES, Case, CaseAccess, StaffSession, StaffUser
 
-from . import CSRF_TOKEN, FORM_DATA, SIGNED_IN, accounts, now, redirect, runtime
+from . import CSRF_TOKEN, FORM_DATA, SIGNED_IN, accounts, id_from, now, redirect, runtime
 
 ACCESS_LOG_LIMIT = 500
 
@@ -49,10 +49,7 @@ async def create(request: web.Request) -> web.Response:
 async def change(request: web.Request) -> web.Response:
     me = _admin(request)
     action = request.match_info["action"]
-    try:
-        user_id = int(request.match_info["user_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    user_id = id_from(request, "user_id")
     async with runtime(request).db.session() as s:
         user = await s.get(StaffUser, user_id)
         if user is None or action not in ("unlock", "disable", "enable") or (user.id == me.id and action == "disable"):

@@ -19,7 +19,7 @@ from bot.models.cases import (
 )
 from handlers.texts import t
 
-from . import CSRF_TOKEN, FORM_DATA, SIGNED_IN, now, redirect, runtime
+from . import CSRF_TOKEN, FORM_DATA, SIGNED_IN, id_from, now, redirect, runtime
 
 MAX_REPLY = 4000
 LIST_LIMIT = 200
@@ -84,11 +84,7 @@ async def _emails(s: AsyncSession, ids: set[int]) -> dict[int, str]:
 
 async def _case_for(s: AsyncSession, request: web.Request) -> Case:
     """The case of the URL, if the signed-in role owns its queue; otherwise 404."""
-    try:
-        case_id = int(request.match_info["case_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
-    case = await s.get(Case, case_id)
+    case = await s.get(Case, id_from(request, "case_id"))
     if case is None or case.queue != _staff(request).role:
         raise web.HTTPNotFound()
     return case

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot.models.cases import ADMIN
 
-from . import COOKIE, LOGIN_CSRF_COOKIE, accounts, new_login_token, now, redirect, runtime, same_token, set_cookie
+from . import COOKIE, LOGIN_CSRF_COOKIE, accounts, new_login_token, now, read_form, redirect, runtime, same_token, set_cookie
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +29,13 @@ async def login_form(request: web.Request) -> web.Response:
 
 
 async def login_post(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await read_form(request)
     if not same_token(request.cookies.get(LOGIN_CSRF_COOKIE), form.get("csrf")):
         return _login_page(request, "The form has expired. Please try again.", status=403)
     email, password = str(form.get("email") or ""), str(form.get("password") or "")
     at = now(request)
     async with runtime(request).db.session() as s:
-        user = await accounts.authenticate(s, email, password, at) if email and password else None
+        user = await accounts.authenticate(s, email, password, at) if accounts.plausible(email, password) else None
         token = await accounts.start_session(s, user, at) if user else None
         role = user.role if user else None
     if token is None:

@@ -216,3 +216,32 @@ async def test_admin_creates_and_unlocks_accounts(console, staff) -> None:
     assert bad.status == 400 and "at least" in await bad.text()
     newcomer = await console()
     assert (await newcomer.login("new@etp.org", "long enough pass")).status == 303
+
+
+async def test_hostile_input_gets_a_4xx_never_a_5xx(console, staff, chat) -> None:
+    ref = await file_helpline_report(chat, "wages")
+    browser = await _signed_in(console, "line@etp.org")
+    case_id = await browser.case_id(ref)
+    token = await browser.csrf()
+    statuses = [
+        (await browser.client.get("/staff/cases/99999999999999999999")).status,
+        (await browser.client.get("/staff/cases/-1")).status,
+        (await browser.post(f"/staff/cases/{case_id}/explode")).status,
+        (await browser.post(f"/staff/cases/{case_id}/reply", body="")).status,
+        (await browser.post(f"/staff/cases/{case_id}/reply", body="x" * 5000)).status,
+        (await browser.client.post(f"/staff/cases/{case_id}/reply", data=b"\xff\xfe",
+                                   headers={"Content-Type": "application/x-www-form-urlencoded"})).status,
+    ]
+    assert statuses == [404, 404, 404, 400, 400, 400]
+    stranger = await console()
+    stranger.client.session.cookie_jar.update_cookies({"etp_staff": "é" * 50})
+    assert (await stranger.client.get("/staff/", allow_redirects=False)).status == 303
+    login = await stranger.client.get("/staff/login")
+    assert login.status == 200
+    garbled = await stranger.client.post("/staff/login", data=b"\xff", headers={
+        "Content-Type": "application/x-www-form-urlencoded"})
+    assert garbled.status == 400
+    for email, password in [("line@etp.org\x00", "x"), ("a" * 5000, "x"), ("line@etp.org", "p" * 100_000)]:
+        assert (await stranger.login(email, password)).status == 401
+    assert token  # the signed-in session was unaffected
+    assert (await browser.client.get(f"/staff/cases/{case_id}")).status == 200
