@@ -2,10 +2,12 @@
 the urgent-words check, the notify choice, confirmation, and opening the case."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot import cases
 from bot.models.cases import HELPDESK, HELPLINE, INTEGRITY, NOTIFY_CHECK_BACK, NOTIFY_MESSAGE
 from handlers import messages as m
-from handlers.context import Context, Input
+from handlers.context import DRAFT_TTL, Context, Input
 from handlers.messages import Choice, Reply
 
 from . import hours
@@ -16,10 +18,10 @@ NOTIFY_CHOICES = (NOTIFY_MESSAGE, NOTIFY_CHECK_BACK)
 PREVIEW = 300
 
 
-def begin(ctx: Context, flow: str, step: str, data: dict | None = None) -> None:
+def begin(ctx: Context, flow: str, step: str, data: dict | None = None, ttl: timedelta = DRAFT_TTL) -> None:
     """Start a draft; its language is the one it was started in (a button press carries no
     language of its own, and the dialogue detects one per message)."""
-    ctx.start_flow(flow, step, {**(data or {}), "lang": ctx.lang})
+    ctx.start_flow(flow, step, {**(data or {}), "lang": ctx.lang}, ttl=ttl)
 
 
 def keep_lang(ctx: Context) -> None:

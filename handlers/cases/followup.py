@@ -16,13 +16,16 @@ from . import common, hours
 FLOW = "case"
 WRONG_LIMIT = 5  # wrong references per account and hour (like binding codes)
 WRONG_WINDOW = timedelta(hours=1)
+# what the reporter writes after opening a case is added to it until they leave, use a command
+# or stay silent this long (later questions then go to the FAQ, not into the case)
+FOLLOW_UP_TTL = timedelta(hours=2)
 
 
 def _throttle_key(ctx: Context) -> str:
     return f"case-ref:{ctx.contact.id}"
 
 
-@command("case", aliases=["case", "案件", "查询案件"], prefix_aliases=["case", "案件"])
+@command("case", aliases=["case", "my case", "案件", "查询案件", "我的案件"])
 async def case_command(ctx: Context, arg: str) -> list[Reply]:
     if not arg.strip():
         common.begin(ctx, FLOW, "ref")
@@ -53,7 +56,7 @@ async def open_by_reference(ctx: Context, typed: str) -> list[Reply]:
         when = hours.format_local(message.created_at.astimezone(ctx.services.tz), ctx.lang)
         replies.append(ctx.reply("case_reply_shown", when=when, body=ctx.secrets.decrypt(message.body_enc)))
     await cases.mark_seen(ctx.session, waiting, now)
-    common.begin(ctx, FLOW, "write", {"case": case.id})
+    common.begin(ctx, FLOW, "write", {"case": case.id}, ttl=FOLLOW_UP_TTL)
     replies.append(Reply(ctx.t("case_write_more"), (Choice(f"{FLOW}:done", ctx.t("case_finished")),)))
     return replies
 

@@ -113,3 +113,25 @@ async def test_staff_replies_reach_the_account_that_last_wrote(chat, runtime) ->
     assert sender.texts_to("user-1") == []
     (text,) = sender.texts_to("second-phone")
     assert "We will call you" in text and ref in text
+
+
+async def test_questions_about_cases_are_not_taken_for_references(chat, runtime) -> None:
+    await chat.send("/lang en")
+    await chat.send("case study of remediation")
+    assert "No case has this reference" not in chat.text
+
+
+async def test_after_a_quiet_while_messages_no_longer_go_into_the_case(chat, runtime, clock) -> None:
+    from sqlalchemy import func, select
+
+    from bot.models.cases import CaseMessage
+
+    ref = await file_helpline_report(chat, "wages late")
+    await chat.send(ref)
+    await chat.send("one more thing")
+    clock.advance(timedelta(hours=3))
+    await chat.send("How much is the registration fee?")
+    assert "Added to your case" not in chat.text
+    async with runtime.db.session() as s:
+        count = (await s.execute(select(func.count()).select_from(CaseMessage))).scalar_one()
+    assert count == 2
