@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import appkeys as K
@@ -22,7 +22,7 @@ from handlers.texts import t
 from . import CSRF_TOKEN, FORM_DATA, SIGNED_IN, id_from, now, redirect, runtime
 
 MAX_REPLY = 4000
-LIST_LIMIT = 200
+PAGE_SIZE = 100
 CATEGORY_TEXT = {"helpline": "helpline_cat", "integrity": "report_cat", "helpdesk": "human_cat"}
 
 
@@ -49,30 +49,40 @@ def _page(request: web.Request, template: str, values: dict) -> web.Response:
     return aiohttp_jinja2.render_template(template, request, values)
 
 
+def _page_number(request: web.Request) -> int:
+    raw = request.query.get("page", "1")
+    return max(1, min(int(raw), 10_000)) if raw.isdigit() else 1
+
+
 async def case_list(request: web.Request) -> web.Response:
     staff = _staff(request)
     if staff.role not in QUEUES:
         raise web.HTTPSeeOther("/staff/admin")
     status = request.query.get("status", "open")
     category = request.query.get("category", "")
-    query = select(Case).where(Case.queue == staff.role)
+    page = _page_number(request)
+    where = [Case.queue == staff.role]
     if status == "open":
-        query = query.where(Case.status != CLOSED)
+        where.append(Case.status != CLOSED)
     elif status in STATUSES:
-        query = query.where(Case.status == status)
+        where.append(Case.status == status)
     if category in categories_of(staff.role):
-        query = query.where(Case.category == category)
+        where.append(Case.category == category)
     # urgent first, then the longest waiting for staff, then the rest by last change
-    query = query.order_by(Case.urgent.desc(), Case.waiting_since.asc().nulls_last(), Case.updated_at.asc())
+    query = (select(Case).where(*where)
+             .order_by(Case.urgent.desc(), Case.waiting_since.asc().nulls_last(), Case.updated_at.asc(), Case.id)
+             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
     secrets = runtime(request).services.secrets
     async with runtime(request).db.session() as s:
-        rows = (await s.execute(query.limit(LIST_LIMIT))).scalars().all()
+        rows = (await s.execute(query)).scalars().all()
+        total = (await s.execute(select(func.count()).select_from(Case).where(*where))).scalar_one()
         emails = await _emails(s, {c.assigned_to for c in rows if c.assigned_to})
     items = [{"case": c, "ref": cases.reference(secrets, c), "category": category_label(c.queue, c.category),
               "assigned": emails.get(c.assigned_to)} for c in rows]
     return _page(request, "cases.html", {
         "items": items, "status": status, "category": category, "statuses": ["open", *STATUSES, "all"],
         "categories": [(c, category_label(staff.role, c)) for c in categories_of(staff.role)],
+        "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
     })
 
 

@@ -80,13 +80,13 @@ add_texts({
     },
     "case_when.helpline_closed": {
         "en": "The helpline is closed now (hours {hours} daily). A person will answer after it opens at "
-        "{opens}. If you are in danger, call 110 now.",
-        "zh": "热线现在不在值班时间（每天 {hours}）。工作人员会在 {opens} 开始值班后回复。如有危险，请立即拨打 110。",
+        "{opens}.",
+        "zh": "热线现在不在值班时间（每天 {hours}）。工作人员会在 {opens} 开始值班后回复。",
     },
     "case_when.helpline_holiday": {
         "en": "The helpline is closed over the Chinese New Year holiday. A person will answer after it "
-        "reopens at {opens}. If you are in danger, call 110 now.",
-        "zh": "热线春节假期暂停服务，工作人员会在 {opens} 恢复值班后回复。如有危险，请立即拨打 110。",
+        "reopens at {opens}.",
+        "zh": "热线春节假期暂停服务，工作人员会在 {opens} 恢复值班后回复。",
     },
     "case_when.integrity": {
         "en": "The Integrity team reviews every report and will answer here; you can also write to {email}.",

@@ -245,3 +245,16 @@ async def test_hostile_input_gets_a_4xx_never_a_5xx(console, staff, chat) -> Non
         assert (await stranger.login(email, password)).status == 401
     assert token  # the signed-in session was unaffected
     assert (await browser.client.get(f"/staff/cases/{case_id}")).status == 200
+
+
+async def test_a_long_queue_is_paged(console, staff, runtime, monkeypatch) -> None:
+    from bot.staff import cases_views
+
+    monkeypatch.setattr(cases_views, "PAGE_SIZE", 2)
+    refs = [await file_helpline_report(ChatDriver(runtime, contact=f"w{i}"), f"case {i}") for i in range(3)]
+    browser = await _signed_in(console, "line@etp.org")
+    first = await (await browser.client.get("/staff/")).text()
+    second = await (await browser.client.get("/staff/?status=open&category=&page=2")).text()
+    assert "3 cases · page 1 of 2" in first and "page=2" in first
+    assert [r in first for r in refs] == [True, True, False] and [r in second for r in refs] == [False, False, True]
+    assert (await browser.client.get("/staff/?page=99999999999999")).status == 200
