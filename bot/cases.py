@@ -70,10 +70,8 @@ async def open_case(
     session.add(CaseMessage(case_id=case.id, author=REPORTER, body_enc=secrets.encrypt(report.body),
                             attachments_enc=_attachments(secrets, report.attachments), created_at=now))
     if alert_chat:
-        from handlers.texts import t
-
         await enqueue(session, secrets, channel="telegram", destination=alert_chat, kind="alert",
-                      replies=[Reply(t("case_alert", "en", ref=ref, queue=report.queue))])
+                      replies=[Reply(_t("case_alert", "en", ref=ref, queue=report.queue))])
     metrics.CASES_OPENED.labels(queue=report.queue).inc()
     log.info("case opened", extra={"queue": report.queue, "event": "case_opened"})
     return case, ref
@@ -104,11 +102,16 @@ async def add_reporter_message(
     log.info("case follow-up", extra={"queue": case.queue, "event": "reporter_message"})
 
 
-def relay_text(secrets: Secrets, case: Case, body: str) -> str:
+def _t(key: str, lang: str, **kw: Any) -> str:
+    from handlers.cases import texts  # noqa: F401 - the case strings are registered on import
     from handlers.texts import t
 
-    return t("case_staff_reply", case.lang, ref=reference(secrets, case), body=body,
-             team=t(f"case_team.{case.queue}", case.lang))
+    return t(key, lang, **kw)
+
+
+def relay_text(secrets: Secrets, case: Case, body: str) -> str:
+    return _t("case_staff_reply", case.lang, ref=reference(secrets, case), body=body,
+             team=_t(f"case_team.{case.queue}", case.lang))
 
 
 async def staff_reply(

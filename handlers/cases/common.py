@@ -120,8 +120,10 @@ async def submit(ctx: Context, queue: str, category: str, body: str) -> list[Rep
     notify = ctx.data.get("notify", NOTIFY_MESSAGE)
     report = cases.NewReport(queue=queue, category=category, body=body, notify=notify, lang=ctx.lang,
                              urgent=bool(ctx.data.get("urgent")), attachments=tuple(ctx.data.get("att", ())))
+    config = ctx.services.config
+    alert_chat = config.staff_alert_telegram_chat if config.telegram_enabled else None
     _case, ref = await cases.open_case(ctx.session, ctx.secrets, report, contact_id=ctx.contact.id, now=ctx.now,
-                                       alert_chat=ctx.services.config.staff_alert_telegram_chat)
+                                       alert_chat=alert_chat)
     ctx.end_flow()
     replies = [ctx.reply("case_created", ref=ref, notify=ctx.t(f"case_created_notify.{notify}"),
                          when=when_answered(ctx, queue))]

@@ -165,7 +165,8 @@ async def test_the_terminal_says_photos_cannot_be_sent(chat) -> None:
 async def test_staff_are_alerted_with_reference_and_queue_only(runtime) -> None:
     from dataclasses import replace
 
-    runtime.services.config = replace(runtime.services.config, staff_alert_telegram_chat="-100200300")
+    runtime.services.config = replace(runtime.services.config, staff_alert_telegram_chat="-100200300",
+                                      telegram_bot_token="123:ABC")
     chat = ChatDriver(runtime, contact="worker-9")
     ref = await file_helpline_report(chat, "the canteen food made us ill")
     async with runtime.db.session() as s:
@@ -174,3 +175,12 @@ async def test_staff_are_alerted_with_reference_and_queue_only(runtime) -> None:
     assert alert.channel == "telegram" and secrets.decrypt(alert.destination_enc) == "-100200300"
     (body,) = secrets.decrypt_json(alert.body_enc)
     assert body["text"] == f"New helpline case {ref}"
+
+
+async def test_no_alert_is_queued_when_telegram_is_off(chat, runtime) -> None:
+    from dataclasses import replace
+
+    runtime.services.config = replace(runtime.services.config, staff_alert_telegram_chat="-100200300")
+    await file_helpline_report(chat, "wages")
+    async with runtime.db.session() as s:
+        assert (await s.execute(select(OutboxMessage).where(OutboxMessage.kind == "alert"))).first() is None

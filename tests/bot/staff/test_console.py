@@ -10,7 +10,13 @@ from tests.conftest import ChatDriver
 
 
 @pytest.fixture
-async def staff(runtime):  # noqa: ANN001, ANN201
+async def staff(runtime, monkeypatch):  # noqa: ANN001, ANN201
+    from argon2 import PasswordHasher
+
+    from bot.staff import accounts
+
+    # argon2 still, with a small cost: these tests are about sessions and roles, not the KDF
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     for email, role in [("line@etp.org", "helpline"), ("integrity@etp.org", "integrity"),
                         ("desk@etp.org", "helpdesk"), ("admin@etp.org", "admin")]:
         await add_staff(runtime, email, role)
