@@ -1,7 +1,6 @@
 """Administrators: staff accounts (create, unlock, disable) and the access log."""
 from __future__ import annotations
 
-import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import select
 
@@ -9,7 +8,7 @@ from bot import cases
 from bot.errors import UserError
 from bot.models.cases import ADMIN, ROLES, Case, CaseAccess, StaffSession, StaffUser
 
-from . import CSRF_TOKEN, FORM_DATA, SIGNED_IN, accounts, id_from, now, redirect, runtime
+from . import FORM_DATA, SIGNED_IN, accounts, id_from, now, redirect, render, runtime
 
 ACCESS_LOG_LIMIT = 500
 
@@ -22,12 +21,11 @@ def _admin(request: web.Request) -> StaffUser:
 
 
 async def _accounts_page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
-    staff = _admin(request)
+    _admin(request)
     async with runtime(request).db.session() as s:
         users = (await s.execute(select(StaffUser).order_by(StaffUser.email))).scalars().all()
-    return aiohttp_jinja2.render_template("admin.html", request, {
-        "staff": staff, "csrf": request[CSRF_TOKEN], "users": users, "roles": ROLES, "error": error, "now": now(request),
-    }, status=status)
+    return render(request, "admin.html", {"users": users, "roles": ROLES, "error": error, "now": now(request)},
+                  status=status)
 
 
 async def accounts_page(request: web.Request) -> web.Response:
@@ -64,7 +62,7 @@ async def change(request: web.Request) -> web.Response:
 
 
 async def access_log(request: web.Request) -> web.Response:
-    staff = _admin(request)
+    _admin(request)
     secrets = runtime(request).services.secrets
     async with runtime(request).db.session() as s:
         rows = (await s.execute(
@@ -74,8 +72,7 @@ async def access_log(request: web.Request) -> web.Response:
             .order_by(CaseAccess.at.desc(), CaseAccess.id.desc()).limit(ACCESS_LOG_LIMIT))).all()
     entries = [{"at": a.at, "email": email, "action": a.action,
                 "ref": cases.reference(secrets, case) if case else "(purged)"} for a, email, case in rows]
-    return aiohttp_jinja2.render_template("access.html", request, {
-        "staff": staff, "csrf": request[CSRF_TOKEN], "entries": entries})
+    return render(request, "access.html", {"entries": entries})
 
 
 def add_routes(app: web.Application) -> None:

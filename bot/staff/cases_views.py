@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +18,7 @@ from bot.models.cases import (
 )
 from handlers.texts import t
 
-from . import CSRF_TOKEN, FORM_DATA, SIGNED_IN, id_from, now, redirect, runtime
+from . import FORM_DATA, SIGNED_IN, id_from, now, redirect, render, runtime
 
 MAX_REPLY = 4000
 PAGE_SIZE = 100
@@ -45,8 +44,7 @@ def _staff(request: web.Request) -> StaffUser:
 
 
 def _page(request: web.Request, template: str, values: dict) -> web.Response:
-    values |= {"staff": _staff(request), "csrf": request[CSRF_TOKEN]}
-    return aiohttp_jinja2.render_template(template, request, values)
+    return render(request, template, values)
 
 
 def _page_number(request: web.Request) -> int:

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import logging
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from bot.models.cases import ADMIN
 
-from . import COOKIE, LOGIN_CSRF_COOKIE, accounts, new_login_token, now, read_form, redirect, runtime, same_token, set_cookie
+from . import COOKIE, LOGIN_CSRF_COOKIE, accounts, new_login_token, now, read_form, redirect, render, runtime, same_token, set_cookie
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +18,7 @@ def home_of(role: str) -> str:
 
 def _login_page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
     token = new_login_token()
-    response = aiohttp_jinja2.render_template("login.html", request, {"csrf": token, "error": error}, status=status)
+    response = render(request, "login.html", {"csrf": token, "error": error}, status=status)
     set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
     return response
 
