@@ -7,6 +7,9 @@ references, wrong binding codes, failed look-ups.
 `hit` counts one attempt and returns True while the key is within `limit` attempts in the
 current window, False once it is over. Keys are hashed before storage (pass internal ids, not
 platform ids, all the same).
+
+(Written on branch `cases` because the factories branch's generic throttle was not there yet;
+its `hit` has the same signature and meaning, so either can replace the other.)
 """
 from __future__ import annotations
 
@@ -48,13 +51,3 @@ async def hit(session: AsyncSession, key: str, limit: int, window: timedelta, *,
     await session.execute(update(table).where(where).values(count=table.c.count + 1))
     count = (await session.execute(select(table.c.count).where(where))).scalar_one()
     return count <= limit
-
-
-async def blocked(session: AsyncSession, key: str, limit: int, window: timedelta, *, now: datetime | None = None) -> bool:
-    """True when `key` is already over `limit` in this window (checks without counting)."""
-    now = now or utcnow()
-    key_hash = hashlib.sha256(key.encode("utf-8")).hexdigest()
-    table = ThrottleWindow.__table__
-    count = (await session.execute(select(table.c.count).where(
-        table.c.key_hash == key_hash, table.c.window_start == _window_start(now, window)))).scalar_one_or_none()
-    return (count or 0) >= limit

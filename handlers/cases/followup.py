@@ -14,8 +14,10 @@ from handlers.registry import COMMANDS, command, flow, matcher
 from . import common, hours
 
 FLOW = "case"
-WRONG_LIMIT = 5  # wrong references per account and hour (like binding codes)
-WRONG_WINDOW = timedelta(hours=1)
+# reference look-ups per account and hour, right or wrong: a right one must not slip through
+# once an account is over the limit, and ten an hour is plenty for a reporter checking back
+LOOKUP_LIMIT = 10
+LOOKUP_WINDOW = timedelta(hours=1)
 # what the reporter writes after opening a case is added to it until they leave, use a command
 # or stay silent this long (later questions then go to the FAQ, not into the case)
 FOLLOW_UP_TTL = timedelta(hours=2)
@@ -40,12 +42,11 @@ def reference_on_its_own(text: str):  # noqa: ANN201 - registry.Matcher
 
 async def open_by_reference(ctx: Context, typed: str) -> list[Reply]:
     now = ctx.now
-    if await throttle.blocked(ctx.session, _throttle_key(ctx), WRONG_LIMIT, WRONG_WINDOW, now=now):
+    if not await throttle.hit(ctx.session, _throttle_key(ctx), LOOKUP_LIMIT, LOOKUP_WINDOW, now=now):
         return [ctx.reply("case_throttled")]
     case = await cases.find_case(ctx.session, ctx.secrets, typed)
     if case is None:
-        allowed = await throttle.hit(ctx.session, _throttle_key(ctx), WRONG_LIMIT, WRONG_WINDOW, now=now)
-        return [ctx.reply("case_not_found" if allowed else "case_throttled")]
+        return [ctx.reply("case_not_found")]
     if case.queue != HELPDESK:
         refused = common.private_only(ctx)
         if refused:

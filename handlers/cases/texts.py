@@ -155,8 +155,8 @@ add_texts({
         "zh": "没有找到这个编号的案件。请检查后再试。",
     },
     "case_throttled": {
-        "en": "Too many wrong references. Please wait an hour and try again.",
-        "zh": "错误编号次数过多，请一小时后再试。",
+        "en": "Too many case references tried from this account. Please wait an hour and try again.",
+        "zh": "此账号查询案件编号的次数过多，请一小时后再试。",
     },
     "case_found": {"en": "Case {ref}: {status}", "zh": "案件 {ref}：{status}"},
     "case_status.waiting": {"en": "waiting for staff to answer.", "zh": "等待工作人员回复。"},
