@@ -20,6 +20,7 @@ AMBIGUITY_MARGIN = 0.025  # top two closer than this (and neither sure): ask whi
 SURE = 0.80               # at or above this the top entry is taken even if the next is close
 SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
 TIE = 0.002
+MAX_QUESTION = 1000  # characters used for matching
 SAME_AREA_MARGIN = 0.008
 STATUS_BOOST = 0.25
 
@@ -180,6 +181,7 @@ class KnowledgeBase:
         return ", ".join(f'"{t}"' for t in titles[:-1]) + f' or "{titles[-1]}"'
 
     def _answer(self, question: str, lang: str, today: dt.date) -> Answer:
+        question = question[:MAX_QUESTION]  # a pasted document: the start says what it is about
         raw = unicodedata.normalize("NFKC", question).lower().strip()
         if not raw or not re.search(r"\w", raw):
             return Answer(self._msg("empty", lang), None, 0.0, lang, False)
@@ -195,7 +197,7 @@ class KnowledgeBase:
         # computed answers: slots found in the question pick the entry
         slots: dict[str, object] = {}
         n = parsing.man_days(norm)
-        if n is not None and n > 0:
+        if n is not None and 0 < n <= 1000:
             slots["man_days"] = n
             topic = "fees.total" if _TOTAL_WORDS.search(norm) else "fees.audit"
             if topic in self.by_id:
@@ -273,7 +275,8 @@ class KnowledgeBase:
         text = entry.answer[lang]
         if entry.compute:
             text = _COMPUTE[entry.compute](self, entry, lang, today, slots) or text
-        return Answer(text, entry.id, round(min(1.0, max(0.0, confidence)), 3), lang, False, [], entry.source)
+        return Answer(text, entry.id, round(min(1.0, max(0.0, confidence)), 3), lang, entry.handoff, [],
+                      entry.source)
 
     def _tpl(self, entry: Entry, tname: str, lang: str, **slots: object) -> str:
         return _SLOT_RE.sub(lambda m: _fmt(slots[m.group(1)], lang), entry.templates[tname][lang])
