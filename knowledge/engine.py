@@ -219,6 +219,14 @@ class KnowledgeBase:
         years = parsing.years(raw)
         if years:
             slots["years"] = years
+        months = parsing.months(raw, today) if "audit.blackout" in self.by_id else []
+        if months and _BLACKOUT_WORDS.search(norm) and not _VALIDITY_WORDS.search(norm):
+            # "audits in late January 2024?": is that month (partly) in a blackout window?
+            top = ranking[0] if ranking else (0.0, -1)
+            asks_fee = "fee" in prepared.split() or "费用" in prepared
+            if not asks_fee and (top[0] < 0.6 or self.entries[top[1]].id == "audit.blackout"):
+                slots["months"] = months
+                return self._render(self.by_id["audit.blackout"], lang, today, slots, 0.85)
 
         ranking = self._boost_status(norm, ranking)
         if not ranking or ranking[0][0] < THRESHOLD:
@@ -324,6 +332,21 @@ def _blackout(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots:
             else:
                 parts.append(kb._tpl(entry, "outside", lang, date=d, windows=_windows_text(kb, lang, d.year)))
         return " ".join(parts)
+    months = slots.get("months")
+    if months:
+        parts = []
+        for y, m in months[:2]:
+            first = dt.date(y, m, 1)
+            last = parsing.add_months(first, 1) - dt.timedelta(days=1)
+            label = f"{y}年{m}月" if lang == "zh" else f"{first.strftime('%B')} {y}"
+            hits = [w for w in kb.blackouts if w.start <= last and w.end >= first]
+            if hits:
+                w = hits[0]
+                parts.append(kb._tpl(entry, "month_overlap", lang, month=label, name=w.name_en if lang == "en"
+                                     else w.name_zh, start=w.start, end=w.end))
+            else:
+                parts.append(kb._tpl(entry, "month_outside", lang, month=label, windows=_windows_text(kb, lang, y)))
+        return " ".join(parts)
     years = slots.get("years") or []
     want = [w for w in kb.blackouts if years and (w.start.year in years or w.end.year in years)]
     if not want:
@@ -342,8 +365,9 @@ def _blackout(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots:
 def _windows_text(kb: KnowledgeBase, lang: str, year: int) -> str:
     ws = [w for w in kb.blackouts if w.start.year == year or w.end.year == year] or kb.blackouts[-1:]
     sep = "; " if lang == "en" else "；"
-    return sep.join(f"{w.name_en if lang == 'en' else w.name_zh}: {_fmt(w.start, lang)} – {_fmt(w.end, lang)}"
-                    for w in ws)
+    if lang == "zh":
+        return sep.join(f"{w.name_zh}：{_fmt(w.start, lang)}至{_fmt(w.end, lang)}" for w in ws)
+    return sep.join(f"{w.name_en}: {_fmt(w.start, lang)} – {_fmt(w.end, lang)}" for w in ws)
 
 
 def _validity(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots: dict) -> str | None:
