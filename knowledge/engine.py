@@ -106,6 +106,14 @@ class KnowledgeBase:
                 if not isinstance(table.get(lang), str) or not table[lang].strip():
                     raise KnowledgeError(file, key, f"missing {lang!r} translation")
             self._messages[key] = {lang: self._resolver.resolve(table[lang], file, key) for lang in LANGS}
+        eng = raw.get("engine", {})
+        if not isinstance(eng, dict):
+            raise KnowledgeError(file, "engine", "must be a table")
+        self.threshold = _unit(eng, "threshold", THRESHOLD, file)
+        self.ambiguity_margin = _unit(eng, "ambiguity_margin", AMBIGUITY_MARGIN, file)
+        self.same_area_margin = _unit(eng, "same_area_margin", SAME_AREA_MARGIN, file)
+        self.sure = _unit(eng, "sure", SURE, file)
+        self.suggest_floor = _unit(eng, "suggest_floor", SUGGEST_FLOOR, file)
         terms = raw.get("out_of_scope_terms", {})
         self._oos_terms = TermSet([w for lang in LANGS for w in terms.get(lang, [])])
 
@@ -229,7 +237,7 @@ class KnowledgeBase:
                 return self._render(self.by_id["audit.blackout"], lang, today, slots, 0.85)
 
         ranking = self._boost_status(norm, ranking)
-        if not ranking or ranking[0][0] < THRESHOLD:
+        if not ranking or ranking[0][0] < self.threshold:
             return self._not_sure(ranking, lang)
         s1, i1 = ranking[0]
         if len(ranking) > 1:
@@ -238,10 +246,10 @@ class KnowledgeBase:
             area = self.entries[i1].id.split(".", 1)[0]
 
             def margin(i: int) -> float:
-                if s1 >= SURE:
+                if s1 >= self.sure:
                     return TIE
                 same = self.entries[i].id.split(".", 1)[0] == area
-                return SAME_AREA_MARGIN if same else AMBIGUITY_MARGIN
+                return self.same_area_margin if same else self.ambiguity_margin
 
             close = [(s, i) for s, i in ranking[1:3] if s1 - s < margin(i)]
             if close:
@@ -253,7 +261,7 @@ class KnowledgeBase:
 
     def _not_sure(self, ranking: list[tuple[float, int]], lang: str) -> Answer:
         sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang])
-                for s, i in ranking[:3] if s >= SUGGEST_FLOOR]
+                for s, i in ranking[:3] if s >= self.suggest_floor]
         suggest = self._msg("suggest", lang, list=self._join([s.title for s in sugg], lang)) if sugg else ""
         conf = ranking[0][0] if ranking else 0.0
         return Answer(self._msg("not_sure", lang, suggest=suggest), None, round(conf, 3), lang, True, sugg)
@@ -268,7 +276,7 @@ class KnowledgeBase:
             return ranking
         out = [(min(1.0, s + STATUS_BOOST) if i == idx else s, i) for s, i in ranking]
         if idx not in {i for _, i in ranking}:
-            out.append((STATUS_BOOST + THRESHOLD, idx))
+            out.append((STATUS_BOOST + self.threshold, idx))
         out.sort(key=lambda x: -x[0])
         return out
 
@@ -288,6 +296,13 @@ class KnowledgeBase:
 
     def _tpl(self, entry: Entry, tname: str, lang: str, **slots: object) -> str:
         return _SLOT_RE.sub(lambda m: _fmt(slots[m.group(1)], lang), entry.templates[tname][lang])
+
+
+def _unit(table: dict, key: str, default: float, file: str) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise KnowledgeError(file, "engine", f"{key!r} must be a number between 0 and 1")
+    return float(value)
 
 
 def _fmt(value: object, lang: str) -> str:
