@@ -93,7 +93,12 @@ async def _emails(s: AsyncSession, ids: set[int]) -> dict[int, str]:
 async def _case_for(s: AsyncSession, request: web.Request) -> Case:
     """The case of the URL, if the signed-in role owns its queue; otherwise 404."""
     case = await s.get(Case, id_from(request, "case_id"))
-    if case is None or case.queue != _staff(request).role:
+    if case is None:
+        raise web.HTTPNotFound()
+    if case.queue != _staff(request).role:
+        # recorded in its own transaction: the 404 rolls back the request's
+        async with runtime(request).db.session() as log_session:
+            await cases.log_access(log_session, _staff(request), case, "denied", now(request))
         raise web.HTTPNotFound()
     return case
 

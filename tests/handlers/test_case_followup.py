@@ -135,3 +135,24 @@ async def test_after_a_quiet_while_messages_no_longer_go_into_the_case(chat, run
     async with runtime.db.session() as s:
         count = (await s.execute(select(func.count()).select_from(CaseMessage))).scalar_one()
     assert count == 2
+
+
+async def test_a_case_filed_on_wechat_continues_on_telegram(runtime) -> None:
+    from bot import cases
+    from bot.models.cases import StaffUser
+
+    wechat = ChatDriver(runtime, channel="wechat", contact="oWx-reporter")
+    ref = await file_helpline_report(wechat, "dormitory fire exits are locked")
+    telegram = ChatDriver(runtime, channel="telegram", contact="42424242")
+    await telegram.send(ref)
+    await telegram.send("I changed phones, please write here")
+    async with runtime.db.session() as s:
+        staff = StaffUser(email="a@b.org", role="helpline", password_hash="x")
+        s.add(staff)
+        await s.flush()
+        case = await cases.find_case(s, runtime.services.secrets, ref)
+        await cases.staff_reply(s, runtime.services.secrets, case, staff, "Thank you, we saw it", now=runtime.services.clock())
+    senders = {"wechat": FakeSender(), "telegram": FakeSender()}
+    await OutboxWorker(runtime.db, runtime.services.secrets, senders).deliver_due()
+    assert senders["wechat"].sent == []
+    assert any("Thank you, we saw it" in text for text in senders["telegram"].texts_to("42424242"))
