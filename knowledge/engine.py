@@ -20,6 +20,7 @@ AMBIGUITY_MARGIN = 0.025  # top two closer than this (and neither sure): ask whi
 SURE = 0.80               # at or above this the top entry is taken even if the next is close
 SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
 TIE = 0.002
+MAX_QUESTION = 1000  # characters used for matching
 SAME_AREA_MARGIN = 0.008
 STATUS_BOOST = 0.25
 
@@ -105,6 +106,14 @@ class KnowledgeBase:
                 if not isinstance(table.get(lang), str) or not table[lang].strip():
                     raise KnowledgeError(file, key, f"missing {lang!r} translation")
             self._messages[key] = {lang: self._resolver.resolve(table[lang], file, key) for lang in LANGS}
+        eng = raw.get("engine", {})
+        if not isinstance(eng, dict):
+            raise KnowledgeError(file, "engine", "must be a table")
+        self.threshold = _unit(eng, "threshold", THRESHOLD, file)
+        self.ambiguity_margin = _unit(eng, "ambiguity_margin", AMBIGUITY_MARGIN, file)
+        self.same_area_margin = _unit(eng, "same_area_margin", SAME_AREA_MARGIN, file)
+        self.sure = _unit(eng, "sure", SURE, file)
+        self.suggest_floor = _unit(eng, "suggest_floor", SUGGEST_FLOOR, file)
         terms = raw.get("out_of_scope_terms", {})
         self._oos_terms = TermSet([w for lang in LANGS for w in terms.get(lang, [])])
 
@@ -180,6 +189,7 @@ class KnowledgeBase:
         return ", ".join(f'"{t}"' for t in titles[:-1]) + f' or "{titles[-1]}"'
 
     def _answer(self, question: str, lang: str, today: dt.date) -> Answer:
+        question = question[:MAX_QUESTION]  # a pasted document: the start says what it is about
         raw = unicodedata.normalize("NFKC", question).lower().strip()
         if not raw or not re.search(r"\w", raw):
             return Answer(self._msg("empty", lang), None, 0.0, lang, False)
@@ -195,7 +205,7 @@ class KnowledgeBase:
         # computed answers: slots found in the question pick the entry
         slots: dict[str, object] = {}
         n = parsing.man_days(norm)
-        if n is not None and n > 0:
+        if n is not None and 0 < n <= 1000:
             slots["man_days"] = n
             topic = "fees.total" if _TOTAL_WORDS.search(norm) else "fees.audit"
             if topic in self.by_id:
@@ -217,9 +227,17 @@ class KnowledgeBase:
         years = parsing.years(raw)
         if years:
             slots["years"] = years
+        months = parsing.months(raw, today) if "audit.blackout" in self.by_id else []
+        if months and _BLACKOUT_WORDS.search(norm) and not _VALIDITY_WORDS.search(norm):
+            # "audits in late January 2024?": is that month (partly) in a blackout window?
+            top = ranking[0] if ranking else (0.0, -1)
+            asks_fee = "fee" in prepared.split() or "费用" in prepared
+            if not asks_fee and (top[0] < 0.6 or self.entries[top[1]].id == "audit.blackout"):
+                slots["months"] = months
+                return self._render(self.by_id["audit.blackout"], lang, today, slots, 0.85)
 
         ranking = self._boost_status(norm, ranking)
-        if not ranking or ranking[0][0] < THRESHOLD:
+        if not ranking or ranking[0][0] < self.threshold:
             return self._not_sure(ranking, lang)
         s1, i1 = ranking[0]
         if len(ranking) > 1:
@@ -228,10 +246,10 @@ class KnowledgeBase:
             area = self.entries[i1].id.split(".", 1)[0]
 
             def margin(i: int) -> float:
-                if s1 >= SURE:
+                if s1 >= self.sure:
                     return TIE
                 same = self.entries[i].id.split(".", 1)[0] == area
-                return SAME_AREA_MARGIN if same else AMBIGUITY_MARGIN
+                return self.same_area_margin if same else self.ambiguity_margin
 
             close = [(s, i) for s, i in ranking[1:3] if s1 - s < margin(i)]
             if close:
@@ -243,7 +261,7 @@ class KnowledgeBase:
 
     def _not_sure(self, ranking: list[tuple[float, int]], lang: str) -> Answer:
         sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang])
-                for s, i in ranking[:3] if s >= SUGGEST_FLOOR]
+                for s, i in ranking[:3] if s >= self.suggest_floor]
         suggest = self._msg("suggest", lang, list=self._join([s.title for s in sugg], lang)) if sugg else ""
         conf = ranking[0][0] if ranking else 0.0
         return Answer(self._msg("not_sure", lang, suggest=suggest), None, round(conf, 3), lang, True, sugg)
@@ -258,7 +276,7 @@ class KnowledgeBase:
             return ranking
         out = [(min(1.0, s + STATUS_BOOST) if i == idx else s, i) for s, i in ranking]
         if idx not in {i for _, i in ranking}:
-            out.append((STATUS_BOOST + THRESHOLD, idx))
+            out.append((STATUS_BOOST + self.threshold, idx))
         out.sort(key=lambda x: -x[0])
         return out
 
@@ -273,10 +291,18 @@ class KnowledgeBase:
         text = entry.answer[lang]
         if entry.compute:
             text = _COMPUTE[entry.compute](self, entry, lang, today, slots) or text
-        return Answer(text, entry.id, round(min(1.0, max(0.0, confidence)), 3), lang, False, [], entry.source)
+        return Answer(text, entry.id, round(min(1.0, max(0.0, confidence)), 3), lang, entry.handoff, [],
+                      entry.source)
 
     def _tpl(self, entry: Entry, tname: str, lang: str, **slots: object) -> str:
         return _SLOT_RE.sub(lambda m: _fmt(slots[m.group(1)], lang), entry.templates[tname][lang])
+
+
+def _unit(table: dict, key: str, default: float, file: str) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise KnowledgeError(file, "engine", f"{key!r} must be a number between 0 and 1")
+    return float(value)
 
 
 def _fmt(value: object, lang: str) -> str:
@@ -321,6 +347,21 @@ def _blackout(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots:
             else:
                 parts.append(kb._tpl(entry, "outside", lang, date=d, windows=_windows_text(kb, lang, d.year)))
         return " ".join(parts)
+    months = slots.get("months")
+    if months:
+        parts = []
+        for y, m in months[:2]:
+            first = dt.date(y, m, 1)
+            last = parsing.add_months(first, 1) - dt.timedelta(days=1)
+            label = f"{y}年{m}月" if lang == "zh" else f"{first.strftime('%B')} {y}"
+            hits = [w for w in kb.blackouts if w.start <= last and w.end >= first]
+            if hits:
+                w = hits[0]
+                parts.append(kb._tpl(entry, "month_overlap", lang, month=label, name=w.name_en if lang == "en"
+                                     else w.name_zh, start=w.start, end=w.end))
+            else:
+                parts.append(kb._tpl(entry, "month_outside", lang, month=label, windows=_windows_text(kb, lang, y)))
+        return " ".join(parts)
     years = slots.get("years") or []
     want = [w for w in kb.blackouts if years and (w.start.year in years or w.end.year in years)]
     if not want:
@@ -339,8 +380,9 @@ def _blackout(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots:
 def _windows_text(kb: KnowledgeBase, lang: str, year: int) -> str:
     ws = [w for w in kb.blackouts if w.start.year == year or w.end.year == year] or kb.blackouts[-1:]
     sep = "; " if lang == "en" else "；"
-    return sep.join(f"{w.name_en if lang == 'en' else w.name_zh}: {_fmt(w.start, lang)} – {_fmt(w.end, lang)}"
-                    for w in ws)
+    if lang == "zh":
+        return sep.join(f"{w.name_zh}：{_fmt(w.start, lang)}至{_fmt(w.end, lang)}" for w in ws)
+    return sep.join(f"{w.name_en}: {_fmt(w.start, lang)} – {_fmt(w.end, lang)}" for w in ws)
 
 
 def _validity(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots: dict) -> str | None:

@@ -214,17 +214,24 @@ def build_entries(files: list[Path], resolver: FactResolver) -> list[Entry]:
                 for lang in LANGS:
                     d[lang] = resolver.resolve(d[lang].strip(), file, eid)
             known = {"id", "source", "title", "answer", "paraphrases", "keywords", "compute", "templates",
-                     "hidden", "menu"}
+                     "hidden", "menu", "handoff"}
             extra = set(e) - known
             if extra:
                 raise KnowledgeError(file, eid, f"unknown keys {sorted(extra)}")
             entries.append(Entry(id=eid, file=file, title=title, answer=answer, paraphrases=paraphrases,
                                  keywords=keywords, source=source.strip(), compute=compute,
-                                 templates=templates, hidden=bool(e.get("hidden", False)),
-                                 menu=_menu(e, file, eid)))
+                                 templates=templates, hidden=_flag(e, "hidden", file, eid),
+                                 menu=_menu(e, file, eid), handoff=_flag(e, "handoff", file, eid)))
     if not entries:
         raise KnowledgeError(str(files[0].parent) if files else "entries/", None, "no entries found")
     return entries
+
+
+def _flag(e: dict[str, Any], key: str, file: str, eid: str) -> bool:
+    value = e.get(key, False)
+    if not isinstance(value, bool):
+        raise KnowledgeError(file, eid, f"{key!r} must be true or false")
+    return value
 
 
 def _menu(e: dict[str, Any], file: str, eid: str) -> int:

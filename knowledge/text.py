@@ -21,7 +21,8 @@ EN_STOP = frozenset(
     please me us them there any some with at by from about what how so if get got have has had just
     tell know want need hi hello hey thanks thank which whom whose am also as into than then too very
     let s t pls plz dear sir madam kindly regarding question ask asking like up out it's i'm we're
-    our's one's all our whats what's wat whta hw abt u ur mch wht thx tks""".split()
+    our's one's all our whats what's wat whta hw abt u ur mch wht thx tks ok okay yes yeah yep nope no
+    please hi hello""".split()
 )
 # characters that carry no topic in Chinese questions (kept inside bigrams, dropped as unigrams)
 ZH_STOP = frozenset("的了吗呢吧啊呀是我们你他她它在有和与及么什怎样这那个一请问能会可以就都也还到给对把哪些儿里吧嘛哦呗该")

@@ -117,3 +117,20 @@ def test_date_formats(text, expected):
 def test_add_months_clamps():
     assert parsing.add_months(dt.date(2024, 1, 31), 1) == dt.date(2024, 2, 29)
     assert parsing.add_months(dt.date(2023, 11, 30), 3) == dt.date(2024, 2, 29)
+
+
+@pytest.mark.parametrize("question,inside", [
+    ("audits in late January 2024?", True), ("2月份有审核吗", True), ("audits in March 2024?", False),
+    ("2024年3月会审核吗", False), ("will the PV come in February", True),
+])
+def test_month_in_blackout(kb, question, inside):
+    a = kb.answer(question, today=dt.date(2024, 1, 5))
+    assert a.topic == "audit.blackout"
+    assert ("29" in a.answer and "25" in a.answer)
+    assert (("not in" in a.answer) or ("不在" in a.answer)) is (not inside)
+
+
+def test_may_is_not_a_month_without_a_year():
+    assert parsing.months("may we have an audit", dt.date(2024, 1, 1)) == []
+    assert parsing.months("audit in may 2024", dt.date(2024, 1, 1)) == [(2024, 5)]
+    assert parsing.months("2月1日", dt.date(2024, 1, 1)) == []

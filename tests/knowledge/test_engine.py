@@ -104,3 +104,10 @@ def test_confidence_range_and_answers_are_short(kb: KnowledgeBase):
             assert 0 <= a.confidence <= 1
             limit = 700 if lang == "en" else 330
             assert len(a.answer) <= limit, (e.id, lang, len(a.answer))
+
+
+def test_answers_without_the_fact_offer_a_person(kb: KnowledgeBase):
+    for q in ("How long does the audit take?", "Can we postpone the audit?", "payment methods"):
+        a = kb.answer(q)
+        assert a.topic and a.handoff is True and "21112462" in a.answer, q
+    assert kb.answer("registration fee").handoff is False

@@ -147,3 +147,13 @@ def test_env_override_dir(tmp_path, monkeypatch):
     assert kb.answer("registration fee").topic == "fees.registration"  # entries still packaged
     monkeypatch.delenv("ETP_KNOWLEDGE_DIR")
     assert knowledge.load_default().blackout_for(dt.date(2024, 2, 1)) is not None
+
+
+def test_engine_thresholds_are_data(data_copy):
+    _edit(data_copy / "messages.toml", "threshold = 0.40", "threshold = 0.99")
+    kb = KnowledgeBase.from_dir(data_copy)
+    a = kb.answer("what's the per day rate of the auditor")
+    assert a.topic is None and a.handoff is True
+    _edit(data_copy / "messages.toml", "threshold = 0.99", "threshold = 1.5")
+    err = _load_error(data_copy)
+    assert err.file.endswith("messages.toml") and err.entry == "engine" and "threshold" in err.reason

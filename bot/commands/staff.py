@@ -1,0 +1,78 @@
+"""`etp-bot staff add EMAIL --role ROLE [--password-stdin]` and `etp-bot purge`."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+ROLES = ("helpdesk", "helpline", "integrity", "admin")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("staff", help="staff console accounts")
+    ssub = p.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    add = ssub.add_parser("add", help="create a staff account")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(func=run_add)
+    purge = sub.add_parser("purge", help="apply the retention policy to closed cases")
+    purge.set_defaults(func=run_purge)
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    from bot.errors import UserError
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat the password: ") != first:
+        raise UserError("the passwords do not match")
+    return first
+
+
+def run_add(args: argparse.Namespace) -> int:
+    from bot.config import Config
+    from bot.db import Database
+    from bot.migrate import upgrade
+    from bot.staff.accounts import check_new_account, create_account, normalize_email
+
+    password = _read_password(args)
+    check_new_account(normalize_email(args.email), args.role, password)
+
+    async def main() -> None:
+        db = Database(Config.from_env().database_url)
+        try:
+            await upgrade(db)
+            async with db.session() as s:
+                await create_account(s, args.email, args.role, password)
+        finally:
+            await db.close()
+
+    asyncio.run(main())
+    print(f"staff account {normalize_email(args.email)} ({args.role}) created")
+    return 0
+
+
+def run_purge(args: argparse.Namespace) -> int:
+    from bot.config import Config
+    from bot.db import Database
+    from bot.migrate import upgrade
+    from bot.models import utcnow
+    from bot.purge import purge
+
+    config = Config.from_env()
+
+    async def main() -> int:
+        db = Database(config.database_url)
+        try:
+            await upgrade(db)
+            return await purge(db, retention_days=config.retention_days, now=utcnow())
+        finally:
+            await db.close()
+
+    count = asyncio.run(main())
+    print(f"purged {count} closed case{'s' if count != 1 else ''} older than {config.retention_days} days")
+    return 0

@@ -1,0 +1,139 @@
+"""The staff console at `/staff/`: server-rendered pages (aiohttp-jinja2, autoescaped) on a
+sub-application. Every page but the sign-in needs a session; every POST needs the session's
+CSRF token (the sign-in form: a double-submit cookie)."""
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot import appkeys as K
+from bot.models.cases import StaffUser
+
+from . import accounts
+
+COOKIE = "etp_staff"
+LOGIN_CSRF_COOKIE = "etp_staff_login"
+PUBLIC = {"login", "login_post"}
+# what the sign-in check leaves on the request for the views
+SIGNED_IN: web.RequestKey[StaffUser] = web.RequestKey("staff", StaffUser)
+CSRF_TOKEN: web.RequestKey[str] = web.RequestKey("csrf", str)
+FORM_DATA: web.RequestKey[Any] = web.RequestKey("form", object)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def runtime(request: web.Request):  # noqa: ANN201 - bot.runtime.Runtime
+    return request.config_dict[K.RUNTIME]
+
+
+def now(request: web.Request):  # noqa: ANN201
+    return runtime(request).services.clock()
+
+
+def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str, max_age: int | None) -> None:
+    response.set_cookie(name, value, path="/staff/", httponly=True, samesite="Lax", secure=request.secure,
+                        max_age=max_age)
+
+
+def same_token(expected: str | None, given: object) -> bool:
+    return bool(expected) and isinstance(given, str) and hmac.compare_digest(expected.encode(), given.encode())
+
+
+@web.middleware
+async def signed_in(request: web.Request, handler):  # noqa: ANN001, ANN201
+    route = request.match_info.route
+    if route.name in PUBLIC or route.resource is None:
+        return await handler(request)
+    async with runtime(request).db.session() as s:
+        found = await accounts.current(s, request.cookies.get(COOKIE), now(request))
+    if found is None:
+        if request.method == "GET":
+            raise web.HTTPSeeOther("/staff/login")
+        raise web.HTTPForbidden(text="Your session has ended. Please sign in again.")
+    request[SIGNED_IN], request[CSRF_TOKEN] = found.user, found.session.csrf_token
+    if request.method == "POST":
+        form = await read_form(request)
+        if not same_token(found.session.csrf_token, form.get("csrf")):
+            raise web.HTTPForbidden(text="The form has expired (CSRF check failed). Reload the page and try again.")
+        request[FORM_DATA] = form
+    response = await handler(request)
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):  # noqa: ANN001, ANN201
+    response = await handler(request)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
+    return response
+
+
+async def read_form(request: web.Request):  # noqa: ANN201 - MultiDictProxy
+    try:
+        return await request.post()
+    except ValueError:  # undecodable bytes, malformed multipart
+        raise web.HTTPBadRequest(text="The form could not be read.") from None
+
+
+MAX_ID = 2**31 - 1  # ids in URLs beyond the database's integer range are simply not found
+
+
+def id_from(request: web.Request, name: str) -> int:
+    try:
+        value = int(request.match_info[name])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    if not 0 < value <= MAX_ID:
+        raise web.HTTPNotFound()
+    return value
+
+
+def redirect(location: str) -> web.Response:
+    """303 See Other: after a POST the browser loads the page with GET."""
+    return web.Response(status=303, headers={"Location": location})
+
+
+def new_login_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def local_time(moment: datetime | None, tz: ZoneInfo) -> str:
+    """A stored UTC time as staff read it: in the office time zone (ETP_TIMEZONE)."""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def render(request: web.Request, template: str, values: dict[str, Any], status: int = 200) -> web.Response:
+    """A page, with the signed-in account, its CSRF token and the office time zone."""
+    values = {"staff": request.get(SIGNED_IN), "csrf": request.get(CSRF_TOKEN),
+              "tz": ZoneInfo(runtime(request).config.timezone), **values}
+    return aiohttp_jinja2.render_template(template, request, values, status=status)
+
+
+def create_staff_app() -> web.Application:
+    from . import admin, cases_views, login
+
+    staff = web.Application(middlewares=[security_headers, signed_in])
+    env = aiohttp_jinja2.setup(staff, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    env.filters["local"] = local_time
+    login.add_routes(staff)
+    cases_views.add_routes(staff)
+    admin.add_routes(staff)
+    return staff
+
+
+def setup(app: web.Application) -> None:
+    async def to_console(request: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently("/staff/")
+
+    app.router.add_get("/staff", to_console)
+    app.add_subapp("/staff/", create_staff_app())

@@ -1,0 +1,62 @@
+"""Sign in and out."""
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot.models.cases import ADMIN
+
+from . import COOKIE, LOGIN_CSRF_COOKIE, accounts, new_login_token, now, read_form, redirect, render, runtime, same_token, set_cookie
+
+log = logging.getLogger(__name__)
+
+
+def home_of(role: str) -> str:
+    return "/staff/admin" if role == ADMIN else "/staff/"
+
+
+def _login_page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
+    token = new_login_token()
+    response = render(request, "login.html", {"csrf": token, "error": error}, status=status)
+    set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    return response
+
+
+async def login_form(request: web.Request) -> web.Response:
+    return _login_page(request)
+
+
+async def login_post(request: web.Request) -> web.Response:
+    form = await read_form(request)
+    if not same_token(request.cookies.get(LOGIN_CSRF_COOKIE), form.get("csrf")):
+        return _login_page(request, "The form has expired. Please try again.", status=403)
+    email, password = str(form.get("email") or ""), str(form.get("password") or "")
+    at = now(request)
+    async with runtime(request).db.session() as s:
+        user = await accounts.authenticate(s, email, password, at) if accounts.plausible(email, password) else None
+        token = await accounts.start_session(s, user, at) if user else None
+        role = user.role if user else None
+    if token is None:
+        log.info("staff sign-in refused", extra={"event": "login_failed"})
+        return _login_page(request, "Wrong email or password, or the account is locked. After "
+                           f"{accounts.MAX_FAILURES} failed attempts an account is locked for "
+                           f"{int(accounts.LOCKOUT.total_seconds() // 60)} minutes.", status=401)
+    response = redirect(home_of(role))
+    set_cookie(request, response, COOKIE, token, max_age=int(accounts.SESSION_TTL.total_seconds()))
+    response.del_cookie(LOGIN_CSRF_COOKIE, path="/staff/")
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    async with runtime(request).db.session() as s:
+        await accounts.end_session(s, request.cookies.get(COOKIE))
+    response = redirect("/staff/login")
+    response.del_cookie(COOKIE, path="/staff/")
+    return response
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/login", login_form, name="login")
+    app.router.add_post("/login", login_post, name="login_post")
+    app.router.add_post("/logout", logout, name="logout")

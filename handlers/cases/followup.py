@@ -1,0 +1,88 @@
+"""Continuing a case by its reference, from the same or another chat account: the reporter
+reads answers waiting for them, then writes more (staff replies then go to this account)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot import cases, throttle
+from bot.models.cases import HELPDESK, Case
+from bot.references import looks_like_reference
+from handlers.context import Context, Input
+from handlers.messages import Choice, Reply
+from handlers.registry import COMMANDS, command, flow, matcher
+
+from . import common, hours
+
+FLOW = "case"
+# reference look-ups per account and hour, right or wrong: a right one must not slip through
+# once an account is over the limit, and ten an hour is plenty for a reporter checking back
+LOOKUP_LIMIT = 10
+LOOKUP_WINDOW = timedelta(hours=1)
+# what the reporter writes after opening a case is added to it until they leave, use a command
+# or stay silent this long (later questions then go to the FAQ, not into the case)
+FOLLOW_UP_TTL = timedelta(hours=2)
+
+
+def _throttle_key(ctx: Context) -> str:
+    return f"case-ref:{ctx.contact.id}"
+
+
+@command("case", aliases=["case", "my case", "案件", "查询案件", "我的案件"])
+async def case_command(ctx: Context, arg: str) -> list[Reply]:
+    if not arg.strip():
+        common.begin(ctx, FLOW, "ref")
+        return [ctx.reply("case_ask_ref")]
+    return await open_by_reference(ctx, arg)
+
+
+@matcher
+def reference_on_its_own(text: str):  # noqa: ANN201 - registry.Matcher
+    return (COMMANDS["case"], text) if looks_like_reference(text) else None
+
+
+async def open_by_reference(ctx: Context, typed: str) -> list[Reply]:
+    now = ctx.now
+    if not await throttle.hit(ctx.session, _throttle_key(ctx), LOOKUP_LIMIT, LOOKUP_WINDOW, now=now):
+        return [ctx.reply("case_throttled")]
+    case = await cases.find_case(ctx.session, ctx.secrets, typed)
+    if case is None:
+        return [ctx.reply("case_not_found")]
+    if case.queue != HELPDESK:
+        refused = common.private_only(ctx)
+        if refused:
+            return refused
+    replies = [ctx.reply("case_found", ref=cases.reference(ctx.secrets, case), status=ctx.t(f"case_status.{case.status}"))]
+    waiting = await cases.replies_not_delivered(ctx.session, case)
+    for message in waiting:
+        when = hours.format_local(message.created_at.astimezone(ctx.services.tz), ctx.lang)
+        replies.append(ctx.reply("case_reply_shown", when=when, body=ctx.secrets.decrypt(message.body_enc)))
+    await cases.mark_seen(ctx.session, waiting, now)
+    common.begin(ctx, FLOW, "write", {"case": case.id}, ttl=FOLLOW_UP_TTL)
+    replies.append(Reply(ctx.t("case_write_more"), (Choice(f"{FLOW}:done", ctx.t("case_finished")),)))
+    return replies
+
+
+@flow(FLOW)
+async def case_step(ctx: Context, inp: Input) -> list[Reply]:
+    common.keep_lang(ctx)
+    if ctx.step == "ref":
+        if not inp.text.strip():
+            return [ctx.reply("case_ask_ref")]
+        return await open_by_reference(ctx, inp.text)
+    if inp.choice == f"{FLOW}:done":
+        ctx.end_flow()
+        return [ctx.reply("case_left")]
+    case = await ctx.session.get(Case, ctx.data.get("case"))
+    if case is None:  # purged meanwhile
+        ctx.end_flow()
+        return [ctx.reply("case_not_found")]
+    out, kept = common.collect(ctx, inp)
+    if not kept:
+        return out + [Reply(ctx.t("case_write_more"), (Choice(f"{FLOW}:done", ctx.t("case_finished")),))]
+    text = "\n\n".join(ctx.data.pop("parts", []))
+    attachments = ctx.data.pop("att", [])
+    await cases.add_reporter_message(ctx.session, ctx.secrets, case, contact_id=ctx.contact.id,
+                                     body=text or "(photo)", attachments=attachments, now=ctx.now,
+                                     urgent=bool(ctx.data.pop("urgent", False)))
+    when = common.when_answered(ctx, case.queue)
+    return out + [Reply(ctx.t("case_added", when=when), (Choice(f"{FLOW}:done", ctx.t("case_finished")),))]

@@ -1,0 +1,46 @@
+""""Talk to staff" (and the FAQ's offer of a person when unsure): a helpdesk case."""
+from __future__ import annotations
+
+from bot import metrics
+from handlers.context import Context, Input
+from handlers.messages import Reply
+from handlers.registry import command, flow
+
+from . import common
+from .texts import HELPDESK_CATEGORY
+
+FLOW = "human"
+
+
+@command("human", aliases=["talk to staff", "talk to a person", "human", "人工", "人工客服", "转人工"])
+async def human(ctx: Context, arg: str) -> list[Reply]:
+    common.begin(ctx, FLOW, "message", {"parts": [], "att": []})
+    if arg.strip():  # "/human my question…" goes straight to confirmation
+        ctx.data["parts"].append(arg.strip())
+        ctx.goto("confirm")
+        return common.urgent_check(ctx, arg) + [_confirm(ctx)]
+    return [ctx.reply("human_prompt")]
+
+
+@flow(FLOW)
+async def human_step(ctx: Context, inp: Input) -> list[Reply]:
+    common.keep_lang(ctx)
+    if ctx.step == "message":
+        out, kept = common.collect(ctx, inp)
+        if not ctx.data.get("parts"):
+            return out + [ctx.reply("human_prompt")]
+        ctx.goto("confirm")
+        return out + [_confirm(ctx)]
+    if inp.choice == f"{FLOW}:send":
+        metrics.HANDOFFS.labels(reason="human").inc()
+        return await common.submit(ctx, common.HELPDESK, HELPDESK_CATEGORY, _body(ctx))
+    out, _kept = common.collect(ctx, inp)  # more words before sending: added to the question
+    return out + [_confirm(ctx)]
+
+
+def _body(ctx: Context) -> str:
+    return "\n\n".join(ctx.data.get("parts", []))
+
+
+def _confirm(ctx: Context) -> Reply:
+    return common.confirm(ctx, FLOW, common.HELPDESK, ctx.t(f"human_cat.{HELPDESK_CATEGORY}"), _body(ctx))

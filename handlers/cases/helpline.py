@@ -1,0 +1,69 @@
+"""The worker helpline: category → the worker's own words (and photos) → how to hear back →
+confirm → a case reference and when a person will answer."""
+from __future__ import annotations
+
+from handlers.context import Context, Input
+from handlers.messages import Choice, Reply
+from handlers.registry import command, flow
+
+from . import common
+from .texts import HELPLINE_CATEGORIES
+
+FLOW = "helpline"
+
+
+def categories(ctx: Context, key: str = "helpline_category") -> Reply:
+    return Reply(ctx.t(key), tuple(Choice(f"{FLOW}:cat:{c}", ctx.t(f"helpline_cat.{c}")) for c in HELPLINE_CATEGORIES))
+
+
+def ask_message(ctx: Context) -> Reply:
+    photos = ctx.t("helpline_photos") if common.photos_allowed(ctx) else ""
+    return Reply(ctx.t("helpline_message", photos=photos).strip())
+
+
+@command("helpline", aliases=["helpline", "worker helpline", "工人热线", "热线"])
+async def helpline(ctx: Context, arg: str) -> list[Reply]:
+    refused = common.private_only(ctx)
+    if refused:
+        return refused
+    common.begin(ctx, FLOW, "category", {"parts": [], "att": []})
+    return [common.privacy_notice(ctx, common.HELPLINE), categories(ctx)]
+
+
+@flow(FLOW)
+async def helpline_step(ctx: Context, inp: Input) -> list[Reply]:
+    common.keep_lang(ctx)
+    step, choice = ctx.step, inp.choice or ""
+    if step == "category":
+        category = choice.removeprefix(f"{FLOW}:cat:")
+        if choice.startswith(f"{FLOW}:cat:") and category in HELPLINE_CATEGORIES:
+            ctx.data["category"] = category
+            ctx.goto("message")
+            return [common.add_more(ctx, FLOW) if ctx.data.get("parts") else ask_message(ctx)]
+        out, kept = common.collect(ctx, inp)  # the worker started telling: keep it, ask again
+        return out + [categories(ctx, "helpline_kept_text" if kept else "case_choose_above")]
+    if step == "message":
+        if choice == f"{FLOW}:done":
+            if not ctx.data.get("parts"):
+                return [ctx.reply("case_need_text"), ask_message(ctx)]
+            ctx.goto("notify")
+            return [common.ask_notify(ctx, FLOW)]
+        out, kept = common.collect(ctx, inp)
+        return out + [common.add_more(ctx, FLOW) if kept else ask_message(ctx)]
+    if step == "notify":
+        if common.picked_notify(ctx, inp, FLOW):
+            ctx.goto("confirm")
+            return [_confirm(ctx)]
+        return common.urgent_check(ctx, inp.text) + [common.ask_notify(ctx, FLOW)]
+    if step == "confirm" and choice == f"{FLOW}:send":
+        return await common.submit(ctx, common.HELPLINE, ctx.data["category"], _body(ctx))
+    return common.urgent_check(ctx, inp.text) + [_confirm(ctx)]
+
+
+def _body(ctx: Context) -> str:
+    return "\n\n".join(ctx.data.get("parts", []))
+
+
+def _confirm(ctx: Context) -> Reply:
+    label = ctx.t(f"helpline_cat.{ctx.data['category']}")
+    return common.confirm(ctx, FLOW, common.HELPLINE, label, _body(ctx))

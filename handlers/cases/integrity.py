@@ -1,0 +1,97 @@
+"""Integrity reports (bribery, auditor misconduct, someone posing as an auditor): anonymous by
+default; the guided questions who, what, when, where, evidence; a receipt code for follow-up."""
+from __future__ import annotations
+
+from handlers.context import Context, Input
+from handlers.messages import Choice, Reply
+from handlers.registry import command, flow
+from handlers.texts import t
+
+from . import common
+from .texts import INTEGRITY_CATEGORIES
+
+FLOW = "report"
+QUESTIONS = ["who", "what", "when", "where", "evidence"]
+OPTIONAL = {"who", "when", "where", "evidence"}
+
+
+def categories(ctx: Context, key: str = "report_category") -> Reply:
+    return Reply(ctx.t(key), tuple(Choice(f"{FLOW}:cat:{c}", ctx.t(f"report_cat.{c}")) for c in INTEGRITY_CATEGORIES))
+
+
+def ask(ctx: Context, question: str) -> Reply:
+    choices = (Choice(f"{FLOW}:skip", ctx.t("case_skip")),) if question in OPTIONAL else ()
+    if question == "evidence":
+        text = ctx.t("report_q.evidence", photos=ctx.t("report_photos") if common.photos_allowed(ctx) else "")
+        if ctx.data.get("evidence") or ctx.data.get("att"):
+            choices = (Choice(f"{FLOW}:done", ctx.t("case_done")),)
+        return Reply(text, choices)
+    return Reply(ctx.t(f"report_q.{question}"), choices)
+
+
+def _next(ctx: Context, after: str) -> list[Reply]:
+    i = QUESTIONS.index(after)
+    if i + 1 < len(QUESTIONS):
+        ctx.goto(QUESTIONS[i + 1])
+        return [ask(ctx, QUESTIONS[i + 1])]
+    ctx.goto("notify")
+    return [common.ask_notify(ctx, FLOW)]
+
+
+@command("report", aliases=["report", "举报", "诚信举报", "integrity report"])
+async def report(ctx: Context, arg: str) -> list[Reply]:
+    refused = common.private_only(ctx)
+    if refused:
+        return refused
+    common.begin(ctx, FLOW, "category", {"att": []})
+    return [common.privacy_notice(ctx, common.INTEGRITY), categories(ctx)]
+
+
+@flow(FLOW)
+async def report_step(ctx: Context, inp: Input) -> list[Reply]:
+    common.keep_lang(ctx)
+    step, choice = ctx.step, inp.choice or ""
+    if step == "category":
+        category = choice.removeprefix(f"{FLOW}:cat:")
+        if choice.startswith(f"{FLOW}:cat:") and category in INTEGRITY_CATEGORIES:
+            ctx.data["category"] = category
+            ctx.goto(QUESTIONS[0])
+            return [ask(ctx, QUESTIONS[0])]
+        out, kept = common.collect(ctx, inp, "what")
+        return out + [categories(ctx, "helpline_kept_text" if kept else "case_choose_above")]
+    if step in QUESTIONS:
+        return _answer(ctx, inp, step, choice)
+    if step == "notify":
+        if common.picked_notify(ctx, inp, FLOW):
+            ctx.goto("confirm")
+            return [_confirm(ctx)]
+        return common.urgent_check(ctx, inp.text) + [common.ask_notify(ctx, FLOW)]
+    if step == "confirm" and choice == f"{FLOW}:send":
+        return await common.submit(ctx, common.INTEGRITY, ctx.data["category"], body(ctx.data))
+    return common.urgent_check(ctx, inp.text) + [_confirm(ctx)]
+
+
+def _answer(ctx: Context, inp: Input, step: str, choice: str) -> list[Reply]:
+    if choice in (f"{FLOW}:skip", f"{FLOW}:done") and (step in OPTIONAL or ctx.data.get(step)):
+        return _next(ctx, step)
+    out, kept = common.collect(ctx, inp, step)
+    if not kept:
+        return out + [ask(ctx, step)]
+    if step == "evidence":  # several messages and photos: until Done
+        return out + [ask(ctx, step)]
+    return out + _next(ctx, step)
+
+
+def body(data: dict) -> str:
+    """The report as staff read it, one labelled section per answered question."""
+    sections = []
+    for q in QUESTIONS:
+        answer = "\n".join(data.get(q, []))
+        if answer:
+            sections.append(f"{t(f'report_label.{q}', 'en')}: {answer}")
+    return "\n\n".join(sections)
+
+
+def _confirm(ctx: Context) -> Reply:
+    label = ctx.t(f"report_cat.{ctx.data['category']}")
+    return common.confirm(ctx, FLOW, common.INTEGRITY, label, body(ctx.data))

@@ -1,0 +1,60 @@
+"""`etp-bot staff add` and `etp-bot purge` at the command line."""
+import asyncio
+import io
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from bot.db import Database
+from bot.models.cases import StaffUser
+
+
+@pytest.fixture
+def sqlite_env(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("ETP_DATABASE_URL", url)
+    return url
+
+
+def _accounts(url: str) -> list[tuple[str, str, str]]:
+    async def read() -> list:
+        db = Database(url)
+        try:
+            await db.create_schema()
+            async with db.session() as s:
+                return [(u.email, u.role, u.password_hash) for u in (await s.execute(select(StaffUser))).scalars()]
+        finally:
+            await db.close()
+
+    return asyncio.run(read())
+
+
+def test_staff_add_reads_the_password_from_stdin(sqlite_env, monkeypatch, capsys) -> None:  # noqa: ANN001
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long passphrase\n"))
+    assert main(["staff", "add", "Officer@ETP.org", "--role", "helpline", "--password-stdin"]) == 0
+    assert "officer@etp.org (helpline) created" in capsys.readouterr().out
+    ((email, role, password_hash),) = _accounts(sqlite_env)
+    assert (email, role) == ("officer@etp.org", "helpline")
+    assert password_hash.startswith("$argon2") and "a long passphrase" not in password_hash
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long passphrase\n"))
+    assert main(["staff", "add", "officer@etp.org", "--role", "helpline", "--password-stdin"]) == 2
+    assert "already exists" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["staff", "add", "b@etp.org", "--role", "admin", "--password-stdin"]) == 2
+    assert "at least" in capsys.readouterr().err
+
+
+def test_staff_add_prompts_twice_without_stdin(sqlite_env, monkeypatch, capsys) -> None:  # noqa: ANN001
+    answers = iter(["first password!", "other password!"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert main(["staff", "add", "x@etp.org", "--role", "integrity"]) == 2
+    assert "do not match" in capsys.readouterr().err
+    assert _accounts(sqlite_env) == []
+
+
+def test_purge_command_reports_what_it_did(sqlite_env, capsys, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("ETP_RETENTION_DAYS", "30")
+    assert main(["purge"]) == 0
+    assert "purged 0 closed cases older than 30 days" in capsys.readouterr().out

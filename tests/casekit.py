@@ -1,0 +1,125 @@
+"""Helpers shared by the case tests: a reporter who goes through a flow, the staff console over
+HTTP (aiohttp test client), a fake outbox sender, staff accounts."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from aiohttp import web
+from sqlalchemy import select
+
+from bot import appkeys as K
+from bot.models.cases import Case
+from handlers.messages import Reply
+
+REF = re.compile(r"\b([HID]-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})\b")
+PASSWORD = "correct horse battery"
+
+
+def reference_in(text: str) -> str:
+    found = REF.search(text)
+    assert found, f"no case reference in {text!r}"
+    return found.group(1)
+
+
+async def file_helpline_report(chat, text: str, *, category: str = "wages", notify: str = "message") -> str:  # noqa: ANN001
+    """Go through the helpline flow as a worker; returns the case reference."""
+    await chat.send("/helpline")
+    await chat.choose(f"helpline:cat:{category}")
+    await chat.send(text)
+    await chat.choose("helpline:done")
+    await chat.choose(f"helpline:notify:{notify}")
+    await chat.choose("helpline:send")
+    return reference_in(chat.text)
+
+
+async def cases_in_db(runtime) -> list[Case]:  # noqa: ANN001
+    async with runtime.db.session() as s:
+        return list((await s.execute(select(Case).order_by(Case.id))).scalars())
+
+
+class FakeSender:
+    """An outbox sender that records what the platform would have received."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, list[Reply], str]] = []
+        self.fail_with: list[Exception] = []
+
+    async def send(self, destination: str, replies: list[Reply], *, kind: str) -> None:
+        if self.fail_with:
+            raise self.fail_with.pop(0)
+        self.sent.append((destination, replies, kind))
+
+    def texts_to(self, destination: str) -> list[str]:
+        return [r.text for d, replies, _ in self.sent if d == destination for r in replies]
+
+
+async def add_staff(runtime, email: str, role: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+    from bot.staff.accounts import create_account
+
+    async with runtime.db.session() as s:
+        await create_account(s, email, role, password)
+
+
+def console_app(runtime) -> web.Application:  # noqa: ANN001
+    """The console on an application that shares the test's runtime (and clock)."""
+    from bot.staff import setup
+
+    app = web.Application()
+    app[K.RUNTIME] = runtime
+    setup(app)
+    return app
+
+
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+class Console:
+    """A browser on the staff console: cookies kept by the test client's session."""
+
+    def __init__(self, client) -> None:  # noqa: ANN001
+        self.client = client
+
+    async def login(self, email: str, password: str = PASSWORD):  # noqa: ANN201
+        page = await self.client.get("/staff/login")
+        token = _CSRF.search(await page.text()).group(1)
+        return await self.client.post("/staff/login", data={"email": email, "password": password, "csrf": token},
+                                      allow_redirects=False)
+
+    async def csrf(self) -> str:
+        page = await self.client.get("/staff/")
+        return _CSRF.search(await page.text()).group(1)
+
+    async def case_id(self, ref: str, query: str = "?status=all") -> int:
+        html = await (await self.client.get("/staff/" + query)).text()
+        found = re.search(r'href="/staff/cases/(\d+)">' + re.escape(ref) + "<", html)
+        assert found, f"{ref} not in the case list"
+        return int(found.group(1))
+
+    async def post(self, path: str, **data: str):  # noqa: ANN201
+        data.setdefault("csrf", await self.csrf())
+        return await self.client.post(path, data=data, allow_redirects=False)
+
+    async def reply(self, case_id: int, body: str):  # noqa: ANN201
+        return await self.post(f"/staff/cases/{case_id}/reply", body=body)
+
+
+@pytest.fixture
+async def console(runtime):  # noqa: ANN001, ANN201
+    """A function returning a new signed-out browser on the console (each with its own cookies)."""
+    from aiohttp import CookieJar
+    from aiohttp.test_utils import TestClient, TestServer
+
+    server = TestServer(console_app(runtime))
+    clients: list[TestClient] = []
+
+    async def browser() -> Console:
+        client = TestClient(server, cookie_jar=CookieJar(unsafe=True))
+        await client.start_server()
+        clients.append(client)
+        return Console(client)
+
+    yield browser
+    for client in clients:
+        await client.close()
+    await server.close()
