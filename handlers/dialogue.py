@@ -22,7 +22,7 @@ from . import lang as language
 from . import messages as m
 from .context import Context, Input, Services
 from .messages import Incoming, Reply
-from .registry import COMMANDS, FLOWS, MATCHERS, Command, parse_action, parse_command
+from .registry import COMMANDS, FLOW_EXPIRED_TEXT, FLOWS, MATCHERS, Command, parse_action, parse_command
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,9 @@ class Dialogue:
             conv = Conversation(contact_id=contact.id)
             session.add(conv)
         text = incoming.text or ""
-        lang = contact.lang or language.detect(text)
+        # a button press or a command carries no language of its own
+        typed = incoming.kind in (m.TEXT, m.VOICE) and not text.startswith("/")
+        lang = contact.lang or (language.detect(text) if typed else "en")
         ctx = Context(session, services, contact, conv, incoming, lang)
         try:
             ctx.load_state()
@@ -74,8 +76,10 @@ class Dialogue:
 
         replies: list[Reply] = []
         if ctx.flow and conv.expires_at is not None and conv.expires_at < ctx.now:
+            expired_text = FLOW_EXPIRED_TEXT.get(ctx.flow)
             ctx.end_flow()
-            replies.append(ctx.reply("draft_expired"))
+            if expired_text:
+                replies.append(ctx.reply(expired_text))
         replies += await self._route(ctx, incoming)
 
         ctx.save_state()

@@ -37,6 +37,9 @@ class Command:
 
 COMMANDS: dict[str, Command] = {}
 FLOWS: dict[str, FlowHandler] = {}
+# what the user is told when a flow's state expires (None: nothing, e.g. a follow-up whose
+# messages already reached the case)
+FLOW_EXPIRED_TEXT: dict[str, str | None] = {}
 # functions that recognise a message on its own (e.g. a case reference): text -> (command, arg)
 Matcher = Callable[[str], "tuple[Command, str] | None"]
 MATCHERS: list[Matcher] = []
@@ -69,11 +72,12 @@ def command(
     return register
 
 
-def flow(name: str) -> Callable[[FlowHandler], FlowHandler]:
+def flow(name: str, *, expired_text: str | None = "draft_expired") -> Callable[[FlowHandler], FlowHandler]:
     def register(fn: FlowHandler) -> FlowHandler:
         if name in FLOWS:
             raise ValueError(f"flow {name!r} registered twice")
         FLOWS[name] = fn
+        FLOW_EXPIRED_TEXT[name] = expired_text
         return fn
 
     return register

@@ -62,7 +62,7 @@ async def open_by_reference(ctx: Context, typed: str) -> list[Reply]:
     return replies
 
 
-@flow(FLOW)
+@flow(FLOW, expired_text=None)  # its messages are already in the case
 async def case_step(ctx: Context, inp: Input) -> list[Reply]:
     common.keep_lang(ctx)
     if ctx.step == "ref":

@@ -156,3 +156,13 @@ async def test_a_case_filed_on_wechat_continues_on_telegram(runtime) -> None:
     await OutboxWorker(runtime.db, runtime.services.secrets, senders).deliver_due()
     assert senders["wechat"].sent == []
     assert any("Thank you, we saw it" in text for text in senders["telegram"].texts_to("42424242"))
+
+
+async def test_a_quiet_follow_up_ends_without_claiming_anything_was_lost(chat, runtime, clock) -> None:  # noqa: ANN001
+    ref = await file_helpline_report(chat, "no rest day")
+    await chat.send(ref)
+    await chat.send("and no overtime pay either")
+    assert "Added to your case" in chat.text
+    clock.advance(timedelta(hours=3))
+    await chat.send("what is the registration fee")
+    assert "nothing was sent" not in chat.text and "1,500" in chat.text
