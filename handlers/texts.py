@@ -33,12 +33,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "training and the Connect platform. I can also show your factory's certification status "
         "(after binding with a code from the program), take a confidential worker-helpline message "
         "or an integrity report, and pass your question to staff.\n\n"
-        "Commands: /menu, /status, /bind CODE, /helpline, /report, /case REF, /human, /lang en|zh, /cancel.\n\n"
+        "Commands: /menu, /status, /bind CODE, /unbind, /auditor NAME, FIRM (is this auditor authorised?), "
+        "/helpline, /report, /case REF, /human, /lang en|zh, /cancel.\n\n"
         "Factory Helpdesk: {phone}, {email}, {hours}.",
         "zh": "我可以回答关于道德供应链计划的问题：费用、认证五个步骤、审核、工厂状态、不合规项、进度访问、"
         "整改计划、培训和 Connect 平台。绑定工厂后（使用计划发出的绑定码），我也可以查询您工厂的认证状态；"
         "还可以保密地接收工人热线留言或诚信举报，并把您的问题转交工作人员。\n\n"
-        "命令：/menu 菜单、/status 我的状态、/bind 绑定码、/helpline 工人热线、/report 举报、/case 案件编号、"
+        "命令：/menu 菜单、/status 我的状态、/bind 绑定码、/unbind 解除绑定、/auditor 姓名, 机构（核实审核员是否获授权）、"
+        "/helpline 工人热线、/report 举报、/case 案件编号、"
         "/human 人工、/lang en|zh 语言、/cancel 取消。\n\n"
         "工厂服务台：{phone}，{email}，{hours}。",
     },
