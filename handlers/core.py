@@ -17,9 +17,9 @@ def lang_choices() -> tuple[Choice, ...]:
 
 
 def helpdesk_contacts(ctx: Context) -> dict[str, str]:
-    c = ctx.kb.facts.contacts
-    hours = c.helpdesk_hours_zh if ctx.lang == "zh" else c.helpdesk_hours_en
-    return {"phone": c.helpdesk_phone, "email": c.helpdesk_email, "hours": hours}
+    c = ctx.kb.facts.contacts.helpdesk
+    days = c.days_zh if ctx.lang == "zh" else c.days_en
+    return {"phone": c.phone, "email": c.email, "hours": f"{days} {c.hours} ({c.timezone})"}
 
 
 @command("start", aliases=["hi", "hello", "你好", "您好", "开始"], interrupts=True)

@@ -30,7 +30,7 @@ async def faq(ctx: Context, arg: str) -> list[Reply]:
     if not arg:
         topics = kb.topics(ctx.lang)[:FAQ_BROWSE]
         return [Reply(ctx.t("faq_prompt"), tuple(Choice(f"faq:{s.topic}", s.title) for s in topics))]
-    if kb.has_topic(arg):
+    if arg in kb.by_id:
         return [_reply_for(ctx, kb.answer_topic(arg, lang=ctx.lang, today=today))]
     lang = answer_lang(ctx, arg)
     ctx.lang = lang
