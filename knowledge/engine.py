@@ -19,6 +19,8 @@ THRESHOLD = 0.42          # below: "not sure", topic null, handoff
 AMBIGUITY_MARGIN = 0.025  # top two closer than this (and neither sure): ask which one
 SURE = 0.80               # at or above this the top entry is taken even if the next is close
 SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
+TIE = 0.002
+STATUS_BOOST = 0.25
 
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
 
@@ -216,11 +218,14 @@ class KnowledgeBase:
         if years:
             slots["years"] = years
 
+        ranking = self._boost_status(norm, ranking)
         if not ranking or ranking[0][0] < THRESHOLD:
             return self._not_sure(ranking, lang)
         s1, i1 = ranking[0]
-        if len(ranking) > 1 and s1 < SURE:
-            close = [(s, i) for s, i in ranking[1:3] if s1 - s < AMBIGUITY_MARGIN]
+        if len(ranking) > 1:
+            # below SURE, a near tie is ambiguous; above it only an exact tie is
+            margin = AMBIGUITY_MARGIN if s1 < SURE else TIE
+            close = [(s, i) for s, i in ranking[1:3] if s1 - s < margin]
             if close:
                 sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang]) for _, i in
                         [(s1, i1), *close]]
@@ -235,6 +240,20 @@ class KnowledgeBase:
         conf = ranking[0][0] if ranking else 0.0
         return Answer(self._msg("not_sure", lang, suggest=suggest), None, round(conf, 3), lang, True, sugg)
 
+    def _boost_status(self, norm: str, ranking: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        """'How long does remediation last?': a named status plus validity words means that status."""
+        status = self._status_in(norm)
+        if status in (None, "certified") or not _VALIDITY_WORDS.search(norm):
+            return ranking
+        idx = next((i for i, e in enumerate(self.entries) if e.id == f"status.{status}"), None)
+        if idx is None:
+            return ranking
+        out = [(min(1.0, s + STATUS_BOOST) if i == idx else s, i) for s, i in ranking]
+        if idx not in {i for _, i in ranking}:
+            out.append((STATUS_BOOST + THRESHOLD, idx))
+        out.sort(key=lambda x: -x[0])
+        return out
+
     def _status_in(self, norm: str) -> str | None:
         for key, pat in _STATUS_WORDS:
             if pat.search(norm):
@@ -248,8 +267,8 @@ class KnowledgeBase:
             text = _COMPUTE[entry.compute](self, entry, lang, today, slots) or text
         return Answer(text, entry.id, round(min(1.0, max(0.0, confidence)), 3), lang, False, [], entry.source)
 
-    def _tpl(self, entry: Entry, name: str, lang: str, **slots: object) -> str:
-        return _SLOT_RE.sub(lambda m: _fmt(slots[m.group(1)], lang), entry.templates[name][lang])
+    def _tpl(self, entry: Entry, tname: str, lang: str, **slots: object) -> str:
+        return _SLOT_RE.sub(lambda m: _fmt(slots[m.group(1)], lang), entry.templates[tname][lang])
 
 
 def _fmt(value: object, lang: str) -> str:

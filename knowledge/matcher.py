@@ -41,6 +41,13 @@ class Matcher:
                 doc_feats.append(f)
                 union.update(f)
             entry_feats.append(union)
+        # Chinese bigrams that occur inside curated words (titles, keywords) are real words; other
+        # bigrams are often word boundaries ("书还", "交什") and count half.
+        curated: set[str] = set()
+        for e in entries:
+            for t in [e.title["zh"], *e.keywords["zh"]]:
+                curated.update(k for k in features(self.prepare(t)) if k[0] == "z")
+        self.curated = curated
         n = len(entries)
         df: dict[str, int] = {}
         for u in entry_feats:
@@ -55,11 +62,17 @@ class Matcher:
         for d, f in enumerate(doc_feats):
             sq = 0.0
             for k in f:
-                w = self.idf[k] * TYPE_WEIGHT[k[0]]
+                w = self.weight(k, self.idf[k])
                 sq += w * w
                 self.postings.setdefault(k, []).append((d, w))
             self.doc_norm.append(math.sqrt(sq) or 1.0)
         self.vocab_words = sorted({k[2:] for k in self.idf if k.startswith("w:") and len(k) > 5})
+
+    def weight(self, feature: str, idf: float) -> float:
+        w = idf * TYPE_WEIGHT[feature[0]]
+        if feature[0] == "z" and feature not in self.curated:
+            w *= 0.5
+        return w
 
     def prepare(self, text: str) -> str:
         return apply_replacements(normalise(text), self.rewrites)
@@ -68,7 +81,8 @@ class Matcher:
     def _correct(self, word: str) -> str | None:
         if len(word) < 4 or word.isdigit():
             return None
-        hit = process.extractOne(word, self.vocab_words, scorer=fuzz.ratio, score_cutoff=80)
+        cutoff = 80 if len(word) >= 7 else 86
+        hit = process.extractOne(word, self.vocab_words, scorer=fuzz.ratio, score_cutoff=cutoff)
         return hit[0] if hit else None
 
     def query_weights(self, prepared: str) -> tuple[dict[str, float], float, float]:
@@ -86,11 +100,11 @@ class Matcher:
             if idf is None:
                 if kind in ("z", "b"):
                     continue  # unknown bigrams: mostly word boundaries, not evidence either way
-                w = self.idf_unknown * TYPE_WEIGHT[kind]
+                w = self.weight(k, self.idf_unknown)
                 norm_sq += w * w
                 denom += w
                 continue
-            w = idf * TYPE_WEIGHT[kind]
+            w = self.weight(k, idf)
             known[k] = max(known.get(k, 0.0), w)
             norm_sq += w * w
             denom += w

@@ -20,8 +20,8 @@ EN_STOP = frozenset(
     their its it this that these those do does did can could would should will shall may might must
     please me us them there any some with at by from about what how so if get got have has had just
     tell know want need hi hello hey thanks thank which whom whose am also as into than then too very
-    let s t pls plz dear sir madam kindly regarding re question ask asking like up out it's i'm we're
-    our's one's all our""".split()
+    let s t pls plz dear sir madam kindly regarding question ask asking like up out it's i'm we're
+    our's one's all our whats what's wat whta hw abt u ur""".split()
 )
 # characters that carry no topic in Chinese questions (kept inside bigrams, dropped as unigrams)
 ZH_STOP = frozenset("的了吗呢吧啊呀是我们你他她它在有和与及么什怎样这那个一请问能会可以就都也还到给对把哪些儿里吧嘛哦呗该")
@@ -139,7 +139,7 @@ def features(text: str) -> dict[str, float]:
             if ch not in ZH_STOP:
                 k = "c:" + ch
                 out[k] = out.get(k, 0.0) + 1.0
-            if i + 1 < len(run):
+            if i + 1 < len(run) and not (ch in ZH_STOP and run[i + 1] in ZH_STOP):
                 k = "z:" + run[i : i + 2]
                 out[k] = out.get(k, 0.0) + 1.0
     return out

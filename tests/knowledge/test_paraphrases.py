@@ -1,0 +1,41 @@
+"""Every entry is found by each of its own paraphrases, in both languages (generated from the data)."""
+from __future__ import annotations
+
+import pytest
+
+import knowledge
+from knowledge.text import features, has_cjk
+
+_KB = knowledge.load_default()
+CASES = [(e.id, lang, p) for e in _KB.entries for lang in ("en", "zh") for p in e.paraphrases[lang]]
+
+
+@pytest.mark.parametrize("topic,lang,question", CASES, ids=[f"{t}-{l}-{i}" for i, (t, l, _) in enumerate(CASES)])
+def test_paraphrase_finds_its_entry(kb, topic, lang, question):
+    a = kb.answer(question)
+    assert a.topic == topic, f"{question!r} -> {a.topic} ({a.confidence}); suggestions {a.suggestions}"
+    if lang == "zh" and has_cjk(question):
+        assert a.lang == "zh"
+    assert a.source
+
+
+@pytest.mark.parametrize("topic", [e.id for e in _KB.entries])
+def test_entry_title_finds_entry(kb, topic):
+    for lang in ("en", "zh"):
+        a = kb.answer(kb.by_id[topic].title[lang])
+        assert a.topic == topic or topic in [s.topic for s in a.suggestions], (lang, a.topic)
+
+
+def test_no_two_entries_share_a_text(kb):
+    """A paraphrase or keyword with exactly the features of another entry's text makes a tie."""
+    seen: dict[frozenset, tuple[str, str]] = {}
+    clashes = []
+    for e in kb.entries:
+        for lang in ("en", "zh"):
+            for t in [*e.paraphrases[lang], *e.keywords[lang]]:
+                f = frozenset(features(kb._matcher.prepare(t)))
+                assert f, f"{e.file}: entry {e.id!r}: {t!r} has no matchable words"
+                other = seen.setdefault(f, (e.id, t))
+                if other[0] != e.id:
+                    clashes.append(f"{e.id}: {t!r} == {other[0]}: {other[1]!r}")
+    assert not clashes, "\n".join(clashes)
