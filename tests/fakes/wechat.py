@@ -162,9 +162,10 @@ class WeChatPlatform:
         return self._xml(openid, "link", None, "<Title><![CDATA[t]]></Title><Description><![CDATA[d]]></Description>"
                          "<Url><![CDATA[http://example.invalid/]]></Url>", self.next_msg_id())
 
-    @staticmethod
-    def _xml(openid: str, msg_type: str, create_time: int | None, inner: str, msg_id: int | None) -> str:
-        created = create_time if create_time is not None else int(time.time())
+    def _xml(self, openid: str, msg_type: str, create_time: int | None, inner: str, msg_id: int | None) -> str:
+        # events are keyed by sender and CreateTime: two events of one test need distinct seconds
+        self._last_time = max(int(time.time()), getattr(self, "_last_time", 0) + 1)
+        created = create_time if create_time is not None else self._last_time
         mid = f"<MsgId>{msg_id}</MsgId>" if msg_id is not None else ""
         return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
                 f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>{inner}{mid}</xml>")
