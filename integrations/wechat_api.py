@@ -40,6 +40,18 @@ class WeChatError(Exception):
         self.errcode, self.errmsg = errcode, errmsg
 
 
+async def _json(resp: aiohttp.ClientResponse) -> dict[str, Any]:
+    """The JSON answer; an HTTP error or a body that is not JSON raises (and is retried)."""
+    resp.raise_for_status()
+    try:
+        data = await resp.json(content_type=None)
+    except ValueError as exc:
+        raise WeChatError(-1, "answer is not JSON") from exc
+    if not isinstance(data, dict):
+        raise WeChatError(-1, "answer is not a JSON object")
+    return data
+
+
 class WeChatAPI:
     def __init__(self, config: Config, db: Database, secrets: Secrets,
                  http: aiohttp.ClientSession | None = None) -> None:
@@ -96,7 +108,7 @@ class WeChatAPI:
     async def _fetch(self) -> str:
         params = {"grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret}
         async with self.http.get(f"{self.base}/cgi-bin/token", params=params) as resp:
-            data = await resp.json(content_type=None)
+            data = await _json(resp)
         if "access_token" not in data:
             raise WeChatError(int(data.get("errcode", -1)), str(data.get("errmsg", "")))
         token, expires_at = data["access_token"], utcnow() + timedelta(seconds=int(data.get("expires_in", 7200)))
@@ -115,7 +127,7 @@ class WeChatAPI:
             body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
             async with self.http.post(f"{self.base}{path}", params={"access_token": token}, data=body,
                                       headers={"Content-Type": "application/json; charset=utf-8"}) as resp:
-                data = await resp.json(content_type=None)
+                data = await _json(resp)
             code = int(data.get("errcode", 0) or 0)
             if code == 0:
                 return data

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 class Call:
     method: str  # API method ("sendMessage") or path ("/cgi-bin/message/custom/send")
     params: dict[str, Any]
+    scripted: bool = False  # answered with a scripted error, so not delivered
 
 
 @dataclass
@@ -66,7 +67,12 @@ class FakeServer:
         return self._hang[method]
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
+        """Every call of `method`, including those answered with a scripted error."""
         return [c.params for c in self.calls if c.method == method]
+
+    def delivered(self, method: str) -> list[dict[str, Any]]:
+        """Calls of `method` that got the normal (successful) answer."""
+        return [c.params for c in self.calls if c.method == method and not c.scripted]
 
     async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Wait until `method` was called `count` times (the outbox delivers in the background)."""
@@ -80,11 +86,13 @@ class FakeServer:
 
     async def _record(self, method: str, params: dict[str, Any]) -> web.Response | None:
         """Record the call; a scripted answer (or a hang) if one is set, else None."""
-        self.calls.append(Call(method, params))
+        call = Call(method, params)
+        self.calls.append(call)
         if method in self._hang:
             await self._hang[method].wait()
         queue = self._scripted.get(method)
         if queue:
+            call.scripted = True
             scripted = queue[0]
             if scripted.times is not None:
                 scripted.times -= 1

@@ -99,7 +99,8 @@ class FakeTelegramAPI(FakeServer):
 
     # -- conveniences for tests -----------------------------------------------------------------
     def messages_to(self, chat_id: int | str) -> list[dict[str, Any]]:
-        return [p for p in self.calls_to("sendMessage") if str(p.get("chat_id")) == str(chat_id)]
+        """Messages Telegram accepted for that chat (scripted errors left out)."""
+        return [p for p in self.delivered("sendMessage") if str(p.get("chat_id")) == str(chat_id)]
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

@@ -61,7 +61,7 @@ class FakeWeChatAPI(FakeServer):
         self.valid_tokens.clear()
 
     def sent_texts(self, openid: str | None = None) -> list[str]:
-        return [p["text"]["content"] for p in self.calls_to(CS_SEND)
+        return [p["text"]["content"] for p in self.delivered(CS_SEND)
                 if p.get("msgtype") == "text" and (openid is None or p.get("touser") == openid)]
 
     async def _token(self, request: web.Request) -> web.Response:
@@ -84,7 +84,7 @@ class FakeWeChatAPI(FakeServer):
             return web.json_response({"errcode": 47001, "errmsg": "data format error"})
         params["_raw_utf8"] = b"\\u" not in raw
         if request.query.get("access_token") not in self.valid_tokens:
-            self.calls.append(Call(path, params))
+            self.calls.append(Call("rejected-token:" + path, params))
             return web.json_response({"errcode": 42001, "errmsg": "access_token expired"})
         scripted = await self._record(path, params)
         if scripted is not None:
