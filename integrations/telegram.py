@@ -16,6 +16,8 @@ import hashlib
 import hmac
 import json
 import logging
+import uuid
+import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import AsyncIterator
@@ -217,6 +219,14 @@ def make_respond(secrets: Secrets):  # noqa: ANN201
     return respond
 
 
+def retry_seconds(exc: RetryAfter) -> float:
+    """PTB 22 gives an int (deprecated) or a timedelta (PTB_TIMEDELTA=1, the future)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        after = exc.retry_after
+    return after.total_seconds() if isinstance(after, timedelta) else float(after)
+
+
 # -- sending ------------------------------------------------------------------------------------
 class TelegramSender:
     """The outbox sender: long texts split at 4,096 characters, choices as inline buttons."""
@@ -242,9 +252,7 @@ class TelegramSender:
             raise Undeliverable(str(exc)) from exc
         except RetryAfter as exc:
             metrics.DELIVERY_FAILURES.labels(CHANNEL, "retry").inc()
-            after = exc.retry_after
-            seconds = after.total_seconds() if isinstance(after, timedelta) else float(after)
-            raise RetryLater("429 Too Many Requests", after=seconds) from exc
+            raise RetryLater("429 Too Many Requests", after=retry_seconds(exc)) from exc
         except BadRequest as exc:  # chat not found, message rejected: sending again will not help
             metrics.DELIVERY_FAILURES.labels(CHANNEL, "undeliverable").inc()
             raise Undeliverable(str(exc)) from exc
@@ -274,8 +282,7 @@ async def poll_forever(channel: TelegramChannel, owner: str) -> None:
             updates = await channel.bot.get_updates(offset=offset, timeout=POLL_TIMEOUT,
                                                     allowed_updates=ALLOWED_UPDATES)
         except RetryAfter as exc:
-            after = exc.retry_after
-            await asyncio.sleep(after.total_seconds() if isinstance(after, timedelta) else float(after))
+            await asyncio.sleep(retry_seconds(exc))
             continue
         except TelegramError as exc:
             log.warning("telegram polling failed; retrying", extra={"error": type(exc).__name__})
@@ -320,7 +327,7 @@ def setup(app: web.Application) -> None:
         channel.inbox = Inbox(runtime, CHANNEL, make_respond(secrets),
                               notify=lambda: app[K.OUTBOX].notify() if K.OUTBOX in app else None)
         tasks = [asyncio.create_task(recover_forever(channel.inbox), name="telegram-recovery")]
-        owner = f"{locks.PROCESS_ID[:48]}:telegram"
+        owner = f"{locks.PROCESS_ID[:48]}:{uuid.uuid4().hex[:8]}"  # this app, even beside another in-process
         if app[K.OPTIONS].get("telegram_polling"):
             if not await locks.acquire(runtime.db, POLLING_LEASE, timedelta(seconds=POLL_TIMEOUT * 3), owner):
                 raise UserError("another process is already polling Telegram; stop it or use the webhook")

@@ -33,9 +33,23 @@ class DialogueSpy:
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.replace_with is not None:
-            await self._handle(session, incoming)  # state as usual, replies as the test wants
+            # state as usual, replies as the test wants (and offered, as the dialogue records them)
+            await self._handle(session, incoming)
+            await self._offer(session, incoming, self.replace_with)
             return list(self.replace_with)
         return await self._handle(session, incoming)
+
+
+    async def _offer(self, session, incoming, replies) -> None:  # noqa: ANN001
+        import json
+
+        from bot.contacts import find_contact
+        from bot.models import Conversation
+
+        contact = await find_contact(session, self.runtime.services.secrets, incoming.channel, incoming.contact)
+        conv = await session.get(Conversation, contact.id)
+        offered = [[c.id, c.label] for r in replies for c in r.choices]
+        conv.choices_json = json.dumps(offered) if offered else None
 
 
 @pytest.fixture
