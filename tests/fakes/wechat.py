@@ -112,8 +112,10 @@ class WeChatPlatform:
         """(query, body) for one POST, signed, and encrypted in safe mode."""
         timestamp = timestamp or str(int(time.time()))
         nonce = nonce or str(next(self._nonce))
-        query = {"signature": self.signature(timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
-                 "openid": "ignored-by-the-bot"}
+        query = {"signature": self.signature(timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+        sender = xmltodict.parse(xml)["xml"].get("FromUserName") if xml.lstrip().startswith("<xml") else None
+        if sender:
+            query["openid"] = sender  # as WeChat does: the OpenID is in the URL
         if self.crypto is None:
             return query, xml.encode("utf-8")
         envelope = xmltodict.parse(self.crypto.encrypt_message(xml, nonce, timestamp))["xml"]
