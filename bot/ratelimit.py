@@ -11,11 +11,12 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, literal, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .crypto import Secrets
-from .dialect import insert_ignore
+from .dialect import upsert_returning
+from .models import UTCDateTime
 from .models.messaging import RateBucket
 
 
@@ -32,19 +33,17 @@ class RateLimit:
 
     async def check(self, session: AsyncSession, secrets: Secrets, contact_key: str, now: datetime) -> Verdict:
         """Count one message of `contact_key` (e.g. "wechat:OPENID") inside the caller's
-        transaction (the row lock serialises a contact's messages, not other contacts')."""
+        transaction (the row lock serialises one contact's messages, not other contacts')."""
         key_hash = secrets.lookup_hash("rate:" + contact_key)
-        await insert_ignore(session, RateBucket.__table__,
-                            {"key_hash": key_hash, "window_start": now, "count": 0}, ["key_hash"])
-        bucket = (
-            await session.execute(
-                select(RateBucket).where(RateBucket.key_hash == key_hash)
-                .with_for_update().execution_options(populate_existing=True)
-            )
-        ).scalar_one()
-        if bucket.window_start <= now - self.window or bucket.window_start > now:
-            bucket.window_start, bucket.count = now, 0
-        bucket.count += 1
-        if bucket.count <= self.limit:
+        table = RateBucket.__table__
+        # one statement: a new window starts when the stored one is over (or in the future: a clock jump)
+        fresh = or_(table.c.window_start <= now - self.window, table.c.window_start > now)
+        count = await upsert_returning(
+            session, table, {"key_hash": key_hash, "window_start": now, "count": 1}, ["key_hash"],
+            {"count": case((fresh, 1), else_=table.c.count + 1),
+             "window_start": case((fresh, literal(now, UTCDateTime())), else_=table.c.window_start)},
+            table.c.count,
+        )
+        if count <= self.limit:
             return Verdict.ALLOW
-        return Verdict.WARN if bucket.count == self.limit + 1 else Verdict.DROP
+        return Verdict.WARN if count == self.limit + 1 else Verdict.DROP

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.contacts import contact_key, find_contact
-from bot.dialect import insert_ignore
+from bot.dialect import insert_ignore_returning
 from bot.models import Contact, utcnow
 from bot.models import messaging as st
 from bot.models.messaging import InboxMessage
@@ -55,8 +56,8 @@ class Delivery:
     queued: int = 0  # outbox rows written
 
 
-# respond(session, contact, replies, row, passive_allowed) -> Delivery
-Respond = Callable[[AsyncSession, Contact, list[Reply], InboxMessage, bool], Awaitable[Delivery]]
+# respond(session, contact, replies, inbox_id, passive_allowed) -> Delivery
+Respond = Callable[[AsyncSession, Contact, list[Reply], int, bool], Awaitable[Delivery]]
 
 
 @dataclass
@@ -87,6 +88,10 @@ class Inbox:
         self.rate_limit = rate_limit or RateLimit()
         self.notify = notify or (lambda: None)
         self.secrets = runtime.services.secrets
+        # SQLite has one writer at a time and its busy handler backs off by sleeping (up to 100 ms a
+        # try): under load, writers queue here instead, in order, with no sleeps. PostgreSQL needs
+        # no gate: it locks rows.
+        self._gate = asyncio.Lock() if runtime.db.dialect == "sqlite" else contextlib.nullcontext()
 
     def log_id(self, incoming: Incoming) -> str:
         return self.secrets.log_id(contact_key(incoming.channel, incoming.contact))
@@ -94,14 +99,16 @@ class Inbox:
     async def store(self, message_key: str, incoming: Incoming) -> tuple[int, bool]:
         """Write the message unless it is already there: (row id, newly stored)."""
         key_hash = self.secrets.lookup_hash(f"inbox:{self.channel}:{message_key}")
-        async with self.runtime.db.session() as s:
-            inserted = await insert_ignore(s, InboxMessage.__table__, {
+        async with self._gate, self.runtime.db.session() as s:
+            row_id = await insert_ignore_returning(s, InboxMessage.__table__, {
                 "channel": self.channel, "key_hash": key_hash, "kind": incoming.kind,
                 "payload_enc": self.secrets.encrypt_json(encode_incoming(incoming)),
                 "status": st.RECEIVED, "attempts": 0, "received_at": utcnow(),
-            }, ["channel", "key_hash"])
-            row_id = (await s.execute(select(InboxMessage.id).where(
-                InboxMessage.channel == self.channel, InboxMessage.key_hash == key_hash))).scalar_one()
+            }, ["channel", "key_hash"], InboxMessage.id)
+            inserted = row_id is not None
+            if not inserted:
+                row_id = (await s.execute(select(InboxMessage.id).where(
+                    InboxMessage.channel == self.channel, InboxMessage.key_hash == key_hash))).scalar_one()
         if inserted:
             metrics.MESSAGES_IN.labels(self.channel, incoming.kind).inc()
         log.info("inbound message", extra={"channel": self.channel, "kind": incoming.kind,
@@ -120,30 +127,46 @@ class Inbox:
 
     async def _process(self, inbox_id: int, passive_until: float | None) -> Result:
         now = utcnow()
-        async with self.runtime.db.session() as s:
-            claimed = await s.execute(
+        async with self._gate, self.runtime.db.session() as s:
+            # the claim is the first write: it takes the row (PostgreSQL) or database (SQLite) lock
+            claimed = (await s.execute(
                 update(InboxMessage).where(InboxMessage.id == inbox_id, InboxMessage.status == st.RECEIVED)
                 .values(status=st.DONE, processed_at=now, attempts=InboxMessage.attempts + 1)
-            )
-            row = (await s.execute(select(InboxMessage).where(InboxMessage.id == inbox_id)
-                                   .execution_options(populate_existing=True))).scalar_one()
-            if not claimed.rowcount:
-                cached = self.secrets.decrypt_json(row.reply_enc) if row.reply_enc else None
-                return Result(inbox_id, ran=False, failed=row.status == st.FAILED, via=row.reply_via,
-                              cached=cached, kind=row.kind)
-            incoming = decode_incoming(self.secrets.decrypt_json(row.payload_enc))
+                .returning(InboxMessage.payload_enc, InboxMessage.kind)
+            )).first()
+            if claimed is None:
+                return await self._already(s, inbox_id)
+            payload_enc, kind = claimed
+            incoming = decode_incoming(self.secrets.decrypt_json(payload_enc))
             replies = await self._dialogue(s, incoming, now)
-            contact = await find_contact(s, self.secrets, incoming.channel, incoming.contact)
+            contact = self._contact(s, incoming) or await find_contact(s, self.secrets, incoming.channel,
+                                                                        incoming.contact)
             if contact is None:  # rate-limited before the dialogue ever created it
-                return Result(inbox_id, ran=True, via=None, kind=row.kind)
+                return Result(inbox_id, ran=True, via=None, kind=kind)
             await release_held(s, contact.id)
             passive = passive_until is not None and asyncio.get_running_loop().time() < passive_until
-            delivery = await self.respond(s, contact, replies, row, passive)
-            row.reply_via = delivery.via
-            row.reply_enc = self.secrets.encrypt_json(delivery.cached) if delivery.cached is not None else None
+            delivery = await self.respond(s, contact, replies, inbox_id, passive)
+            await s.execute(update(InboxMessage).where(InboxMessage.id == inbox_id).values(
+                reply_via=delivery.via,
+                reply_enc=self.secrets.encrypt_json(delivery.cached) if delivery.cached is not None else None))
         if delivery.queued:
             self.notify()
-        return Result(inbox_id, ran=True, via=delivery.via, cached=delivery.cached, replies=replies, kind=row.kind)
+        return Result(inbox_id, ran=True, via=delivery.via, cached=delivery.cached, replies=replies, kind=kind)
+
+    async def _already(self, s: AsyncSession, inbox_id: int) -> Result:
+        """A redelivery: what the first delivery decided (it has committed: we waited for its lock)."""
+        row = (await s.execute(select(InboxMessage).where(InboxMessage.id == inbox_id))).scalar_one()
+        cached = self.secrets.decrypt_json(row.reply_enc) if row.reply_enc else None
+        return Result(inbox_id, ran=False, failed=row.status == st.FAILED, via=row.reply_via, cached=cached,
+                      kind=row.kind)
+
+    def _contact(self, s: AsyncSession, incoming: Incoming) -> Contact | None:
+        """The contact the dialogue just loaded, from the session (saves a query)."""
+        hashes = set(self.secrets.lookup_hashes(contact_key(incoming.channel, incoming.contact)))
+        for obj in s.identity_map.values():
+            if isinstance(obj, Contact) and obj.key_hash in hashes:
+                return obj
+        return None
 
     async def _dialogue(self, s: AsyncSession, incoming: Incoming, now: datetime) -> list[Reply]:
         verdict = await self.rate_limit.check(s, self.secrets, contact_key(incoming.channel, incoming.contact), now)

@@ -36,7 +36,7 @@ from bot.crypto import Secrets
 from bot.db import Database
 from bot.errors import UserError
 from bot.models import Contact, Conversation
-from bot.models.messaging import OUTBOX, InboxMessage
+from bot.models.messaging import OUTBOX
 from bot.outbox import RetryLater, Undeliverable, enqueue
 from handlers import messages as m
 from handlers.context import Context
@@ -204,7 +204,7 @@ async def webhook(request: web.Request) -> web.Response:
 
 
 def make_respond(secrets: Secrets):  # noqa: ANN201
-    async def respond(s: AsyncSession, contact: Contact, replies: list[Reply], row: InboxMessage,
+    async def respond(s: AsyncSession, contact: Contact, replies: list[Reply], inbox_id: int,
                       passive: bool) -> Delivery:
         # Replies go through the outbox, written in the dialogue's own transaction: a crash
         # anywhere after the commit still delivers them, 403/429 are retried or recorded by the
@@ -213,7 +213,7 @@ def make_respond(secrets: Secrets):  # noqa: ANN201
         # once, so this costs one database round trip of latency, not a poll interval.
         for n, reply in enumerate(replies):
             await enqueue(s, secrets, channel=CHANNEL, replies=[reply], kind="reply", contact_id=contact.id,
-                          dedupe_key=f"inbox:{row.id}:{n}")
+                          dedupe_key=f"inbox:{inbox_id}:{n}")
         return Delivery(OUTBOX, None, queued=len(replies))
 
     return respond

@@ -254,13 +254,13 @@ async def _late(channel: WeChatChannel, task: asyncio.Task) -> None:
 
 
 def make_respond(secrets):  # noqa: ANN001, ANN201
-    async def respond(s: AsyncSession, contact: Contact, replies: list[Reply], row: InboxMessage,
+    async def respond(s: AsyncSession, contact: Contact, replies: list[Reply], inbox_id: int,
                       passive: bool) -> Delivery:
         messages = pack_bytes([render_numbered(r) for r in replies], TEXT_LIMIT)
         first, rest = (messages[0] if messages else None, messages[1:]) if passive else (None, messages)
         for n, text in enumerate(rest, start=1):
             row_id = await enqueue(s, secrets, channel=CHANNEL, replies=[Reply(text)], kind="reply",
-                                   contact_id=contact.id, dedupe_key=f"inbox:{row.id}:{n}")
+                                   contact_id=contact.id, dedupe_key=f"inbox:{inbox_id}:{n}")
             if passive and row_id is not None:
                 await s.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
                                 .values(next_attempt_at=utcnow() + OVERFLOW_DELAY))

@@ -65,7 +65,7 @@ async def test_rate_limit_answers_once_politely_then_drops(runtime, clock) -> No
     spy = DialogueSpy(runtime)
     replies: list = []
 
-    async def respond(s, contact, out, row, passive):  # noqa: ANN001, ANN202
+    async def respond(s, contact, out, inbox_id, passive):  # noqa: ANN001, ANN202
         replies.append(out)
         return Delivery(st.OUTBOX)
 
