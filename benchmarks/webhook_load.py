@@ -223,7 +223,8 @@ async def drive(urls: list[str], messages: list[Message], concurrency: int, max_
     return run
 
 
-async def inbox_counts(database_url: str) -> tuple[int, int]:
+async def inbox_counts(database_url: str, since) -> tuple[int, int]:  # noqa: ANN001
+    """Inbox rows written since the run started (a reused database keeps earlier runs' rows)."""
     from sqlalchemy import func, select
 
     from bot.db import Database
@@ -232,9 +233,10 @@ async def inbox_counts(database_url: str) -> tuple[int, int]:
     db = Database(database_url)
     try:
         async with db.session() as s:
-            rows = (await s.execute(select(func.count()).select_from(InboxMessage))).scalar_one()
+            recent = InboxMessage.received_at >= since
+            rows = (await s.execute(select(func.count()).select_from(InboxMessage).where(recent))).scalar_one()
             done = (await s.execute(select(func.count()).select_from(InboxMessage)
-                                    .where(InboxMessage.status == DONE))).scalar_one()
+                                    .where(recent, InboxMessage.status == DONE))).scalar_one()
         return rows, done
     finally:
         await db.close()
@@ -257,13 +259,16 @@ async def main(args: argparse.Namespace) -> int:
     database_url = args.database_url or f"sqlite+aiosqlite:///{workdir}/bench.db"
     stub, api_base = await wechat_api_stub()
     bot = await start_bot(database_url, secrets.token_urlsafe(40), api_base, args.processes, workdir)
+    from bot.models import utcnow
+
+    since = utcnow()
     try:
         bot_run = await drive(bot.urls, messages, args.concurrency, args.max_seconds)
         await asyncio.sleep(1.0)  # late answers (past the passive deadline) finish in the background
     finally:
         bot.stop()
         await stub.cleanup()
-    rows, done = await inbox_counts(database_url)
+    rows, done = await inbox_counts(database_url, since)
 
     print(f"\n{'target':<10} {'answered':>8} {'errors':>7} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}")
     print(bare_run.line("bare"))
