@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,6 +43,7 @@ add_texts({
     },
 })
 
+GATE_WIDTH = 2  # transactions of one channel at a time in one process (PostgreSQL)
 MAX_ATTEMPTS = 3  # a message the dialogue fails on this often is set aside (status failed)
 
 
@@ -88,10 +88,11 @@ class Inbox:
         self.rate_limit = rate_limit or RateLimit()
         self.notify = notify or (lambda: None)
         self.secrets = runtime.services.secrets
+        # Under load, transactions queue here in arrival order instead of all running at once:
         # SQLite has one writer at a time and its busy handler backs off by sleeping (up to 100 ms a
-        # try): under load, writers queue here instead, in order, with no sleeps. PostgreSQL needs
-        # no gate: it locks rows.
-        self._gate = asyncio.Lock() if runtime.db.dialect == "sqlite" else contextlib.nullcontext()
+        # try); on PostgreSQL, dozens of interleaved transactions on one CPU finish late together
+        # (the oldest messages miss WeChat's deadline) and wait for pool connections unfairly.
+        self._gate = asyncio.Semaphore(1 if runtime.db.dialect == "sqlite" else GATE_WIDTH)
 
     def log_id(self, incoming: Incoming) -> str:
         return self.secrets.log_id(contact_key(incoming.channel, incoming.contact))

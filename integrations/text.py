@@ -9,14 +9,16 @@ def _utf8_len(s: str) -> int:
 
 
 def split_text(text: str, limit: int, measure: Callable[[str], int] = len) -> list[str]:
-    """Pieces of at most `limit` (as `measure` counts: characters, or UTF-8 bytes with
-    `utf8=True`), cut at the last newline, else the last space, else anywhere."""
+    """Pieces of at most `limit` (as `measure` counts: characters by default; `split_bytes`
+    counts UTF-8 bytes), cut at the last newline, else the last space, else anywhere."""
     pieces: list[str] = []
     rest = text
     while measure(rest) > limit:
         cut = _fit(rest, limit, measure)
         window = rest[:cut]
-        at = max(window.rfind("\n"), window.rfind(" "))
+        at = window.rfind("\n")
+        if at <= cut // 2:
+            at = window.rfind(" ")
         if at > cut // 2:
             cut = at
         pieces.append(rest[:cut].rstrip())

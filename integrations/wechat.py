@@ -236,7 +236,9 @@ def passive_text(result: Result) -> str | None:
 
 async def _late(channel: WeChatChannel, task: asyncio.Task) -> None:
     """The first answer was "success" but the dialogue still chose a passive reply (its commit
-    came after the answer budget): queue that reply in the outbox, unless a retry took it."""
+    came after the answer budget): queue that reply in the outbox instead. Where this can double:
+    a WeChat retry that was already on its way when "success" went out, and read the cached
+    passive reply before this update, also shows it (WeChat does not retry after "success")."""
     if task.cancelled() or task.exception() is not None:
         return
     result: Result = task.result()
