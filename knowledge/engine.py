@@ -25,7 +25,6 @@ SAME_AREA_MARGIN = 0.008
 STATUS_BOOST = 0.25
 
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
-_LATIN_BOUNDARY = r"(?:(?<![a-z0-9])(?=[a-z0-9])|(?<=[a-z0-9])(?![a-z0-9]))"
 
 # status words, most specific first ("certified" appears in many questions about other statuses)
 _STATUS_WORDS = [
@@ -123,9 +122,9 @@ class KnowledgeBase:
         out = []
         for i, r in enumerate(raw.get("rewrite", [])):
             try:
-                # \b between a Latin letter and a Chinese character is no boundary for Python (both
-                # are \w), so "PV什么时候" would not match \bpv\b: use a Latin-only boundary instead
-                out.append((re.compile(str(r["pattern"]).replace("\\b", _LATIN_BOUNDARY)), str(r["to"])))
+                # normalise() puts a space between Latin letters and Chinese characters, so \b works
+                # for "PV什么时候" (Python counts both as \w)
+                out.append((re.compile(str(r["pattern"])), str(r["to"])))
             except (KeyError, re.error) as exc:
                 raise KnowledgeError(str(path), f"rewrite[{i}]", f"bad rewrite: {exc}") from None
         return out
