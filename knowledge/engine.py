@@ -406,9 +406,5 @@ def _validity(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots:
     return " ".join(parts)
 
 
-def _helpline_hours(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots: dict) -> str | None:
-    return None
-
-
 _COMPUTE = {"audit_fee": _audit_fee, "total_cost": _total_cost, "blackout": _blackout,
-            "validity": _validity, "helpline_hours": _helpline_hours}
+            "validity": _validity}

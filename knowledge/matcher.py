@@ -22,8 +22,6 @@ TYPE_WEIGHT = {"w": 1.0, "b": 0.7, "c": 0.35, "z": 1.0}
 W_COS, W_COV = 0.55, 0.45
 NO_ANCHOR = 0.8
 EN_NON_TOPIC = 1.0
-ANSWER_DOC = 0.0     # weight of answer texts as extra texts to match; off: on our held-out sets it did not help
-ANSWER_COVERAGE = False
 
 
 class Matcher:
@@ -46,7 +44,6 @@ class Matcher:
             texts = [e.title["en"], e.title["zh"], *e.paraphrases["en"], *e.paraphrases["zh"],
                      *e.keywords["en"], *e.keywords["zh"]]
             union: set[str] = set()
-            answer_vocab: set[str] = set()
             for t in texts:
                 f = features(self.prepare(t))
                 if not f:
@@ -55,19 +52,9 @@ class Matcher:
                 doc_feats.append(f)
                 doc_scale.append(1.0)
                 union.update(f)
-            if ANSWER_DOC:
-                # the answers' own words (minus facts' digits) help questions phrased like the answer
-                for lang in ("en", "zh"):
-                    f = features(self.prepare(e.answer[lang]))
-                    if f:
-                        doc_entry.append(i)
-                        doc_feats.append(f)
-                        doc_scale.append(ANSWER_DOC)
-                        answer_vocab.update(f)
-                        if ANSWER_COVERAGE:
-                            union.update(f)
+            # (answer texts are not indexed: tried as extra texts, they did not help on held-out sets)
             entry_feats.append(union)
-            df_feats.append(union | answer_vocab)
+            df_feats.append(union)
         # Chinese bigrams that occur inside curated words (titles, keywords) are real words; other
         # bigrams are often word boundaries ("书还", "交什") and count half.
         curated: set[str] = set()

@@ -130,10 +130,6 @@ class Rewriter:
         return text
 
 
-def apply_replacements(text: str, replacements: list[tuple[re.Pattern[str], str]]) -> str:
-    return Rewriter(replacements)(text)
-
-
 _LATIN_RE = re.compile(r"[a-z]")
 
 
