@@ -41,7 +41,8 @@ _VALIDITY_WORDS = re.compile(
     r"什么时候结束|重新申请|再申请|再次申请|重新加入")
 _TOTAL_WORDS = re.compile(
     r"total|overall|altogether|all together|all in|in all|whole|everything|sum|to (?:get )?certif|until certif|"
-    r"总共|一共|总费用|合计|全部|总计|总成本|总额|加起来|所有费用|拿到证书|取得认证|获得认证|整个")
+    r"\bplus\b|including|\bwith (?:the )?registration|registration and|"
+    r"总共|一共|总费用|合计|全部|总计|总成本|总额|加起来|所有费用|拿到证书|取得认证|获得认证|整个|加上|连同|包括|再加")
 _BLACKOUT_WORDS = re.compile(
     r"audit|visit|\bpv\b|blackout|schedul|arrang|come|inspect|cny|chinese new year|new year|holiday|"
     r"审核|验厂|审厂|访问|春节|过年|新年|安排|来厂|到厂|停审|暂停|不审核|假期|放假")
