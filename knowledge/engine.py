@@ -21,6 +21,9 @@ SURE = 0.80               # at or above this the top entry is taken even if the 
 SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
 TIE = 0.002
 MAX_QUESTION = 1000  # characters used for matching
+CLAUSE_SURE = 0.6    # each clause of a two-part question must be this sure to answer both
+_CLAUSE_RE = re.compile(r"[?？。!！;；]+|(?:,|，)?\s+(?:and also|and|also|plus)\s+(?=(?:what|when|how|who|where|which|"
+                        r"is|are|can|do|does|will|should)\b)|以及|另外|还有|并且|同时|顺便问", re.I)
 SAME_AREA_MARGIN = 0.008
 STATUS_BOOST = 0.25
 
@@ -240,6 +243,9 @@ class KnowledgeBase:
                 return self._render(self.by_id["audit.blackout"], lang, today, slots, 0.85)
 
         ranking = self._boost_status(norm, ranking)
+        combined = self._two_questions(question, lang, today, ranking)
+        if combined is not None:
+            return combined
         if not ranking or ranking[0][0] < self.threshold:
             return self._not_sure(ranking, lang)
         s1, i1 = ranking[0]
@@ -261,6 +267,36 @@ class KnowledgeBase:
                 text = self._msg("ambiguous", lang, list=self._join([s.title for s in sugg], lang))
                 return Answer(text, None, round(s1, 3), lang, False, sugg)
         return self._render(self.entries[i1], lang, today, slots, s1)
+
+    def _two_questions(self, question: str, lang: str, today: dt.date,
+                       ranking: list[tuple[float, int]]) -> Answer | None:
+        """"When is the PV and how many workers are surveyed?": two clauses, each confidently about a
+        different topic, get both answers (the first clause's topic is `topic`)."""
+        parts = [p for p in _CLAUSE_RE.split(question) if p and p.strip()]
+        if len(parts) < 2:
+            return None
+        picks: list[tuple[float, int]] = []
+        for part in parts:
+            prepared = self._matcher.prepare_query(part)
+            known, _, _ = self._matcher.query_weights(prepared)
+            if len([k for k in known if k[0] in "wz"]) < 2:
+                continue
+            r = self._matcher.rank(prepared)
+            if r and r[0][0] >= CLAUSE_SURE and all(r[0][1] != i for _, i in picks):
+                if len(r) > 1 and r[0][0] - r[1][0] < self.ambiguity_margin:
+                    continue  # the clause itself is ambiguous
+                picks.append(r[0])
+        if len(picks) < 2:
+            return None
+        whole = ranking[0] if ranking else (0.0, -1)
+        if whole[0] >= CLAUSE_SURE and whole[1] not in {i for _, i in picks[:2]} and whole[0] > picks[0][0]:
+            return None  # the whole question points elsewhere, more strongly
+        (s1, i1), (s2, i2) = picks[:2]
+        a1 = self._render(self.entries[i1], lang, today, {}, s1)
+        a2 = self._render(self.entries[i2], lang, today, {}, s2)
+        return Answer(f"{a1.answer} {a2.answer}", a1.topic, round(min(s1, s2), 3), lang,
+                      a1.handoff or a2.handoff, [Suggestion(self.entries[i2].id, self.entries[i2].title[lang])],
+                      f"{a1.source}; {a2.source}")
 
     def _not_sure(self, ranking: list[tuple[float, int]], lang: str) -> Answer:
         sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang])
