@@ -295,8 +295,7 @@ class KnowledgeBase:
         a1 = self._render(self.entries[i1], lang, today, {}, s1)
         a2 = self._render(self.entries[i2], lang, today, {}, s2)
         return Answer(f"{a1.answer} {a2.answer}", a1.topic, round(min(s1, s2), 3), lang,
-                      a1.handoff or a2.handoff, [Suggestion(self.entries[i2].id, self.entries[i2].title[lang])],
-                      f"{a1.source}; {a2.source}")
+                      a1.handoff or a2.handoff, [], f"{a1.source}; {a2.source}")
 
     def _not_sure(self, ranking: list[tuple[float, int]], lang: str) -> Answer:
         sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang])
