@@ -46,6 +46,8 @@ _TOTAL_WORDS = re.compile(
     r"total|overall|altogether|all together|all in|in all|whole|everything|sum|to (?:get )?certif|until certif|"
     r"\bplus\b|including|\bwith (?:the )?registration|registration and|"
     r"总共|一共|总费用|合计|全部|总计|总成本|总额|加起来|所有费用|拿到证书|取得认证|获得认证|整个|加上|连同|包括|再加")
+_PV_WORDS = re.compile(r"\bpv\b|进展访问")  # on the prepared (rewritten) question
+_HOLIDAY_WORDS = re.compile(r"blackout|cny|chinese new year|new year|holiday|春节|过年|新年|假期|放假|停审")
 _BLACKOUT_WORDS = re.compile(
     r"audit|visit|\bpv\b|blackout|schedul|arrang|come|inspect|cny|chinese new year|new year|holiday|"
     r"审核|验厂|审厂|访问|春节|过年|新年|安排|来厂|到厂|停审|暂停|不审核|假期|放假")
@@ -227,6 +229,10 @@ class KnowledgeBase:
                 if topic in self.by_id:
                     slots["status"] = status
                     return self._render(self.by_id[topic], lang, today, slots, 0.93)
+            if ("pv.timing" in self.by_id and status == "certified" and _PV_WORDS.search(prepared)
+                    and not _HOLIDAY_WORDS.search(norm)):
+                # "we were certified on 1 March 2024, when is our Progress Visit?"
+                return self._render(self.by_id["pv.timing"], lang, today, slots, 0.9)
             if "audit.blackout" in self.by_id and (
                     _BLACKOUT_WORDS.search(norm) or "audit.blackout" in top_ids):
                 return self._render(self.by_id["audit.blackout"], lang, today, slots, 0.93)
@@ -442,5 +448,16 @@ def _validity(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots:
     return " ".join(parts)
 
 
+def _pv_window(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots: dict) -> str | None:
+    dates = slots.get("dates")
+    if not dates:
+        return None
+    raw = kb.facts.raw.get("pv", {})
+    start = dates[0]
+    first = parsing.add_months(start, int(raw.get("contact_from_months", 2)))
+    last = parsing.add_months(start, int(raw.get("contact_to_months", 4)))
+    return kb._tpl(entry, "computed", lang, start=start, first=first, last=last)
+
+
 _COMPUTE = {"audit_fee": _audit_fee, "total_cost": _total_cost, "blackout": _blackout,
-            "validity": _validity}
+            "validity": _validity, "pv_window": _pv_window}
