@@ -35,7 +35,7 @@ _STATUS_WORDS = [
     ("progressing", re.compile(r"progressing|进展中|改进中")),
     ("assessed", re.compile(r"\bassessed\b|已评估|评估状态")),
     ("probation", re.compile(r"probation|观察期|试用期|留察")),
-    ("remediation", re.compile(r"remediat|整改(?:状态|计划|期|中|项目|证书)|进入整改")),
+    ("remediation", re.compile(r"remediat|整改(?:状态|计划|期|中|项目|证书|认证)|进入整改")),
     ("certified", re.compile(r"certif|认证|证书|发证|拿证|获证")),
 ]
 _VALIDITY_WORDS = re.compile(
