@@ -48,7 +48,7 @@ def test_total_cost(kb, question, total):
 def test_date_in_blackout(kb, question):
     a = kb.answer(question, today=dt.date(2024, 1, 10))
     assert a.topic == "audit.blackout"
-    assert ("No:" in a.answer) or ("不会" in a.answer)
+    assert ("falls within" in a.answer) or ("期间" in a.answer and "不在" not in a.answer)
     assert "29" in a.answer and "25" in a.answer
 
 
@@ -147,4 +147,4 @@ def test_pv_window_from_certification_date(kb):
 
 def test_a_pv_date_without_certification_is_a_blackout_question(kb):
     a = kb.answer("can a PV happen on 2024-02-10?", today=dt.date(2024, 1, 5))
-    assert a.topic == "audit.blackout" and "No:" in a.answer
+    assert a.topic == "audit.blackout" and "falls within" in a.answer
