@@ -25,7 +25,8 @@ CLAUSE_SURE = 0.6    # each clause of a two-part question must be this sure to a
 _CLAUSE_RE = re.compile(r"[?？。!！;；]+|(?:,|，)?\s+(?:and also|and|also|plus)\s+(?=(?:what|when|how|who|where|which|"
                         r"is|are|can|do|does|will|should)\b)|以及|另外|还有|并且|同时|顺便问", re.I)
 SAME_AREA_MARGIN = 0.008
-STATUS_BOOST = 0.25
+STATUS_BOOST = 0.25        # a named status with validity words ('how long is probation')
+STATUS_NAMED_BOOST = 0.05  # a named status alone
 
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
 
@@ -313,14 +314,20 @@ class KnowledgeBase:
     def _boost_status(self, norm: str, ranking: list[tuple[float, int]]) -> list[tuple[float, int]]:
         """'How long does remediation last?': a named status plus validity words means that status."""
         status = self._status_in(norm)
-        if status in (None, "certified") or not _VALIDITY_WORDS.search(norm):
+        if status in (None, "certified"):
+            return ranking
+        if _VALIDITY_WORDS.search(norm):
+            boost = STATUS_BOOST
+        elif status != "remediation":  # "remediation" is also the programme, not only the status
+            boost = STATUS_NAMED_BOOST
+        else:
             return ranking
         idx = next((i for i, e in enumerate(self.entries) if e.id == f"status.{status}"), None)
-        if idx is None:
-            return ranking
-        out = [(min(1.0, s + STATUS_BOOST) if i == idx else s, i) for s, i in ranking]
-        if idx not in {i for _, i in ranking}:
-            out.append((STATUS_BOOST + self.threshold, idx))
+        if idx is None or (ranking and ranking[0][0] >= self.sure and ranking[0][1] != idx):
+            return ranking  # another topic matched outright ("how to get from assessed to certified")
+        out = [(min(1.0, s + boost) if i == idx else s, i) for s, i in ranking]
+        if idx not in {i for _, i in ranking} and boost == STATUS_BOOST:
+            out.append((boost + self.threshold, idx))
         out.sort(key=lambda x: -x[0])
         return out
 
