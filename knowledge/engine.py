@@ -13,24 +13,30 @@ from .loader import (LANGS, FactResolver, build_calendar, build_entries, build_f
                      read_toml)
 from .matcher import Matcher
 from .model import Answer, BlackoutWindow, Entry, Suggestion
-from .text import detect_lang, is_traditional, normalise, to_traditional
+from .text import TermSet, detect_lang, is_traditional, normalise, to_traditional
 
-THRESHOLD = 0.42          # below: "not sure", topic null, handoff
+THRESHOLD = 0.40          # below: "not sure", topic null, handoff
 AMBIGUITY_MARGIN = 0.025  # top two closer than this (and neither sure): ask which one
 SURE = 0.80               # at or above this the top entry is taken even if the next is close
 SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
 TIE = 0.002
-STATUS_BOOST = 0.25
+MAX_QUESTION = 1000  # characters used for matching
+CLAUSE_SURE = 0.6    # each clause of a two-part question must be this sure to answer both
+_CLAUSE_RE = re.compile(r"[?？。!！;；]+|(?:,|，)?\s+(?:and also|and|also|plus)\s+(?=(?:what|when|how|who|where|which|"
+                        r"is|are|can|do|does|will|should)\b)|以及|另外|还有|并且|同时|顺便问", re.I)
+SAME_AREA_MARGIN = 0.008
+STATUS_BOOST = 0.25        # a named status with validity words ('how long is probation')
+STATUS_NAMED_BOOST = 0.05  # a named status alone
 
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
 
 # status words, most specific first ("certified" appears in many questions about other statuses)
 _STATUS_WORDS = [
     ("terminated", re.compile(r"terminat|终止|除名|取消资格|踢出")),
-    ("remediation", re.compile(r"remediat|整改")),
-    ("probation", re.compile(r"probation|观察期|试用期|留察")),
-    ("progressing", re.compile(r"progressing|进展中|改进中|进行中")),
+    ("progressing", re.compile(r"progressing|进展中|改进中")),
     ("assessed", re.compile(r"\bassessed\b|已评估|评估状态")),
+    ("probation", re.compile(r"probation|观察期|试用期|留察")),
+    ("remediation", re.compile(r"remediat|整改(?:状态|计划|期|中|项目|证书|认证)|进入整改")),
     ("certified", re.compile(r"certif|认证|证书|发证|拿证|获证")),
 ]
 _VALIDITY_WORDS = re.compile(
@@ -38,8 +44,11 @@ _VALIDITY_WORDS = re.compile(
     r"reapply|apply again|re ?apply|come back|rejoin|到期|过期|有效|截止|还剩|剩下|剩余|多少天|几天|多久|续期|续证|"
     r"什么时候结束|重新申请|再申请|再次申请|重新加入")
 _TOTAL_WORDS = re.compile(
-    r"total|overall|altogether|all in|in all|whole|everything|sum|to (?:get )?certif|until certif|"
-    r"总共|一共|总费用|合计|全部|总计|总成本|总额|加起来|所有费用|拿到证书|取得认证|获得认证|整个")
+    r"total|overall|altogether|all together|all in|in all|whole|everything|sum|to (?:get )?certif|until certif|"
+    r"\bplus\b|including|\bwith (?:the )?registration|registration and|"
+    r"总共|一共|总费用|合计|全部|总计|总成本|总额|加起来|所有费用|拿到证书|取得认证|获得认证|整个|加上|连同|包括|再加")
+_PV_WORDS = re.compile(r"\bpv\b|进展访问")  # on the prepared (rewritten) question
+_HOLIDAY_WORDS = re.compile(r"blackout|cny|chinese new year|new year|holiday|春节|过年|新年|假期|放假|停审")
 _BLACKOUT_WORDS = re.compile(
     r"audit|visit|\bpv\b|blackout|schedul|arrang|come|inspect|cny|chinese new year|new year|holiday|"
     r"审核|验厂|审厂|访问|春节|过年|新年|安排|来厂|到厂|停审|暂停|不审核|假期|放假")
@@ -90,8 +99,7 @@ class KnowledgeBase:
                 raise KnowledgeError(file, "emergency", f"missing {lang!r} translation")
             self._emergency[lang] = self._resolver.resolve(text.strip(), file, "emergency")
         self._emergency_source = str(emergency.get("source") or "safety.toml")
-        self._urgent_re = re.compile("|".join(
-            (r"(?<![a-z])" + re.escape(w) + r"(?![a-z])") for lang in LANGS for w in self._urgent[lang]))
+        self._urgent_terms = TermSet([w for lang in LANGS for w in self._urgent[lang]])
 
     def _load_messages(self, path: Path) -> None:
         raw = read_toml(path)
@@ -105,24 +113,34 @@ class KnowledgeBase:
                 if not isinstance(table.get(lang), str) or not table[lang].strip():
                     raise KnowledgeError(file, key, f"missing {lang!r} translation")
             self._messages[key] = {lang: self._resolver.resolve(table[lang], file, key) for lang in LANGS}
+        eng = raw.get("engine", {})
+        if not isinstance(eng, dict):
+            raise KnowledgeError(file, "engine", "must be a table")
+        self.threshold = _unit(eng, "threshold", THRESHOLD, file)
+        self.ambiguity_margin = _unit(eng, "ambiguity_margin", AMBIGUITY_MARGIN, file)
+        self.same_area_margin = _unit(eng, "same_area_margin", SAME_AREA_MARGIN, file)
+        self.sure = _unit(eng, "sure", SURE, file)
+        self.suggest_floor = _unit(eng, "suggest_floor", SUGGEST_FLOOR, file)
         terms = raw.get("out_of_scope_terms", {})
-        words = [normalise(w) for lang in LANGS for w in terms.get(lang, []) if normalise(w)]
-        self._oos_re = re.compile("|".join(r"(?<![a-z])" + re.escape(w) + r"(?![a-z])" for w in words)) \
-            if words else None
+        self._oos_terms = TermSet([w for lang in LANGS for w in terms.get(lang, [])])
 
     def _load_lexicon(self, path: Path) -> list[tuple[re.Pattern[str], str]]:
         raw = read_toml(path)
         out = []
         for i, r in enumerate(raw.get("rewrite", [])):
             try:
-                out.append((re.compile(r["pattern"]), str(r["to"])))
+                # normalise() puts a space between Latin letters and Chinese characters, so \b works
+                # for "PV什么时候" (Python counts both as \w)
+                out.append((re.compile(str(r["pattern"])), str(r["to"])))
             except (KeyError, re.error) as exc:
                 raise KnowledgeError(str(path), f"rewrite[{i}]", f"bad rewrite: {exc}") from None
         return out
 
     # ------------------------------------------------------------------ small API
     def topics(self, lang: str) -> list[Suggestion]:
-        return [Suggestion(e.id, e.title[lang]) for e in self.entries if not e.hidden]
+        """The browsable FAQ list: entries with a ``menu`` position first, in that order."""
+        ordered = sorted((e for e in self.entries if not e.hidden), key=lambda e: e.menu)
+        return [Suggestion(e.id, e.title[lang]) for e in ordered]
 
     def blackout_for(self, day: dt.date) -> BlackoutWindow | None:
         for w in self.blackouts:
@@ -137,7 +155,7 @@ class KnowledgeBase:
         return list(self._urgent[lang])
 
     def is_urgent(self, text: str) -> bool:
-        return bool(text) and self._urgent_re.search(normalise(text)) is not None
+        return bool(text) and self._urgent_terms.search(normalise(text)) is not None
 
     def emergency_text(self, lang: str) -> str:
         return self._emergency[lang]
@@ -180,22 +198,23 @@ class KnowledgeBase:
         return ", ".join(f'"{t}"' for t in titles[:-1]) + f' or "{titles[-1]}"'
 
     def _answer(self, question: str, lang: str, today: dt.date) -> Answer:
+        question = question[:MAX_QUESTION]  # a pasted document: the start says what it is about
         raw = unicodedata.normalize("NFKC", question).lower().strip()
         if not raw or not re.search(r"\w", raw):
             return Answer(self._msg("empty", lang), None, 0.0, lang, False)
         norm = normalise(question)
-        if self._urgent_re.search(norm):
+        if self._urgent_terms.search(norm):
             return Answer(self._emergency[lang], "safety.emergency", 1.0, lang, True, [],
                           self._emergency_source)
-        if self._oos_re is not None and self._oos_re.search(norm):
+        if self._oos_terms.search(norm):
             return Answer(self._msg("out_of_scope", lang), None, 0.0, lang, True)
-        prepared = self._matcher.prepare(question)
+        prepared = self._matcher.prepare_query(question)
         ranking = self._matcher.rank(prepared)
 
         # computed answers: slots found in the question pick the entry
         slots: dict[str, object] = {}
         n = parsing.man_days(norm)
-        if n is not None and n > 0:
+        if n is not None and 0 < n <= 1000:
             slots["man_days"] = n
             topic = "fees.total" if _TOTAL_WORDS.search(norm) else "fees.audit"
             if topic in self.by_id:
@@ -211,21 +230,44 @@ class KnowledgeBase:
                 if topic in self.by_id:
                     slots["status"] = status
                     return self._render(self.by_id[topic], lang, today, slots, 0.93)
+            if ("pv.timing" in self.by_id and status == "certified" and _PV_WORDS.search(prepared)
+                    and not _HOLIDAY_WORDS.search(norm)):
+                # "we were certified on 1 March 2024, when is our Progress Visit?"
+                return self._render(self.by_id["pv.timing"], lang, today, slots, 0.9)
             if "audit.blackout" in self.by_id and (
                     _BLACKOUT_WORDS.search(norm) or "audit.blackout" in top_ids):
                 return self._render(self.by_id["audit.blackout"], lang, today, slots, 0.93)
         years = parsing.years(raw)
         if years:
             slots["years"] = years
+        months = parsing.months(raw, today) if "audit.blackout" in self.by_id else []
+        if months and _BLACKOUT_WORDS.search(norm) and not _VALIDITY_WORDS.search(norm):
+            # "audits in late January 2024?": is that month (partly) in a blackout window?
+            top = ranking[0] if ranking else (0.0, -1)
+            asks_fee = "fee" in prepared.split() or "费用" in prepared
+            if not asks_fee and (top[0] < 0.6 or self.entries[top[1]].id == "audit.blackout"):
+                slots["months"] = months
+                return self._render(self.by_id["audit.blackout"], lang, today, slots, 0.85)
 
         ranking = self._boost_status(norm, ranking)
-        if not ranking or ranking[0][0] < THRESHOLD:
+        combined = self._two_questions(question, lang, today, ranking)
+        if combined is not None:
+            return combined
+        if not ranking or ranking[0][0] < self.threshold:
             return self._not_sure(ranking, lang)
         s1, i1 = ranking[0]
         if len(ranking) > 1:
             # below SURE, a near tie is ambiguous; above it only an exact tie is
-            margin = AMBIGUITY_MARGIN if s1 < SURE else TIE
-            close = [(s, i) for s, i in ranking[1:3] if s1 - s < margin]
+            # topics of one area (fees.*, pv.* …) overlap and either answer helps: a smaller margin
+            area = self.entries[i1].id.split(".", 1)[0]
+
+            def margin(i: int) -> float:
+                if s1 >= self.sure:
+                    return TIE
+                same = self.entries[i].id.split(".", 1)[0] == area
+                return self.same_area_margin if same else self.ambiguity_margin
+
+            close = [(s, i) for s, i in ranking[1:3] if s1 - s < margin(i)]
             if close:
                 sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang]) for _, i in
                         [(s1, i1), *close]]
@@ -233,9 +275,38 @@ class KnowledgeBase:
                 return Answer(text, None, round(s1, 3), lang, False, sugg)
         return self._render(self.entries[i1], lang, today, slots, s1)
 
+    def _two_questions(self, question: str, lang: str, today: dt.date,
+                       ranking: list[tuple[float, int]]) -> Answer | None:
+        """"When is the PV and how many workers are surveyed?": two clauses, each confidently about a
+        different topic, get both answers (the first clause's topic is `topic`)."""
+        parts = [p for p in _CLAUSE_RE.split(question) if p and p.strip()]
+        if len(parts) < 2:
+            return None
+        picks: list[tuple[float, int]] = []
+        for part in parts:
+            prepared = self._matcher.prepare_query(part)
+            known, _, _ = self._matcher.query_weights(prepared)
+            if len([k for k in known if k[0] in "wz"]) < 2:
+                continue
+            r = self._matcher.rank(prepared)
+            if r and r[0][0] >= CLAUSE_SURE and all(r[0][1] != i for _, i in picks):
+                if len(r) > 1 and r[0][0] - r[1][0] < self.ambiguity_margin:
+                    continue  # the clause itself is ambiguous
+                picks.append(r[0])
+        if len(picks) < 2:
+            return None
+        whole = ranking[0] if ranking else (0.0, -1)
+        if whole[0] >= CLAUSE_SURE and whole[1] not in {i for _, i in picks[:2]} and whole[0] > picks[0][0]:
+            return None  # the whole question points elsewhere, more strongly
+        (s1, i1), (s2, i2) = picks[:2]
+        a1 = self._render(self.entries[i1], lang, today, {}, s1)
+        a2 = self._render(self.entries[i2], lang, today, {}, s2)
+        return Answer(f"{a1.answer} {a2.answer}", a1.topic, round(min(s1, s2), 3), lang,
+                      a1.handoff or a2.handoff, [], f"{a1.source}; {a2.source}")
+
     def _not_sure(self, ranking: list[tuple[float, int]], lang: str) -> Answer:
         sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang])
-                for s, i in ranking[:3] if s >= SUGGEST_FLOOR]
+                for s, i in ranking[:3] if s >= self.suggest_floor]
         suggest = self._msg("suggest", lang, list=self._join([s.title for s in sugg], lang)) if sugg else ""
         conf = ranking[0][0] if ranking else 0.0
         return Answer(self._msg("not_sure", lang, suggest=suggest), None, round(conf, 3), lang, True, sugg)
@@ -243,14 +314,20 @@ class KnowledgeBase:
     def _boost_status(self, norm: str, ranking: list[tuple[float, int]]) -> list[tuple[float, int]]:
         """'How long does remediation last?': a named status plus validity words means that status."""
         status = self._status_in(norm)
-        if status in (None, "certified") or not _VALIDITY_WORDS.search(norm):
+        if status in (None, "certified"):
+            return ranking
+        if _VALIDITY_WORDS.search(norm):
+            boost = STATUS_BOOST
+        elif status != "remediation":  # "remediation" is also the programme, not only the status
+            boost = STATUS_NAMED_BOOST
+        else:
             return ranking
         idx = next((i for i, e in enumerate(self.entries) if e.id == f"status.{status}"), None)
-        if idx is None:
-            return ranking
-        out = [(min(1.0, s + STATUS_BOOST) if i == idx else s, i) for s, i in ranking]
-        if idx not in {i for _, i in ranking}:
-            out.append((STATUS_BOOST + THRESHOLD, idx))
+        if idx is None or (ranking and ranking[0][0] >= self.sure and ranking[0][1] != idx):
+            return ranking  # another topic matched outright ("how to get from assessed to certified")
+        out = [(min(1.0, s + boost) if i == idx else s, i) for s, i in ranking]
+        if idx not in {i for _, i in ranking} and boost == STATUS_BOOST:
+            out.append((boost + self.threshold, idx))
         out.sort(key=lambda x: -x[0])
         return out
 
@@ -265,10 +342,18 @@ class KnowledgeBase:
         text = entry.answer[lang]
         if entry.compute:
             text = _COMPUTE[entry.compute](self, entry, lang, today, slots) or text
-        return Answer(text, entry.id, round(min(1.0, max(0.0, confidence)), 3), lang, False, [], entry.source)
+        return Answer(text, entry.id, round(min(1.0, max(0.0, confidence)), 3), lang, entry.handoff, [],
+                      entry.source)
 
     def _tpl(self, entry: Entry, tname: str, lang: str, **slots: object) -> str:
         return _SLOT_RE.sub(lambda m: _fmt(slots[m.group(1)], lang), entry.templates[tname][lang])
+
+
+def _unit(table: dict, key: str, default: float, file: str) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise KnowledgeError(file, "engine", f"{key!r} must be a number between 0 and 1")
+    return float(value)
 
 
 def _fmt(value: object, lang: str) -> str:
@@ -313,6 +398,21 @@ def _blackout(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots:
             else:
                 parts.append(kb._tpl(entry, "outside", lang, date=d, windows=_windows_text(kb, lang, d.year)))
         return " ".join(parts)
+    months = slots.get("months")
+    if months:
+        parts = []
+        for y, m in months[:2]:
+            first = dt.date(y, m, 1)
+            last = parsing.add_months(first, 1) - dt.timedelta(days=1)
+            label = f"{y}年{m}月" if lang == "zh" else f"{first.strftime('%B')} {y}"
+            hits = [w for w in kb.blackouts if w.start <= last and w.end >= first]
+            if hits:
+                w = hits[0]
+                parts.append(kb._tpl(entry, "month_overlap", lang, month=label, name=w.name_en if lang == "en"
+                                     else w.name_zh, start=w.start, end=w.end))
+            else:
+                parts.append(kb._tpl(entry, "month_outside", lang, month=label, windows=_windows_text(kb, lang, y)))
+        return " ".join(parts)
     years = slots.get("years") or []
     want = [w for w in kb.blackouts if years and (w.start.year in years or w.end.year in years)]
     if not want:
@@ -323,15 +423,17 @@ def _blackout(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots:
     latest = kb.blackouts[-1] if kb.blackouts else None
     if latest is None:
         return kb._tpl(entry, "none", lang, year=str(years[0] if years else today.year))
-    return kb._tpl(entry, "none_since", lang, year=str(years[0] if years else today.year),
+    tname = "none_since" if years else "none_upcoming"
+    return kb._tpl(entry, tname, lang, year=str(years[0] if years else today.year),
                    name=latest.name_en if lang == "en" else latest.name_zh, start=latest.start, end=latest.end)
 
 
 def _windows_text(kb: KnowledgeBase, lang: str, year: int) -> str:
     ws = [w for w in kb.blackouts if w.start.year == year or w.end.year == year] or kb.blackouts[-1:]
     sep = "; " if lang == "en" else "；"
-    return sep.join(f"{w.name_en if lang == 'en' else w.name_zh}: {_fmt(w.start, lang)} – {_fmt(w.end, lang)}"
-                    for w in ws)
+    if lang == "zh":
+        return sep.join(f"{w.name_zh}：{_fmt(w.start, lang)}至{_fmt(w.end, lang)}" for w in ws)
+    return sep.join(f"{w.name_en}: {_fmt(w.start, lang)} – {_fmt(w.end, lang)}" for w in ws)
 
 
 def _validity(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots: dict) -> str | None:
@@ -353,9 +455,16 @@ def _validity(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots:
     return " ".join(parts)
 
 
-def _helpline_hours(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots: dict) -> str | None:
-    return None
+def _pv_window(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots: dict) -> str | None:
+    dates = slots.get("dates")
+    if not dates:
+        return None
+    raw = kb.facts.raw.get("pv", {})
+    start = dates[0]
+    first = parsing.add_months(start, int(raw.get("contact_from_months", 2)))
+    last = parsing.add_months(start, int(raw.get("contact_to_months", 4)))
+    return kb._tpl(entry, "computed", lang, start=start, first=first, last=last)
 
 
 _COMPUTE = {"audit_fee": _audit_fee, "total_cost": _total_cost, "blackout": _blackout,
-            "validity": _validity, "helpline_hours": _helpline_hours}
+            "validity": _validity, "pv_window": _pv_window}

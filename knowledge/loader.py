@@ -25,7 +25,7 @@ from .model import BlackoutWindow, Closure, Contact, Contacts, Entry, Facts, Fee
 
 LANGS = ("en", "zh")
 STATUS_KEYS = ("certified", "remediation", "probation", "progressing", "assessed", "terminated")
-COMPUTES = {"audit_fee", "total_cost", "blackout", "validity", "helpline_hours"}
+COMPUTES = {"audit_fee", "total_cost", "blackout", "validity", "pv_window"}
 _REF_RE = re.compile(r"\{([A-Za-z_][\w.]*)\}")
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -214,16 +214,31 @@ def build_entries(files: list[Path], resolver: FactResolver) -> list[Entry]:
                 for lang in LANGS:
                     d[lang] = resolver.resolve(d[lang].strip(), file, eid)
             known = {"id", "source", "title", "answer", "paraphrases", "keywords", "compute", "templates",
-                     "hidden"}
+                     "hidden", "menu", "handoff"}
             extra = set(e) - known
             if extra:
                 raise KnowledgeError(file, eid, f"unknown keys {sorted(extra)}")
             entries.append(Entry(id=eid, file=file, title=title, answer=answer, paraphrases=paraphrases,
                                  keywords=keywords, source=source.strip(), compute=compute,
-                                 templates=templates, hidden=bool(e.get("hidden", False))))
+                                 templates=templates, hidden=_flag(e, "hidden", file, eid),
+                                 menu=_menu(e, file, eid), handoff=_flag(e, "handoff", file, eid)))
     if not entries:
         raise KnowledgeError(str(files[0].parent) if files else "entries/", None, "no entries found")
     return entries
+
+
+def _flag(e: dict[str, Any], key: str, file: str, eid: str) -> bool:
+    value = e.get(key, False)
+    if not isinstance(value, bool):
+        raise KnowledgeError(file, eid, f"{key!r} must be true or false")
+    return value
+
+
+def _menu(e: dict[str, Any], file: str, eid: str) -> int:
+    menu = e.get("menu", 100)
+    if not isinstance(menu, int) or isinstance(menu, bool):
+        raise KnowledgeError(file, eid, "'menu' must be an integer (position in the FAQ list)")
+    return menu
 
 
 def data_files(base: Path, override: Path | None = None) -> tuple[dict[str, Path], list[Path]]:

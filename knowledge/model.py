@@ -115,3 +115,5 @@ class Entry:
     compute: str | None = None
     templates: dict[str, dict[str, str]] = field(default_factory=dict)
     hidden: bool = False
+    menu: int = 100  # position in the browsable FAQ list (lower first)
+    handoff: bool = False  # the answer mainly refers the user to a person (facts not in the seeds)

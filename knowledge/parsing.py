@@ -140,3 +140,26 @@ def add_months(d: dt.date, months: int) -> dt.date:
     import calendar
 
     return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+_MONTH_EN_RE = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sept|sep|oct|nov|dec)[a-z]*\b(?:\s*,?\s*(\d{4}))?")
+_MONTH_ZH_RE = re.compile(r"(?:(\d{4})\s*年\s*)?(?<![0-9])([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*月(?!\s*[0-9一二三四五六七八九十]+\s*[日号])")
+_MONTH_WORDS = {"january", "february", "march", "april", "june", "july", "august", "september", "october",
+                "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+                "nov", "dec"}
+
+
+def months(text: str, today: dt.date) -> list[tuple[int, int]]:
+    """(year, month) named without a day: 'late January 2024', 'in March', '2月份', '2024年1月底'.
+    A missing year is today's. 'may' counts only with a year ('May 2024'): it is usually the verb."""
+    out = []
+    for m in _MONTH_EN_RE.finditer(text):
+        word = m.group(0).split()[0].rstrip(",")
+        if word not in _MONTH_WORDS and not (word == "may" and m.group(2)):
+            continue
+        out.append((int(m.group(2)) if m.group(2) else today.year, _MONTHS[m.group(1)]))
+    for m in _MONTH_ZH_RE.finditer(text):
+        mo = zh_number(m.group(2))
+        if mo and 1 <= mo <= 12:
+            out.append((int(m.group(1)) if m.group(1) else today.year, int(mo)))
+    return out

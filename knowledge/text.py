@@ -12,6 +12,8 @@ import unicodedata
 
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_LATIN_CJK_RE = re.compile(r"(?<=[a-z])(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])|"
+                           r"(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])(?=[a-z])")
 _WORD_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 _PUNCT_RE = re.compile(r"[^\w\s\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff$@.+:/-]")
 
@@ -21,7 +23,8 @@ EN_STOP = frozenset(
     please me us them there any some with at by from about what how so if get got have has had just
     tell know want need hi hello hey thanks thank which whom whose am also as into than then too very
     let s t pls plz dear sir madam kindly regarding question ask asking like up out it's i'm we're
-    our's one's all our whats what's wat whta hw abt u ur""".split()
+    our's one's all our whats what's wat whta hw abt u ur mch wht thx tks ok okay yes yeah yep nope no
+    please hi hello""".split()
 )
 # characters that carry no topic in Chinese questions (kept inside bigrams, dropped as unigrams)
 ZH_STOP = frozenset("的了吗呢吧啊呀是我们你他她它在有和与及么什怎样这那个一请问能会可以就都也还到给对把哪些儿里吧嘛哦呗该")
@@ -92,22 +95,49 @@ def stem(word: str) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
-def normalise(text: str) -> str:
-    """NFKC (full-width → half-width), lower case, Traditional → Simplified, tidy punctuation."""
+def normalise(text: str, simplify: bool = True) -> str:
+    """NFKC (full-width → half-width), lower case, Traditional → Simplified, tidy punctuation.
+
+    ``simplify=False`` skips the OpenCC conversion, for the knowledge base's own texts, which are
+    Simplified already (a test checks it); it keeps start-up fast.
+    """
     t = unicodedata.normalize("NFKC", text).lower()
-    t = to_simplified(t)
+    if simplify:
+        t = to_simplified(t)
     t = t.replace("’", "'").replace("‘", "'")
     t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", t)  # 1,500 -> 1500
     t = _PUNCT_RE.sub(" ", t)
     t = re.sub(r"(?<![0-9])[.:/](?![0-9])", " ", t)
     t = t.replace("-", " ").replace("_", " ")
+    t = _LATIN_CJK_RE.sub(" ", t)  # "pv什么时候" -> "pv 什么时候": word boundaries for the rewrites
     return re.sub(r"\s+", " ", t).strip()
 
 
-def apply_replacements(text: str, replacements: list[tuple[re.Pattern[str], str]]) -> str:
-    for pat, rep in replacements:
-        text = pat.sub(rep, text)
-    return text
+class Rewriter:
+    """The lexicon's rewrites, applied in order; Latin-only and Chinese-only patterns are skipped
+    for texts that cannot contain a match."""
+
+    def __init__(self, rewrites: list[tuple[re.Pattern[str], str]]):
+        self.rules = [(pat, rep, _pattern_kind(pat.pattern)) for pat, rep in rewrites]
+
+    def __call__(self, text: str) -> str:
+        latin = _LATIN_RE.search(text) is not None
+        cjk = has_cjk(text)
+        for pat, rep, kind in self.rules:
+            if (kind == "latin" and not latin) or (kind == "cjk" and not cjk):
+                continue
+            text = pat.sub(rep, text)
+        return text
+
+
+_LATIN_RE = re.compile(r"[a-z]")
+
+
+def _pattern_kind(src: str) -> str:
+    """'cjk' when the pattern can only match Chinese, 'latin' when it contains no Chinese."""
+    if has_cjk(src):
+        return "cjk" if not re.search(r"[a-z]", re.sub(r"\\[a-zA-Z]", "", src)) else "any"
+    return "latin"
 
 
 def en_words(text: str) -> list[str]:
@@ -124,7 +154,7 @@ def features(text: str) -> dict[str, float]:
     latin = _CJK_RUN_RE.sub(" ", text)
     prev = None
     for raw in en_words(latin):
-        if raw in EN_STOP:
+        if raw in EN_STOP or (len(raw) == 1 and raw.isdigit()):
             prev = None
             continue
         w = stem(raw)
@@ -143,3 +173,48 @@ def features(text: str) -> dict[str, float]:
                 k = "z:" + run[i : i + 2]
                 out[k] = out.get(k, 0.0) + 1.0
     return out
+
+
+class TermSet:
+    """Fast "does the text contain one of these terms": whole words/phrases for Latin terms,
+    substrings for Chinese ones. Terms and texts are normalised with ``normalise``."""
+
+    def __init__(self, terms: list[str]):
+        self.words: set[str] = set()
+        self.phrases: list[str] = []
+        self.cjk: list[str] = []
+        for t in terms:
+            t = normalise(t)
+            if not t:
+                continue
+            if has_cjk(t):
+                self.cjk.append(t)
+            elif " " in t:
+                self.phrases.append(f" {t} ")
+            else:
+                self.words.add(t)
+
+    def search(self, norm: str) -> str | None:
+        """The first term found in the normalised text, or None."""
+        if self.words:
+            latin = _CJK_RUN_RE.sub(" ", norm)
+            hit = self.words.intersection(latin.split())
+            if hit:
+                return min(hit)
+            padded = f" {latin} "
+            for p in self.phrases:
+                if p in padded:
+                    return p.strip()
+        elif self.phrases:
+            padded = f" {_CJK_RUN_RE.sub(' ', norm)} "
+            for p in self.phrases:
+                if p in padded:
+                    return p.strip()
+        if self.cjk and _CJK_RE.search(norm):
+            for t in self.cjk:
+                if t in norm:
+                    return t
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.phrases or self.cjk)

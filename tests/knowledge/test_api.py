@@ -79,3 +79,15 @@ def test_urgent_and_emergency(kb: KnowledgeBase):
 
 def test_helpline_closed(kb: KnowledgeBase):
     assert not kb.helpline_closed_on(dt.date(2024, 3, 1))
+
+
+def test_topics_menu_starts_with_the_main_questions(kb: KnowledgeBase):
+    first = [s.topic for s in kb.topics("en")[:4]]
+    assert first == ["fees.overview", "steps.overview", "status.overview", "audit.timing"]
+    assert len(kb.topics("zh")) == len(kb.entries)
+
+
+def test_helpline_closures_are_data(kb: KnowledgeBase):
+    assert kb.helpline_closures and all(c.start <= c.end for c in kb.helpline_closures)
+    c = kb.helpline_closures[0]
+    assert kb.helpline_closed_on(c.start) and kb.helpline_closed_on(c.end)

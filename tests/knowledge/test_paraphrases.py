@@ -39,3 +39,29 @@ def test_no_two_entries_share_a_text(kb):
                 if other[0] != e.id:
                     clashes.append(f"{e.id}: {t!r} == {other[0]}: {other[1]!r}")
     assert not clashes, "\n".join(clashes)
+
+
+def test_chinese_texts_are_simplified(kb):
+    """The engine skips OpenCC for the knowledge base's own texts, so they must be Simplified."""
+    from knowledge.text import to_simplified
+
+    bad = []
+    for e in kb.entries:
+        for t in [e.title["zh"], e.answer["zh"], *e.paraphrases["zh"], *e.keywords["zh"],
+                  *(tpl["zh"] for tpl in e.templates.values())]:
+            if to_simplified(t) != t:
+                bad.append((e.id, t))
+    # paraphrases may deliberately be Traditional (users write it): only answers/titles must not be
+    bad = [(i, t) for i, t in bad if t in (kb.by_id[i].answer["zh"], kb.by_id[i].title["zh"])
+           or any(t == tpl["zh"] for tpl in kb.by_id[i].templates.values())]
+    assert not bad, bad
+
+
+def test_traditional_paraphrases_still_match(kb):
+    """Traditional paraphrases in the data are matched after conversion of the question."""
+    from knowledge.text import is_traditional
+
+    for e in kb.entries:
+        for p in e.paraphrases["zh"]:
+            if is_traditional(p):
+                assert kb.answer(p).topic == e.id, p

@@ -1,0 +1,40 @@
+"""The public evaluation sample (../shared/eval) and our own held-out questions."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .scoring import load_jsonl, score
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO.parent / "shared" / "eval" / "faq-sample.jsonl"
+HELDOUT = Path(__file__).resolve().parent / "heldout.jsonl"
+
+
+def _report(failures) -> str:
+    return "\n".join(f"{item['q']!r} -> {a['topic']} {a['answer'][:100]!r}" for item, a in failures)
+
+
+def test_public_sample_scores_at_least_95_percent(kb):
+    if not SAMPLE.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{SAMPLE} is missing")
+        pytest.skip(f"{SAMPLE} not found (the shared folder is not next to the repository)")
+    items = load_jsonl(SAMPLE)
+    s, failures = score(kb, items)
+    assert s >= 0.95, _report(failures)
+
+
+def test_heldout_questions_score_well_above_90_percent(kb):
+    items = load_jsonl(HELDOUT)
+    assert len([i for i in items if i.get("oos")]) >= 20 and len(items) >= 100
+    s, failures = score(kb, items)
+    assert s >= 0.95, f"{s:.1%}\n" + _report(failures)
+
+
+def test_heldout_off_topic_all_declined(kb):
+    items = [i for i in load_jsonl(HELDOUT) if i.get("oos")]
+    s, failures = score(kb, items)
+    assert s == 1.0, _report(failures)
