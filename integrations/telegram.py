@@ -235,6 +235,8 @@ class TelegramSender:
         self.bot, self.db, self.secrets = bot, db, secrets
 
     async def send(self, destination: str, replies: list[Reply], *, kind: str) -> None:
+        # The channel queues one reply per outbox row; a reply longer than 4,096 characters is
+        # several messages, and a failure after the first part resends the parts already sent.
         chat_id: int | str = int(destination) if destination.lstrip("-").isdigit() else destination
         for reply in replies:
             pieces = split_text(reply.text or "…", TEXT_LIMIT)

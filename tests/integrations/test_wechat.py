@@ -43,6 +43,10 @@ async def test_safe_mode_conversation_with_encrypted_passive_replies(wechat_conf
         assert "已切换为中文" in menu and "2. 我的认证状态" in menu
         clicked = await user.deliver(user.platform.event(OPENID, "CLICK", "HELP"))
         assert "工厂服务台" in clicked
+        metrics = await (await client.get("/metrics")).text()
+        assert 'etp_messages_in_total{channel="wechat",kind="event"}' in metrics
+        assert 'etp_messages_out_total{channel="wechat",via="passive"}' in metrics
+        assert 'etp_answer_seconds_count{channel="wechat"}' in metrics
 
 
 async def test_plaintext_mode(config, fake_wechat, serve, wechat_user) -> None:
