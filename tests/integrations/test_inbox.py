@@ -127,3 +127,17 @@ async def test_a_message_stored_before_a_crash_is_answered_at_the_next_start(
     async with serve(telegram_config):
         await asyncio.sleep(0.2)
     assert len(fake_telegram.calls_to("sendMessage")) == 1
+
+
+async def test_a_wechat_message_left_unprocessed_is_answered_by_customer_service(
+        wechat_config, serve, fake_wechat) -> None:
+    from bot.runtime import build_runtime
+    from integrations.wechat import make_respond as wechat_respond
+
+    crashed = await build_runtime(wechat_config)
+    inbox = Inbox(crashed, "wechat", wechat_respond(crashed.services.secrets))
+    await inbox.store("880001", Incoming("wechat", "oCrashUser00000000000001", "880001", text="/help"))
+    await crashed.close()
+    async with serve(wechat_config):
+        (call,) = await fake_wechat.wait_for("/cgi-bin/message/custom/send", 1)
+        assert call["touser"] == "oCrashUser00000000000001" and "Factory Helpdesk" in call["text"]["content"]
