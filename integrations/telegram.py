@@ -295,6 +295,10 @@ async def poll_forever(channel: TelegramChannel, owner: str) -> None:
                 await handle_update(channel, update.to_dict())
             except MalformedUpdate:
                 log.info("telegram update skipped", extra={"channel": CHANNEL})
+            except Exception:  # noqa: BLE001 - e.g. the database is away: fetch the same updates again
+                log.exception("telegram update not stored; retrying", extra={"channel": CHANNEL})
+                await asyncio.sleep(2)
+                break
             offset = update.update_id + 1
 
 
