@@ -21,8 +21,12 @@ SURE = 0.80               # at or above this the top entry is taken even if the 
 SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
 TIE = 0.002
 MAX_QUESTION = 1000  # characters used for matching
+CLAUSE_SURE = 0.6    # each clause of a two-part question must be this sure to answer both
+_CLAUSE_RE = re.compile(r"[?？。!！;；]+|(?:,|，)?\s+(?:and also|and|also|plus)\s+(?=(?:what|when|how|who|where|which|"
+                        r"is|are|can|do|does|will|should)\b)|以及|另外|还有|并且|同时|顺便问", re.I)
 SAME_AREA_MARGIN = 0.008
-STATUS_BOOST = 0.25
+STATUS_BOOST = 0.25        # a named status with validity words ('how long is probation')
+STATUS_NAMED_BOOST = 0.05  # a named status alone
 
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
 
@@ -32,7 +36,7 @@ _STATUS_WORDS = [
     ("progressing", re.compile(r"progressing|进展中|改进中")),
     ("assessed", re.compile(r"\bassessed\b|已评估|评估状态")),
     ("probation", re.compile(r"probation|观察期|试用期|留察")),
-    ("remediation", re.compile(r"remediat|整改(?:状态|计划|期|中|项目|证书)|进入整改")),
+    ("remediation", re.compile(r"remediat|整改(?:状态|计划|期|中|项目|证书|认证)|进入整改")),
     ("certified", re.compile(r"certif|认证|证书|发证|拿证|获证")),
 ]
 _VALIDITY_WORDS = re.compile(
@@ -41,7 +45,10 @@ _VALIDITY_WORDS = re.compile(
     r"什么时候结束|重新申请|再申请|再次申请|重新加入")
 _TOTAL_WORDS = re.compile(
     r"total|overall|altogether|all together|all in|in all|whole|everything|sum|to (?:get )?certif|until certif|"
-    r"总共|一共|总费用|合计|全部|总计|总成本|总额|加起来|所有费用|拿到证书|取得认证|获得认证|整个")
+    r"\bplus\b|including|\bwith (?:the )?registration|registration and|"
+    r"总共|一共|总费用|合计|全部|总计|总成本|总额|加起来|所有费用|拿到证书|取得认证|获得认证|整个|加上|连同|包括|再加")
+_PV_WORDS = re.compile(r"\bpv\b|进展访问")  # on the prepared (rewritten) question
+_HOLIDAY_WORDS = re.compile(r"blackout|cny|chinese new year|new year|holiday|春节|过年|新年|假期|放假|停审")
 _BLACKOUT_WORDS = re.compile(
     r"audit|visit|\bpv\b|blackout|schedul|arrang|come|inspect|cny|chinese new year|new year|holiday|"
     r"审核|验厂|审厂|访问|春节|过年|新年|安排|来厂|到厂|停审|暂停|不审核|假期|放假")
@@ -122,7 +129,9 @@ class KnowledgeBase:
         out = []
         for i, r in enumerate(raw.get("rewrite", [])):
             try:
-                out.append((re.compile(r["pattern"]), str(r["to"])))
+                # normalise() puts a space between Latin letters and Chinese characters, so \b works
+                # for "PV什么时候" (Python counts both as \w)
+                out.append((re.compile(str(r["pattern"])), str(r["to"])))
             except (KeyError, re.error) as exc:
                 raise KnowledgeError(str(path), f"rewrite[{i}]", f"bad rewrite: {exc}") from None
         return out
@@ -221,6 +230,10 @@ class KnowledgeBase:
                 if topic in self.by_id:
                     slots["status"] = status
                     return self._render(self.by_id[topic], lang, today, slots, 0.93)
+            if ("pv.timing" in self.by_id and status == "certified" and _PV_WORDS.search(prepared)
+                    and not _HOLIDAY_WORDS.search(norm)):
+                # "we were certified on 1 March 2024, when is our Progress Visit?"
+                return self._render(self.by_id["pv.timing"], lang, today, slots, 0.9)
             if "audit.blackout" in self.by_id and (
                     _BLACKOUT_WORDS.search(norm) or "audit.blackout" in top_ids):
                 return self._render(self.by_id["audit.blackout"], lang, today, slots, 0.93)
@@ -237,6 +250,9 @@ class KnowledgeBase:
                 return self._render(self.by_id["audit.blackout"], lang, today, slots, 0.85)
 
         ranking = self._boost_status(norm, ranking)
+        combined = self._two_questions(question, lang, today, ranking)
+        if combined is not None:
+            return combined
         if not ranking or ranking[0][0] < self.threshold:
             return self._not_sure(ranking, lang)
         s1, i1 = ranking[0]
@@ -259,6 +275,35 @@ class KnowledgeBase:
                 return Answer(text, None, round(s1, 3), lang, False, sugg)
         return self._render(self.entries[i1], lang, today, slots, s1)
 
+    def _two_questions(self, question: str, lang: str, today: dt.date,
+                       ranking: list[tuple[float, int]]) -> Answer | None:
+        """"When is the PV and how many workers are surveyed?": two clauses, each confidently about a
+        different topic, get both answers (the first clause's topic is `topic`)."""
+        parts = [p for p in _CLAUSE_RE.split(question) if p and p.strip()]
+        if len(parts) < 2:
+            return None
+        picks: list[tuple[float, int]] = []
+        for part in parts:
+            prepared = self._matcher.prepare_query(part)
+            known, _, _ = self._matcher.query_weights(prepared)
+            if len([k for k in known if k[0] in "wz"]) < 2:
+                continue
+            r = self._matcher.rank(prepared)
+            if r and r[0][0] >= CLAUSE_SURE and all(r[0][1] != i for _, i in picks):
+                if len(r) > 1 and r[0][0] - r[1][0] < self.ambiguity_margin:
+                    continue  # the clause itself is ambiguous
+                picks.append(r[0])
+        if len(picks) < 2:
+            return None
+        whole = ranking[0] if ranking else (0.0, -1)
+        if whole[0] >= CLAUSE_SURE and whole[1] not in {i for _, i in picks[:2]} and whole[0] > picks[0][0]:
+            return None  # the whole question points elsewhere, more strongly
+        (s1, i1), (s2, i2) = picks[:2]
+        a1 = self._render(self.entries[i1], lang, today, {}, s1)
+        a2 = self._render(self.entries[i2], lang, today, {}, s2)
+        return Answer(f"{a1.answer} {a2.answer}", a1.topic, round(min(s1, s2), 3), lang,
+                      a1.handoff or a2.handoff, [], f"{a1.source}; {a2.source}")
+
     def _not_sure(self, ranking: list[tuple[float, int]], lang: str) -> Answer:
         sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang])
                 for s, i in ranking[:3] if s >= self.suggest_floor]
@@ -269,14 +314,20 @@ class KnowledgeBase:
     def _boost_status(self, norm: str, ranking: list[tuple[float, int]]) -> list[tuple[float, int]]:
         """'How long does remediation last?': a named status plus validity words means that status."""
         status = self._status_in(norm)
-        if status in (None, "certified") or not _VALIDITY_WORDS.search(norm):
+        if status in (None, "certified"):
+            return ranking
+        if _VALIDITY_WORDS.search(norm):
+            boost = STATUS_BOOST
+        elif status != "remediation":  # "remediation" is also the programme, not only the status
+            boost = STATUS_NAMED_BOOST
+        else:
             return ranking
         idx = next((i for i, e in enumerate(self.entries) if e.id == f"status.{status}"), None)
-        if idx is None:
-            return ranking
-        out = [(min(1.0, s + STATUS_BOOST) if i == idx else s, i) for s, i in ranking]
-        if idx not in {i for _, i in ranking}:
-            out.append((STATUS_BOOST + self.threshold, idx))
+        if idx is None or (ranking and ranking[0][0] >= self.sure and ranking[0][1] != idx):
+            return ranking  # another topic matched outright ("how to get from assessed to certified")
+        out = [(min(1.0, s + boost) if i == idx else s, i) for s, i in ranking]
+        if idx not in {i for _, i in ranking} and boost == STATUS_BOOST:
+            out.append((boost + self.threshold, idx))
         out.sort(key=lambda x: -x[0])
         return out
 
@@ -404,9 +455,16 @@ def _validity(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots:
     return " ".join(parts)
 
 
-def _helpline_hours(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots: dict) -> str | None:
-    return None
+def _pv_window(kb: KnowledgeBase, entry: Entry, lang: str, today: dt.date, slots: dict) -> str | None:
+    dates = slots.get("dates")
+    if not dates:
+        return None
+    raw = kb.facts.raw.get("pv", {})
+    start = dates[0]
+    first = parsing.add_months(start, int(raw.get("contact_from_months", 2)))
+    last = parsing.add_months(start, int(raw.get("contact_to_months", 4)))
+    return kb._tpl(entry, "computed", lang, start=start, first=first, last=last)
 
 
 _COMPUTE = {"audit_fee": _audit_fee, "total_cost": _total_cost, "blackout": _blackout,
-            "validity": _validity, "helpline_hours": _helpline_hours}
+            "validity": _validity, "pv_window": _pv_window}

@@ -25,7 +25,7 @@ from .model import BlackoutWindow, Closure, Contact, Contacts, Entry, Facts, Fee
 
 LANGS = ("en", "zh")
 STATUS_KEYS = ("certified", "remediation", "probation", "progressing", "assessed", "terminated")
-COMPUTES = {"audit_fee", "total_cost", "blackout", "validity", "helpline_hours"}
+COMPUTES = {"audit_fee", "total_cost", "blackout", "validity", "pv_window"}
 _REF_RE = re.compile(r"\{([A-Za-z_][\w.]*)\}")
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")

@@ -21,9 +21,6 @@ _EN_WORD_RE = re.compile(r"(?<![a-z0-9])[a-z]{4,}(?![a-z0-9])")
 TYPE_WEIGHT = {"w": 1.0, "b": 0.7, "c": 0.35, "z": 1.0}
 W_COS, W_COV = 0.55, 0.45
 NO_ANCHOR = 0.8
-EN_NON_TOPIC = 1.0
-ANSWER_DOC = 0.0     # weight of answer texts as extra texts to match; off: on our held-out sets it did not help
-ANSWER_COVERAGE = False
 
 
 class Matcher:
@@ -39,35 +36,19 @@ class Matcher:
         self.raw_vocab_list = sorted(raw_words)
         doc_entry: list[int] = []
         doc_feats: list[dict[str, float]] = []
-        doc_scale: list[float] = []
-        df_feats: list[set[str]] = []
         entry_feats: list[set[str]] = []
         for i, e in enumerate(entries):
             texts = [e.title["en"], e.title["zh"], *e.paraphrases["en"], *e.paraphrases["zh"],
                      *e.keywords["en"], *e.keywords["zh"]]
             union: set[str] = set()
-            answer_vocab: set[str] = set()
             for t in texts:
                 f = features(self.prepare(t))
                 if not f:
                     continue
                 doc_entry.append(i)
                 doc_feats.append(f)
-                doc_scale.append(1.0)
                 union.update(f)
-            if ANSWER_DOC:
-                # the answers' own words (minus facts' digits) help questions phrased like the answer
-                for lang in ("en", "zh"):
-                    f = features(self.prepare(e.answer[lang]))
-                    if f:
-                        doc_entry.append(i)
-                        doc_feats.append(f)
-                        doc_scale.append(ANSWER_DOC)
-                        answer_vocab.update(f)
-                        if ANSWER_COVERAGE:
-                            union.update(f)
             entry_feats.append(union)
-            df_feats.append(union | answer_vocab)
         # Chinese bigrams that occur inside curated words (titles, keywords) are real words; other
         # bigrams are often word boundaries ("书还", "交什") and count half.
         curated: set[str] = set()
@@ -75,11 +56,6 @@ class Matcher:
             for t in [e.title["zh"], *e.keywords["zh"]]:
                 curated.update(k for k in features(self.prepare(t)) if k[0] == "z")
         self.curated = curated
-        # English words of titles and keywords are topic words; other words count less
-        self.curated_en: set[str] = set()
-        for e in entries:
-            for t in [e.title["en"], *e.keywords["en"]]:
-                self.curated_en.update(k for k in features(self.prepare(t)) if k[0] == "w")
         # an entry's "anchors": the words of its titles and keywords. A question that shares none of
         # them matched only incidental words of some paraphrase ("our order is late" ~ "order of the audit").
         self.anchors: list[set[str]] = []
@@ -90,7 +66,7 @@ class Matcher:
             self.anchors.append(a)
         n = len(entries)
         df: dict[str, int] = {}
-        for u in df_feats:
+        for u in entry_feats:
             for f in u:
                 df[f] = df.get(f, 0) + 1
         self.idf = {f: math.log(1.0 + n / c) for f, c in df.items()}
@@ -115,15 +91,13 @@ class Matcher:
                 w = self.weight(k, self.idf[k])
                 sq += w * w
                 self.postings.setdefault(k, []).append((d, w))
-            self.doc_norm.append((math.sqrt(sq) or 1.0) / doc_scale[d])
+            self.doc_norm.append(math.sqrt(sq) or 1.0)
         self.vocab_words = sorted({k[2:] for k in self.idf if k.startswith("w:") and len(k) > 5})
 
     def weight(self, feature: str, idf: float) -> float:
         w = idf * TYPE_WEIGHT[feature[0]]
         if feature[0] == "z" and feature not in self.curated:
             w *= 0.5
-        elif feature[0] == "w" and feature not in self.curated_en:
-            w *= EN_NON_TOPIC
         return w
 
     def prepare(self, text: str) -> str:

@@ -12,6 +12,8 @@ import unicodedata
 
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_LATIN_CJK_RE = re.compile(r"(?<=[a-z])(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])|"
+                           r"(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])(?=[a-z])")
 _WORD_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 _PUNCT_RE = re.compile(r"[^\w\s\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff$@.+:/-]")
 
@@ -107,6 +109,7 @@ def normalise(text: str, simplify: bool = True) -> str:
     t = _PUNCT_RE.sub(" ", t)
     t = re.sub(r"(?<![0-9])[.:/](?![0-9])", " ", t)
     t = t.replace("-", " ").replace("_", " ")
+    t = _LATIN_CJK_RE.sub(" ", t)  # "pv什么时候" -> "pv 什么时候": word boundaries for the rewrites
     return re.sub(r"\s+", " ", t).strip()
 
 
@@ -125,10 +128,6 @@ class Rewriter:
                 continue
             text = pat.sub(rep, text)
         return text
-
-
-def apply_replacements(text: str, replacements: list[tuple[re.Pattern[str], str]]) -> str:
-    return Rewriter(replacements)(text)
 
 
 _LATIN_RE = re.compile(r"[a-z]")

@@ -11,6 +11,9 @@ import pytest
 
 from bot.config import Config
 
+# fake WeChat/Telegram servers and a running app, for every test folder (tests/fakes/fixtures.py)
+pytest_plugins = ["tests.fakes.fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -48,7 +48,7 @@ def test_total_cost(kb, question, total):
 def test_date_in_blackout(kb, question):
     a = kb.answer(question, today=dt.date(2024, 1, 10))
     assert a.topic == "audit.blackout"
-    assert ("No:" in a.answer) or ("不会" in a.answer)
+    assert ("falls within" in a.answer) or ("期间" in a.answer and "不在" not in a.answer)
     assert "29" in a.answer and "25" in a.answer
 
 
@@ -134,3 +134,17 @@ def test_may_is_not_a_month_without_a_year():
     assert parsing.months("may we have an audit", dt.date(2024, 1, 1)) == []
     assert parsing.months("audit in may 2024", dt.date(2024, 1, 1)) == [(2024, 5)]
     assert parsing.months("2月1日", dt.date(2024, 1, 1)) == []
+
+
+def test_pv_window_from_certification_date(kb):
+    a = kb.answer("we were certified on 1 March 2024, when is our progress visit?", today=dt.date(2024, 3, 5))
+    assert a.topic == "pv.timing" and "1 May 2024" in a.answer and "1 July 2024" in a.answer
+    z = kb.answer("我们2024年3月1日拿证，进展访问什么时候来", today=dt.date(2024, 3, 5))
+    assert z.topic == "pv.timing" and "2024年5月1日" in z.answer and "2024年7月1日" in z.answer
+    b = kb.answer("can a PV happen during chinese new year, e.g. 2024-02-10?", today=dt.date(2024, 1, 5))
+    assert b.topic == "audit.blackout"
+
+
+def test_a_pv_date_without_certification_is_a_blackout_question(kb):
+    a = kb.answer("can a PV happen on 2024-02-10?", today=dt.date(2024, 1, 5))
+    assert a.topic == "audit.blackout" and "falls within" in a.answer

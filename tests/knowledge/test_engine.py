@@ -111,3 +111,19 @@ def test_answers_without_the_fact_offer_a_person(kb: KnowledgeBase):
         a = kb.answer(q)
         assert a.topic and a.handoff is True and "21112462" in a.answer, q
     assert kb.answer("registration fee").handoff is False
+
+
+@pytest.mark.parametrize("q,figures", [
+    ("注册费多少？审核费多少？", ["1,500", "500"]),
+    ("how much is registration and how long is the certificate valid", ["1,500", "12 months"]),
+    ("请问注册费多少，另外工人热线是多少", ["1,500", "4001-583580"]),
+])
+def test_two_questions_in_one_message_get_both_answers(kb: KnowledgeBase, q, figures):
+    a = kb.answer(q)
+    assert a.topic is not None and all(f in a.answer for f in figures), a.answer
+    assert ";" in a.source and a.suggestions == []
+
+
+def test_one_question_with_and_is_not_split(kb: KnowledgeBase):
+    a = kb.answer("What is the difference between progressing and assessed?")
+    assert a.topic == "nc.major_30_rule" and ";" not in a.source

@@ -1,0 +1,82 @@
+"""`etp-bot telegram set-webhook URL` and `etp-bot wechat menu`: one-off platform set-up."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    tg = sub.add_parser("telegram", help="Telegram set-up")
+    tsub = tg.add_subparsers(dest="telegram_command", required=True, metavar="ACTION")
+    hook = tsub.add_parser("set-webhook", help="register URL (ending in /telegram) with the secret and the command list")
+    hook.add_argument("url")
+    hook.set_defaults(func=run_set_webhook)
+
+    wx = sub.add_parser("wechat", help="WeChat Official Account set-up")
+    wsub = wx.add_subparsers(dest="wechat_command", required=True, metavar="ACTION")
+    menu = wsub.add_parser("menu", help="create the Official Account's custom menu")
+    menu.set_defaults(func=run_wechat_menu)
+
+
+def run_set_webhook(args: argparse.Namespace) -> int:
+    from bot.config import Config
+    from bot.errors import UserError
+
+    config = Config.from_env()
+    if not config.telegram_enabled:
+        raise UserError("TELEGRAM_BOT_TOKEN is not set")
+    if not config.telegram_webhook_secret:
+        raise UserError("TELEGRAM_WEBHOOK_SECRET is not set (the webhook refuses updates without it)")
+    if not args.url.rstrip("/").endswith("/telegram"):
+        raise UserError("the webhook URL must end in /telegram, e.g. https://bot.example.org/telegram")
+    asyncio.run(set_webhook(config, args.url.rstrip("/")))
+    print(f"webhook set: {args.url.rstrip('/')} (with the secret and {len(_commands('en'))} commands)")
+    return 0
+
+
+def _commands(lang: str):  # noqa: ANN202
+    from telegram import BotCommand
+
+    from integrations.telegram import COMMANDS
+
+    return [BotCommand(name, text) for name, text in COMMANDS[lang]]
+
+
+async def set_webhook(config, url: str) -> None:  # noqa: ANN001
+    from telegram import Bot
+
+    from integrations.telegram import ALLOWED_UPDATES
+
+    async with Bot(config.telegram_bot_token, base_url=config.telegram_api_base) as bot:
+        await bot.set_webhook(url, secret_token=config.telegram_webhook_secret, allowed_updates=ALLOWED_UPDATES)
+        await bot.set_my_commands(_commands("en"))
+        await bot.set_my_commands(_commands("zh"), language_code="zh")
+
+
+def run_wechat_menu(args: argparse.Namespace) -> int:
+    from bot.config import Config
+    from bot.errors import UserError
+
+    config = Config.from_env()
+    if not (config.wechat_app_id and config.wechat_app_secret):
+        raise UserError("WECHAT_APP_ID and WECHAT_APP_SECRET are needed to create the menu")
+    asyncio.run(create_menu(config))
+    print("WeChat menu created")
+    return 0
+
+
+async def create_menu(config) -> None:  # noqa: ANN001
+    from bot.errors import UserError
+    from bot.runtime import build_runtime
+    from integrations.wechat import MENU
+    from integrations.wechat_api import WeChatAPI, WeChatError
+
+    runtime = await build_runtime(config)  # the access token is shared through the database
+    api = WeChatAPI(runtime.config, runtime.db, runtime.services.secrets)
+    try:
+        await api.create_menu(MENU)
+    except WeChatError as exc:
+        raise UserError(f"WeChat refused the menu: {exc}") from exc
+    finally:
+        await api.close()
+        await runtime.close()

@@ -1,0 +1,243 @@
+"""Exactly-once handling of inbound platform messages, shared by the WeChat and Telegram adapters.
+
+1. `store`: the message is written (unique per channel and message key) before the platform
+   gets its answer; a redelivery finds the row already there.
+2. `process`: one transaction marks the row done, runs the dialogue, and lets the channel put
+   the replies where they go (cached passive reply, outbox rows). The status change is the
+   first write, so it takes the row lock (PostgreSQL) or the write lock (SQLite): a concurrent
+   redelivery waits for the first transaction and then sees `done`; the dialogue never runs
+   twice. A crash rolls everything back and the row stays `received`.
+3. `recover`: rows left `received` (a crash, or a process that stopped) are processed at start
+   and then periodically, their replies queued in the outbox.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Awaitable, Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import metrics
+from bot.contacts import contact_key, find_contact
+from bot.dialect import insert_ignore_returning
+from bot.models import Contact, utcnow
+from bot.models import messaging as st
+from bot.models.messaging import InboxMessage
+from bot.outbox import release_held
+from bot.ratelimit import RateLimit, Verdict
+from bot.runtime import Runtime
+from handlers import lang as language
+from handlers.messages import Incoming, Reply
+from handlers.texts import add_texts, t
+
+log = logging.getLogger(__name__)
+
+add_texts({
+    "processing_error": {
+        "en": "Sorry, something went wrong on our side. Please try again in a moment.",
+        "zh": "抱歉，系统出现问题，请稍后再试。",
+    },
+})
+
+GATE_WIDTH = 2  # transactions of one channel at a time in one process (PostgreSQL)
+MAX_ATTEMPTS = 3  # a message the dialogue fails on this often is set aside (status failed)
+
+
+@dataclass
+class Delivery:
+    """What a channel's `respond` decides inside the processing transaction."""
+
+    via: str  # st.PASSIVE or st.OUTBOX
+    cached: Any = None  # JSON-able; stored encrypted and returned to redeliveries (WeChat)
+    queued: int = 0  # outbox rows written
+
+
+# respond(session, contact, replies, inbox_id, passive_allowed) -> Delivery
+Respond = Callable[[AsyncSession, Contact, list[Reply], int, bool], Awaitable[Delivery]]
+
+
+@dataclass
+class Result:
+    inbox_id: int
+    ran: bool  # this call ran the dialogue (False: a duplicate, or it failed)
+    failed: bool = False
+    via: str | None = None
+    cached: Any = None
+    replies: list[Reply] = field(default_factory=list)
+    kind: str = ""
+
+
+def encode_incoming(incoming: Incoming) -> dict[str, Any]:
+    return {"channel": incoming.channel, "contact": incoming.contact, "message_id": incoming.message_id,
+            "kind": incoming.kind, "text": incoming.text, "received_at": incoming.received_at.isoformat(),
+            "private": incoming.private, "event": incoming.event, "extra": incoming.extra}
+
+
+def decode_incoming(data: dict[str, Any]) -> Incoming:
+    return Incoming(**{**data, "received_at": datetime.fromisoformat(data["received_at"])})
+
+
+class Inbox:
+    def __init__(self, runtime: Runtime, channel: str, respond: Respond, *,
+                 rate_limit: RateLimit | None = None, notify: Callable[[], None] | None = None) -> None:
+        self.runtime, self.channel, self.respond = runtime, channel, respond
+        self.rate_limit = rate_limit or RateLimit()
+        self.notify = notify or (lambda: None)
+        self.secrets = runtime.services.secrets
+        # Under load, transactions queue here in arrival order instead of all running at once:
+        # SQLite has one writer at a time and its busy handler backs off by sleeping (up to 100 ms a
+        # try); on PostgreSQL, dozens of interleaved transactions on one CPU finish late together
+        # (the oldest messages miss WeChat's deadline) and wait for pool connections unfairly.
+        self._gate = asyncio.Semaphore(1 if runtime.db.dialect == "sqlite" else GATE_WIDTH)
+
+    def log_id(self, incoming: Incoming) -> str:
+        return self.secrets.log_id(contact_key(incoming.channel, incoming.contact))
+
+    async def store(self, message_key: str, incoming: Incoming) -> tuple[int, bool]:
+        """Write the message unless it is already there: (row id, newly stored)."""
+        key_hash = self.secrets.lookup_hash(f"inbox:{self.channel}:{message_key}")
+        async with self._gate, self.runtime.db.session() as s:
+            row_id = await insert_ignore_returning(s, InboxMessage.__table__, {
+                "channel": self.channel, "key_hash": key_hash, "kind": incoming.kind,
+                "payload_enc": self.secrets.encrypt_json(encode_incoming(incoming)),
+                "status": st.RECEIVED, "attempts": 0, "received_at": utcnow(),
+            }, ["channel", "key_hash"], InboxMessage.id)
+            inserted = row_id is not None
+            if not inserted:
+                row_id = (await s.execute(select(InboxMessage.id).where(
+                    InboxMessage.channel == self.channel, InboxMessage.key_hash == key_hash))).scalar_one()
+        if inserted:
+            metrics.MESSAGES_IN.labels(self.channel, incoming.kind).inc()
+        log.info("inbound message", extra={"channel": self.channel, "kind": incoming.kind,
+                                            "contact": self.log_id(incoming), "duplicate": not inserted})
+        return row_id, inserted
+
+    async def process(self, inbox_id: int, *, passive_until: float | None = None) -> Result:
+        """Run the dialogue on a stored message exactly once. `passive_until` (event-loop time):
+        until then the channel may answer in the HTTP response; later, replies go to the outbox."""
+        try:
+            result = await self._process(inbox_id, passive_until)
+        except Exception:  # noqa: BLE001 - the row stays for a later attempt; the caller answers politely
+            log.exception("processing an inbound message failed", extra={"channel": self.channel})
+            return await self._failed(inbox_id)
+        return result
+
+    async def _process(self, inbox_id: int, passive_until: float | None) -> Result:
+        now = utcnow()
+        async with self._gate, self.runtime.db.session() as s:
+            # the claim is the first write: it takes the row (PostgreSQL) or database (SQLite) lock
+            claimed = (await s.execute(
+                update(InboxMessage).where(InboxMessage.id == inbox_id, InboxMessage.status == st.RECEIVED)
+                .values(status=st.DONE, processed_at=now, attempts=InboxMessage.attempts + 1)
+                .returning(InboxMessage.payload_enc, InboxMessage.kind)
+            )).first()
+            if claimed is None:
+                return await self._already(s, inbox_id)
+            payload_enc, kind = claimed
+            incoming = decode_incoming(self.secrets.decrypt_json(payload_enc))
+            replies = await self._dialogue(s, incoming, now)
+            contact = self._contact(s, incoming) or await find_contact(s, self.secrets, incoming.channel,
+                                                                        incoming.contact)
+            if contact is None:  # rate-limited before the dialogue ever created it
+                return Result(inbox_id, ran=True, via=None, kind=kind)
+            await release_held(s, contact.id)
+            passive = passive_until is not None and asyncio.get_running_loop().time() < passive_until
+            delivery = await self.respond(s, contact, replies, inbox_id, passive)
+            await s.execute(update(InboxMessage).where(InboxMessage.id == inbox_id).values(
+                reply_via=delivery.via,
+                reply_enc=self.secrets.encrypt_json(delivery.cached) if delivery.cached is not None else None))
+        if delivery.queued:
+            self.notify()
+        return Result(inbox_id, ran=True, via=delivery.via, cached=delivery.cached, replies=replies, kind=kind)
+
+    async def _already(self, s: AsyncSession, inbox_id: int) -> Result:
+        """A redelivery: what the first delivery decided (it has committed: we waited for its lock)."""
+        row = (await s.execute(select(InboxMessage).where(InboxMessage.id == inbox_id))).scalar_one()
+        cached = self.secrets.decrypt_json(row.reply_enc) if row.reply_enc else None
+        return Result(inbox_id, ran=False, failed=row.status == st.FAILED, via=row.reply_via, cached=cached,
+                      kind=row.kind)
+
+    def _contact(self, s: AsyncSession, incoming: Incoming) -> Contact | None:
+        """The contact the dialogue just loaded, from the session (saves a query)."""
+        hashes = set(self.secrets.lookup_hashes(contact_key(incoming.channel, incoming.contact)))
+        for obj in s.identity_map.values():
+            if isinstance(obj, Contact) and obj.key_hash in hashes:
+                return obj
+        return None
+
+    async def _dialogue(self, s: AsyncSession, incoming: Incoming, now: datetime) -> list[Reply]:
+        verdict = await self.rate_limit.check(s, self.secrets, contact_key(incoming.channel, incoming.contact), now)
+        if verdict is Verdict.ALLOW:
+            return await self.runtime.dialogue.handle(s, incoming)
+        log.info("rate limited", extra={"channel": self.channel, "contact": self.log_id(incoming),
+                                         "verdict": verdict.value})
+        if verdict is Verdict.DROP:
+            return []
+        contact = await find_contact(s, self.secrets, incoming.channel, incoming.contact)
+        lang = (contact.lang if contact else None) or language.detect(incoming.text or "")
+        return [Reply(t("rate_limited", lang))]
+
+    async def _failed(self, inbox_id: int) -> Result:
+        try:
+            async with self.runtime.db.session() as s:
+                row = await s.get(InboxMessage, inbox_id)
+                row.attempts += 1
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.status = st.FAILED
+        except Exception:  # noqa: BLE001 - the database itself is failing; the row stays received
+            log.exception("recording a failed inbound message failed", extra={"channel": self.channel})
+        return Result(inbox_id, ran=False, failed=True)
+
+    async def recover(self, older_than: timedelta = timedelta(seconds=0)) -> int:
+        """Process rows of this channel left `received`; their replies go to the outbox."""
+        cutoff = utcnow() - older_than
+        async with self.runtime.db.session() as s:
+            ids = (await s.execute(
+                select(InboxMessage.id).where(InboxMessage.channel == self.channel,
+                                              InboxMessage.status == st.RECEIVED,
+                                              InboxMessage.received_at <= cutoff)
+                .order_by(InboxMessage.id).limit(500)
+            )).scalars().all()
+        done = 0
+        for inbox_id in ids:
+            result = await self.process(inbox_id, passive_until=None)
+            done += result.ran
+        if ids:
+            log.info("recovered inbound messages", extra={"channel": self.channel, "count": done})
+        return done
+
+
+class Tasks:
+    """Background work a request started but does not wait for (a slow WeChat answer); awaited
+    at shutdown so a stopping server finishes what it began."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task] = set()
+
+    def spawn(self, coro: Awaitable[Any], name: str | None = None) -> asyncio.Task:
+        task = asyncio.ensure_future(coro)
+        if name:
+            task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+
+async def recover_forever(inbox: Inbox, every: float = 60.0) -> None:
+    """Rows another process left behind (it crashed) are picked up after a while."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await inbox.recover(older_than=timedelta(seconds=every))
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - keep recovering on the next round
+            log.exception("inbox recovery failed", extra={"channel": inbox.channel})

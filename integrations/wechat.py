@@ -1,0 +1,314 @@
+"""The WeChat Official Account channel: `GET/POST /wechat`.
+
+One POST: check the signature → refuse hostile XML (defusedxml: no DTD, no entities, before
+wechatpy/xmltodict sees the body) → decrypt (safe mode) → parse (wechatpy) → store in the inbox →
+run the dialogue → answer with a passive reply inside WeChat's 5-second deadline.
+
+One passive reply carries as many of the dialogue's replies as fit in one text message; the rest
+go through the outbox as customer-service messages. When the dialogue is not done in time the
+bot answers "success" and the replies go through the outbox too. WeChat's retries (same MsgId,
+or FromUserName + CreateTime for events) find the stored message, wait for the first delivery's
+answer and get the same reply; the dialogue never runs twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import AsyncIterator
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+from aiohttp import web
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.replies import create_reply
+from wechatpy.utils import check_signature
+
+from bot import appkeys as K
+from bot import metrics
+from bot.config import Config, ConfigError
+from bot.models import Contact, OutboxMessage, utcnow
+from bot.models import messaging as st
+from bot.models.messaging import InboxMessage
+from bot.outbox import enqueue
+from handlers import messages as m
+from handlers.messages import Incoming, Reply, render_numbered
+from handlers.texts import t
+
+from .inbox import Delivery, Inbox, Result, Tasks, recover_forever
+from .text import pack_bytes
+from .wechat_api import WeChatAPI
+from .wechat_send import CHANNEL, TEXT_LIMIT, WeChatSender
+
+log = logging.getLogger(__name__)
+
+ANSWER_BUDGET = 4.5  # seconds from arrival to our answer (WeChat gives up at 5)
+PASSIVE_BUDGET = 3.8  # after this the dialogue's replies go to the outbox instead
+OVERFLOW_DELAY = timedelta(seconds=1.5)  # let WeChat show the passive reply before the rest
+
+# The custom menu (`etp-bot wechat menu`): clicks send these EventKeys (CONTRACT).
+MENU = {"button": [
+    {"type": "click", "name": "常见问题", "key": "FAQ"},
+    {"name": "我的工厂", "sub_button": [
+        {"type": "click", "name": "认证状态 Status", "key": "STATUS"},
+        {"type": "click", "name": "人工客服 Staff", "key": "HUMAN"},
+    ]},
+    {"name": "更多 More", "sub_button": [
+        {"type": "click", "name": "工人热线 Helpline", "key": "HELPLINE"},
+        {"type": "click", "name": "诚信举报 Report", "key": "REPORT"},
+        {"type": "click", "name": "主菜单 Menu", "key": "MENU"},
+        {"type": "click", "name": "帮助 Help", "key": "HELP"},
+        {"type": "click", "name": "语言 Language", "key": "LANG"},
+    ]},
+]}
+
+
+class BadRequest(Exception):
+    """Malformed or hostile input: 400."""
+
+
+class Forbidden(Exception):
+    """A signature that does not match: 403."""
+
+
+@dataclass
+class WeChatChannel:
+    config: Config
+    crypto: WeChatCrypto | None
+    inbox: Inbox | None = None
+    tasks: Tasks | None = None
+
+
+WECHAT: web.AppKey[WeChatChannel] = web.AppKey("wechat")
+
+
+# -- wire format ---------------------------------------------------------------------------------
+def _signed(config: Config, query) -> bool:  # noqa: ANN001 - a MultiDict
+    try:
+        check_signature(config.wechat_token, query.get("signature", ""), query.get("timestamp", ""),
+                        query.get("nonce", ""))
+        return True
+    except InvalidSignatureException:
+        return False
+
+
+def safe_xml(body: bytes) -> ET.Element:
+    """Parse with every DTD and entity refused (XXE, billion laughs): nothing is resolved or
+    expanded, the parser stops at the DOCTYPE."""
+    try:
+        root = SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (defusedxml.DefusedXmlException, ET.ParseError, ValueError) as exc:
+        raise BadRequest(f"rejected XML: {type(exc).__name__}") from exc
+    if root.tag != "xml":
+        raise BadRequest("not a WeChat message")
+    return root
+
+
+def unwrap(channel: WeChatChannel, body: bytes, query) -> tuple[str, bool]:  # noqa: ANN001
+    """The message's plaintext XML, and whether the request came encrypted."""
+    root = safe_xml(body)
+    encrypted = query.get("encrypt_type") == "aes"
+    if not encrypted:
+        return _text(body), False
+    if channel.crypto is None:
+        raise BadRequest("encrypted message but WECHAT_AES_KEY is not set")
+    encrypt = root.findtext("Encrypt")
+    if not encrypt:
+        raise BadRequest("no Encrypt element")
+    try:
+        plain = channel.crypto.decrypt_message({"Encrypt": encrypt}, query.get("msg_signature", ""),
+                                               query.get("timestamp", ""), query.get("nonce", ""))
+    except (InvalidSignatureException, InvalidAppIdException) as exc:
+        raise Forbidden(type(exc).__name__) from exc
+    except Exception as exc:  # noqa: BLE001 - bad base64, padding, length: the client's fault
+        raise BadRequest(f"cannot decrypt: {type(exc).__name__}") from exc
+    plain_bytes = plain.encode("utf-8") if isinstance(plain, str) else plain
+    safe_xml(plain_bytes)
+    return _text(plain_bytes), True
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("not UTF-8") from exc
+
+
+def to_incoming(msg) -> tuple[str, Incoming]:  # noqa: ANN001 - a wechatpy message
+    """The inbox key (MsgId; FromUserName + CreateTime for events) and the channel-neutral message."""
+    source = msg.source
+    if not source or not isinstance(source, str):
+        raise BadRequest("no FromUserName")
+    received = datetime.now(timezone.utc)
+    kind, text, event, extra = m.OTHER, "", None, {}
+    if msg.type == "text":
+        kind, text = m.TEXT, msg.content or ""
+    elif msg.type == "voice":
+        kind, text = m.VOICE, msg.recognition or ""
+    elif msg.type in ("image", "location", "link"):
+        kind = {"image": m.IMAGE, "location": m.LOCATION, "link": m.LINK}[msg.type]
+    elif str(msg._data.get("MsgType", "")).lower() == "event":
+        kind, event = m.EVENT, str(msg._data.get("Event") or "").lower()
+        if event in ("subscribe", "subscribe_scan"):
+            event = "subscribe"  # wechatpy renames a subscription through a QR code
+        extra = {"event_key": str(msg._data.get("EventKey") or "")}
+    msg_id = int(msg.id or 0)
+    key = str(msg_id) if msg_id else f"{source}|{msg.time}"
+    return key, Incoming(CHANNEL, source, key, kind=kind, text=str(text), received_at=received, event=event,
+                         extra=extra)
+
+
+def render(channel: WeChatChannel, msg, text: str | None, query, encrypted: bool) -> web.Response:  # noqa: ANN001
+    if not text:
+        return web.Response(text="success")
+    xml = create_reply(text, message=msg, render=True)
+    if encrypted:
+        xml = channel.crypto.encrypt_message(xml, query.get("nonce", ""), query.get("timestamp") or str(int(time.time())))
+    return web.Response(text=xml, content_type="application/xml")
+
+
+# -- handlers ------------------------------------------------------------------------------------
+async def verify(request: web.Request) -> web.Response:
+    """URL verification when the server address is saved in the WeChat console."""
+    channel = request.app[WECHAT]
+    if not _signed(channel.config, request.query):
+        return web.Response(status=403, text="bad signature")
+    return web.Response(text=request.query.get("echostr", ""))
+
+
+async def receive(request: web.Request) -> web.Response:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    channel = request.app[WECHAT]
+    if not _signed(channel.config, request.query):
+        return web.Response(status=403, text="bad signature")
+    if request.content_length is not None and request.content_length > channel.config.max_body_bytes:
+        return web.Response(status=413, text="body too large")
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return web.Response(status=413, text="body too large")
+    try:
+        plain, encrypted = unwrap(channel, body, request.query)
+        msg = parse_message(plain)
+        if msg is None:
+            raise BadRequest("empty")
+        key, incoming = to_incoming(msg)
+    except Forbidden:
+        return web.Response(status=403, text="bad signature")
+    except BadRequest as exc:
+        log.info("wechat request rejected", extra={"reason": str(exc)})
+        return web.Response(status=400, text="malformed message")
+    except Exception as exc:  # noqa: BLE001 - wechatpy/xmltodict on odd input: the client's fault
+        log.info("wechat request rejected", extra={"reason": type(exc).__name__})
+        return web.Response(status=400, text="malformed message")
+
+    inbox_id, _new = await channel.inbox.store(key, incoming)
+    task = channel.tasks.spawn(channel.inbox.process(inbox_id, passive_until=started + PASSIVE_BUDGET))
+    done, _ = await asyncio.wait({task}, timeout=max(0.0, started + ANSWER_BUDGET - loop.time()))
+    if not done:
+        # too slow for a passive reply: "success" now, the replies through the outbox
+        task.add_done_callback(lambda t: channel.tasks.spawn(_late(channel, t)))
+        text = None
+    else:
+        text = passive_text(task.result())
+    metrics.ANSWER_SECONDS.labels(CHANNEL).observe(loop.time() - started)
+    if text:
+        metrics.MESSAGES_OUT.labels(CHANNEL, "passive").inc()
+    return render(channel, msg, text, request.query, encrypted)
+
+
+def passive_text(result: Result) -> str | None:
+    if result.failed:
+        return t("processing_error", "zh") + "\n" + t("processing_error", "en")
+    if result.via == st.PASSIVE and result.cached:
+        return result.cached.get("text")
+    return None  # replies went to the outbox, or there was nothing to say
+
+
+async def _late(channel: WeChatChannel, task: asyncio.Task) -> None:
+    """The first answer was "success" but the dialogue still chose a passive reply (its commit
+    came after the answer budget): queue that reply in the outbox instead. Where this can double:
+    a WeChat retry that was already on its way when "success" went out, and read the cached
+    passive reply before this update, also shows it (WeChat does not retry after "success")."""
+    if task.cancelled() or task.exception() is not None:
+        return
+    result: Result = task.result()
+    text = passive_text(result) if result.ran else None
+    if not text or result.failed:
+        return
+    runtime = channel.inbox.runtime
+    async with runtime.db.session() as s:
+        moved = await s.execute(update(InboxMessage).where(
+            InboxMessage.id == result.inbox_id, InboxMessage.reply_via == st.PASSIVE).values(reply_via=st.OUTBOX))
+        if moved.rowcount:
+            await enqueue(s, runtime.services.secrets, channel=CHANNEL, replies=[Reply(text)], kind="reply",
+                          contact_id=result.cached["contact_id"], dedupe_key=f"inbox:{result.inbox_id}:0")
+    channel.inbox.notify()
+
+
+def make_respond(secrets):  # noqa: ANN001, ANN201
+    async def respond(s: AsyncSession, contact: Contact, replies: list[Reply], inbox_id: int,
+                      passive: bool) -> Delivery:
+        messages = pack_bytes([render_numbered(r) for r in replies], TEXT_LIMIT)
+        first, rest = (messages[0] if messages else None, messages[1:]) if passive else (None, messages)
+        for n, text in enumerate(rest, start=1):
+            row_id = await enqueue(s, secrets, channel=CHANNEL, replies=[Reply(text)], kind="reply",
+                                   contact_id=contact.id, dedupe_key=f"inbox:{inbox_id}:{n}")
+            if passive and row_id is not None:
+                await s.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
+                                .values(next_attempt_at=utcnow() + OVERFLOW_DELAY))
+        via = st.PASSIVE if passive else st.OUTBOX
+        return Delivery(via, {"text": first, "contact_id": contact.id}, queued=len(rest))
+
+    return respond
+
+
+# -- plugging in -----------------------------------------------------------------------------------
+def _crypto(config: Config) -> WeChatCrypto | None:
+    if not config.wechat_aes_key:
+        return None
+    if not config.wechat_app_id:
+        raise ConfigError("WECHAT_AES_KEY (safe mode) needs WECHAT_APP_ID")
+    try:
+        return WeChatCrypto(config.wechat_token, config.wechat_aes_key, config.wechat_app_id)
+    except Exception as exc:  # noqa: BLE001 - wechatpy asserts on the key length
+        raise ConfigError("WECHAT_AES_KEY must be the 43-character EncodingAESKey") from exc
+
+
+def setup(app: web.Application) -> None:
+    config = app[K.CONFIG]
+    if not config.wechat_enabled:
+        return
+    channel = WeChatChannel(config, _crypto(config))
+    app[WECHAT] = channel
+    app.router.add_get("/wechat", verify)
+    app.router.add_post("/wechat", receive)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        runtime = app[K.RUNTIME]
+        secrets = runtime.services.secrets
+        api = WeChatAPI(config, runtime.db, secrets)
+        app[K.SENDERS][CHANNEL] = WeChatSender(api, runtime.db, secrets,
+                                               template_reminder=config.wechat_template_reminder)
+        channel.inbox = Inbox(runtime, CHANNEL, make_respond(secrets),
+                              notify=lambda: app[K.OUTBOX].notify() if K.OUTBOX in app else None)
+        channel.tasks = Tasks()
+        await channel.inbox.recover()
+        recovery = asyncio.create_task(recover_forever(channel.inbox), name="wechat-recovery")
+        yield
+        recovery.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await recovery
+        await channel.tasks.drain()
+        await api.close()
+
+    app.cleanup_ctx.append(lifecycle)

@@ -1,0 +1,198 @@
+"""A fake WeChat API server, and a WeChat "client" that signs and encrypts requests to `/wechat`
+exactly as WeChat's servers do (with wechatpy's own `WeChatCrypto`).
+
+Fake API (`WECHAT_API_BASE=fake.url`): `/cgi-bin/token` (counts `token_requests`),
+`/cgi-bin/message/custom/send` (`fake.sent_texts()`), `/cgi-bin/message/template/send`,
+`/cgi-bin/menu/create`. Errors on demand:
+
+    fake.error("/cgi-bin/message/custom/send", 45015)   # out of the 48-hour window
+    fake.http_error("/cgi-bin/message/custom/send", 502)
+    fake.expire_token()    # the current token is rejected with 42001 from now on
+    fake.token_delay = 0.3 # slow token endpoint (concurrency tests)
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from typing import Any
+
+import xmltodict
+from aiohttp import web
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.utils import WeChatSigner
+
+from .server import Call, FakeServer
+
+APP_ID = "wx0123456789abcdef"
+APP_SECRET = "fake-app-secret-0123456789"
+TOKEN = "etp-test-wechat-token"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters, like the console's
+ACCOUNT = "gh_0123456789ab"  # the Official Account's own id (ToUserName)
+
+CS_SEND = "/cgi-bin/message/custom/send"
+TEMPLATE_SEND = "/cgi-bin/message/template/send"
+MENU_CREATE = "/cgi-bin/menu/create"
+
+
+class FakeWeChatAPI(FakeServer):
+    def __init__(self, app_id: str = APP_ID, app_secret: str = APP_SECRET) -> None:
+        super().__init__()
+        self.app_id, self.app_secret = app_id, app_secret
+        self.token_requests = 0
+        self.token_delay = 0.0
+        self.valid_tokens: set[str] = set()
+        self._tokens = itertools.count(1)
+
+    def build(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/cgi-bin/token", self._token)
+        app.router.add_post("/cgi-bin/{path:.*}", self._api)
+        return app
+
+    def error(self, path: str, errcode: int, errmsg: str = "fake error", times: int | None = 1) -> None:
+        self.script(path, 200, {"errcode": errcode, "errmsg": errmsg}, times)
+
+    def http_error(self, path: str, status: int = 502, times: int | None = 1) -> None:
+        self.script(path, status, {"error": "bad gateway"}, times)
+
+    def expire_token(self) -> None:
+        self.valid_tokens.clear()
+
+    def sent_texts(self, openid: str | None = None) -> list[str]:
+        return [p["text"]["content"] for p in self.delivered(CS_SEND)
+                if p.get("msgtype") == "text" and (openid is None or p.get("touser") == openid)]
+
+    async def _token(self, request: web.Request) -> web.Response:
+        self.token_requests += 1
+        if self.token_delay:
+            await asyncio.sleep(self.token_delay)
+        q = request.query
+        if q.get("appid") != self.app_id or q.get("secret") != self.app_secret:
+            return web.json_response({"errcode": 40013, "errmsg": "invalid appid"})
+        token = f"ACCESS_TOKEN_{next(self._tokens)}"
+        self.valid_tokens.add(token)
+        return web.json_response({"access_token": token, "expires_in": 7200})
+
+    async def _api(self, request: web.Request) -> web.Response:
+        path = "/cgi-bin/" + request.match_info["path"]
+        raw = await request.read()
+        try:
+            params = json.loads(raw.decode("utf-8"))  # WeChat wants raw UTF-8, not \\u escapes
+        except ValueError:
+            return web.json_response({"errcode": 47001, "errmsg": "data format error"})
+        params["_raw_utf8"] = b"\\u" not in raw
+        if request.query.get("access_token") not in self.valid_tokens:
+            self.calls.append(Call("rejected-token:" + path, params))
+            return web.json_response({"errcode": 42001, "errmsg": "access_token expired"})
+        scripted = await self._record(path, params)
+        if scripted is not None:
+            return scripted
+        return web.json_response({"errcode": 0, "errmsg": "ok", **({"msgid": 1} if "send" in path else {})})
+
+
+# -- the WeChat side of /wechat ---------------------------------------------------------------------
+class WeChatPlatform:
+    """Builds requests to `/wechat` the way WeChat does: signature (and msg_signature, AES
+    body in safe mode) on the query, and reads replies back (decrypting and checking them)."""
+
+    def __init__(self, token: str = TOKEN, aes_key: str | None = AES_KEY, app_id: str = APP_ID) -> None:
+        self.token, self.app_id = token, app_id
+        self.crypto = WeChatCrypto(token, aes_key, app_id) if aes_key else None
+        self._nonce = itertools.count(100000)
+        self._msg_ids = itertools.count(int(time.time()) * 1000)
+
+    def signature(self, timestamp: str, nonce: str) -> str:
+        signer = WeChatSigner()
+        signer.add_data(self.token, timestamp, nonce)
+        return signer.signature
+
+    def request(self, xml: str, *, timestamp: str | None = None, nonce: str | None = None) -> tuple[dict[str, str], bytes]:
+        """(query, body) for one POST, signed, and encrypted in safe mode."""
+        timestamp = timestamp or str(int(time.time()))
+        nonce = nonce or str(next(self._nonce))
+        query = {"signature": self.signature(timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+        sender = xmltodict.parse(xml)["xml"].get("FromUserName") if xml.lstrip().startswith("<xml") else None
+        if sender:
+            query["openid"] = sender  # as WeChat does: the OpenID is in the URL
+        if self.crypto is None:
+            return query, xml.encode("utf-8")
+        envelope = xmltodict.parse(self.crypto.encrypt_message(xml, nonce, timestamp))["xml"]
+        body = (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+                f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>")
+        query.update(encrypt_type="aes", msg_signature=envelope["MsgSignature"])
+        return query, body.encode("utf-8")
+
+    def read_reply(self, body: str) -> dict[str, Any] | None:
+        """The reply as a dict (`Content`, `ToUserName`, …), or None for "success"/empty.
+        In safe mode the reply's signature is checked and its body decrypted."""
+        if body in ("", "success"):
+            return None
+        if self.crypto is not None:
+            outer = xmltodict.parse(body)["xml"]
+            body = self.crypto.decrypt_message(body, outer["MsgSignature"], outer["TimeStamp"], outer["Nonce"])
+        return xmltodict.parse(body)["xml"]
+
+    # -- messages ---------------------------------------------------------------------------------
+    def next_msg_id(self) -> int:
+        return next(self._msg_ids)
+
+    def text(self, openid: str, content: str, *, msg_id: int | None = None, create_time: int | None = None) -> str:
+        return self._xml(openid, "text", create_time, f"<Content><![CDATA[{content}]]></Content>",
+                         msg_id if msg_id is not None else self.next_msg_id())
+
+    def event(self, openid: str, event: str, key: str | None = None, *, create_time: int | None = None) -> str:
+        extra = f"<Event><![CDATA[{event}]]></Event>" + (f"<EventKey><![CDATA[{key}]]></EventKey>" if key is not None else "")
+        return self._xml(openid, "event", create_time, extra, None)
+
+    def voice(self, openid: str, recognition: str | None) -> str:
+        extra = "<MediaId><![CDATA[media1]]></MediaId><Format><![CDATA[amr]]></Format>"
+        if recognition is not None:
+            extra += f"<Recognition><![CDATA[{recognition}]]></Recognition>"
+        return self._xml(openid, "voice", None, extra, self.next_msg_id())
+
+    def image(self, openid: str) -> str:
+        return self._xml(openid, "image", None, "<PicUrl><![CDATA[http://example.invalid/p.jpg]]></PicUrl>"
+                         "<MediaId><![CDATA[m1]]></MediaId>", self.next_msg_id())
+
+    def location(self, openid: str) -> str:
+        return self._xml(openid, "location", None, "<Location_X>22.3</Location_X><Location_Y>114.2</Location_Y>"
+                         "<Scale>15</Scale><Label><![CDATA[somewhere]]></Label>", self.next_msg_id())
+
+    def link(self, openid: str) -> str:
+        return self._xml(openid, "link", None, "<Title><![CDATA[t]]></Title><Description><![CDATA[d]]></Description>"
+                         "<Url><![CDATA[http://example.invalid/]]></Url>", self.next_msg_id())
+
+    def _xml(self, openid: str, msg_type: str, create_time: int | None, inner: str, msg_id: int | None) -> str:
+        # events are keyed by sender and CreateTime: two events of one test need distinct seconds
+        self._last_time = max(int(time.time()), getattr(self, "_last_time", 0) + 1)
+        created = create_time if create_time is not None else self._last_time
+        mid = f"<MsgId>{msg_id}</MsgId>" if msg_id is not None else ""
+        return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+                f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>{inner}{mid}</xml>")
+
+
+class WeChatUser:
+    """One WeChat user talking to the bot through an aiohttp TestClient."""
+
+    def __init__(self, client, platform: WeChatPlatform, openid: str = "oTestUser0000000000000001") -> None:  # noqa: ANN001
+        self.client, self.platform, self.openid = client, platform, openid
+
+    async def post(self, xml: str, **kw: Any):  # noqa: ANN201 - aiohttp ClientResponse
+        query, body = self.platform.request(xml, **kw)
+        return await self.client.post("/wechat", params=query, data=body)
+
+    async def deliver(self, xml: str, **kw: Any) -> str | None:
+        """POST and return the reply's text (None for "success"), asserting a 200."""
+        resp = await self.post(xml, **kw)
+        body = await resp.text()
+        assert resp.status == 200, (resp.status, body)
+        reply = self.platform.read_reply(body)
+        if reply is None:
+            return None
+        assert reply["ToUserName"] == self.openid and reply["FromUserName"] == ACCOUNT
+        return reply["Content"]
+
+    async def say(self, content: str) -> str | None:
+        return await self.deliver(self.platform.text(self.openid, content))
