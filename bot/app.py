@@ -48,13 +48,7 @@ def create_app(config: Config, *, telegram_polling: bool = False, plugins: list[
     app[K.OPTIONS] = {"telegram_polling": telegram_polling}
     app.cleanup_ctx.append(_runtime)
     for name in PLUGINS if plugins is None else plugins:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.setup(app)
+        importlib.import_module(name).setup(app)
     app.cleanup_ctx.append(_outbox)
     app.router.add_get("/healthz", healthz)
     return app

@@ -11,8 +11,6 @@ COMMAND_MODULES = [
     "bot.commands.chat",
     "bot.commands.serve",
     "bot.commands.db",
-]
-OPTIONAL_COMMAND_MODULES = [
     "bot.commands.factories",
     "bot.commands.staff",
     "bot.commands.platforms",
@@ -28,14 +26,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
-    for name in OPTIONAL_COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
     return parser
 
 

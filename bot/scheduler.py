@@ -51,11 +51,7 @@ def load_jobs() -> dict[str, Job]:
     import importlib
 
     for module in JOB_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
     return JOBS
 
 

@@ -27,8 +27,7 @@ from .registry import COMMANDS, FLOW_EXPIRED_TEXT, FLOWS, MATCHERS, Command, par
 log = logging.getLogger(__name__)
 
 # Feature modules, imported once so they register their commands and flows.
-FEATURES = ["handlers.core", "handlers.faq"]
-OPTIONAL_FEATURES = ["handlers.status", "handlers.cases"]  # packages owned by their features
+FEATURES = ["handlers.core", "handlers.faq", "handlers.status", "handlers.cases"]
 
 MAX_TEXT = 4000
 # commands that leave an active flow as it is
@@ -41,12 +40,6 @@ MENU_KEYS = {"MENU": "menu", "FAQ": "faq", "STATUS": "status", "HELPLINE": "help
 def load_features() -> None:
     for name in FEATURES:
         importlib.import_module(name)
-    for name in OPTIONAL_FEATURES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
 
 
 class Dialogue:

@@ -11,12 +11,5 @@ __all__ = [
     "OutboxMessage",
 ]
 
-# Feature tables, each in its own module (imported when present).
-import importlib as _importlib
-
-for _name in ("messaging", "factories", "cases", "insights"):
-    try:
-        _importlib.import_module(f"{__name__}.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"{__name__}.{_name}":
-            raise
+# Feature tables, each in its own module (imported so the metadata knows them).
+from . import cases, factories, insights, messaging  # noqa: E402,F401
