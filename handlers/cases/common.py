@@ -3,6 +3,7 @@ the urgent-words check, the notify choice, confirmation, and opening the case.""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Callable
 
 from bot import cases
 from bot.models.cases import HELPDESK, HELPLINE, INTEGRITY, NOTIFY_CHECK_BACK, NOTIFY_MESSAGE
@@ -134,3 +135,16 @@ async def submit(ctx: Context, queue: str, category: str, body: str) -> list[Rep
 
 __all__ = ["HELPDESK", "HELPLINE", "INTEGRITY", "private_only", "privacy_notice", "collect", "urgent_check",
            "add_more", "ask_notify", "picked_notify", "confirm", "submit", "when_answered"]
+
+
+async def notify_and_confirm(ctx: Context, inp: Input, flow: str, queue: str,
+                             confirm: Callable[[Context], Reply], body: Callable[[], str]) -> list[Reply]:
+    """The last steps every report shares: how the reporter hears back, then confirm and send."""
+    if ctx.step == "notify":
+        if picked_notify(ctx, inp, flow):
+            ctx.goto("confirm")
+            return [confirm(ctx)]
+        return urgent_check(ctx, inp.text) + [ask_notify(ctx, flow)]
+    if ctx.step == "confirm" and inp.choice == f"{flow}:send":
+        return await submit(ctx, queue, ctx.data["category"], body())
+    return urgent_check(ctx, inp.text) + [confirm(ctx)]

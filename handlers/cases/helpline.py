@@ -50,14 +50,7 @@ async def helpline_step(ctx: Context, inp: Input) -> list[Reply]:
             return [common.ask_notify(ctx, FLOW)]
         out, kept = common.collect(ctx, inp)
         return out + [common.add_more(ctx, FLOW) if kept else ask_message(ctx)]
-    if step == "notify":
-        if common.picked_notify(ctx, inp, FLOW):
-            ctx.goto("confirm")
-            return [_confirm(ctx)]
-        return common.urgent_check(ctx, inp.text) + [common.ask_notify(ctx, FLOW)]
-    if step == "confirm" and choice == f"{FLOW}:send":
-        return await common.submit(ctx, common.HELPLINE, ctx.data["category"], _body(ctx))
-    return common.urgent_check(ctx, inp.text) + [_confirm(ctx)]
+    return await common.notify_and_confirm(ctx, inp, FLOW, common.HELPLINE, _confirm, lambda: _body(ctx))
 
 
 def _body(ctx: Context) -> str:

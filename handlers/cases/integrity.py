@@ -61,14 +61,7 @@ async def report_step(ctx: Context, inp: Input) -> list[Reply]:
         return out + [categories(ctx, "helpline_kept_text" if kept else "case_choose_above")]
     if step in QUESTIONS:
         return _answer(ctx, inp, step, choice)
-    if step == "notify":
-        if common.picked_notify(ctx, inp, FLOW):
-            ctx.goto("confirm")
-            return [_confirm(ctx)]
-        return common.urgent_check(ctx, inp.text) + [common.ask_notify(ctx, FLOW)]
-    if step == "confirm" and choice == f"{FLOW}:send":
-        return await common.submit(ctx, common.INTEGRITY, ctx.data["category"], body(ctx.data))
-    return common.urgent_check(ctx, inp.text) + [_confirm(ctx)]
+    return await common.notify_and_confirm(ctx, inp, FLOW, common.INTEGRITY, _confirm, lambda: body(ctx.data))
 
 
 def _answer(ctx: Context, inp: Input, step: str, choice: str) -> list[Reply]:

@@ -12,18 +12,9 @@ from bot.outbox import Held, OutboxWorker, RetryLater, Undeliverable, enqueue, r
 from bot.contacts import get_or_create_contact
 from handlers.messages import Choice, Reply
 
+from tests.casekit import FakeSender
+
 from ..conftest import SECRET
-
-
-class FakeSender:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, list[Reply], str]] = []
-        self.fail_with: list[Exception] = []
-
-    async def send(self, destination: str, replies: list[Reply], *, kind: str) -> None:
-        if self.fail_with:
-            raise self.fail_with.pop(0)
-        self.sent.append((destination, replies, kind))
 
 
 @pytest.fixture
