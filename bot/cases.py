@@ -183,18 +183,3 @@ async def mark_seen(session: AsyncSession, shown: list[CaseMessage], now: dateti
             if row is not None and row.status != ob.SENT:
                 row.status, row.sent_at, row.last_error = ob.SENT, now, "shown when the reporter checked back"
 
-
-async def rotate_keys(session: AsyncSession, secrets: Secrets) -> int:
-    """Re-encrypt every case's reference, messages and attachments under the current key and
-    re-hash the references (for `etp-bot keys rotate`). Returns the rows changed."""
-    changed = 0
-    for case in (await session.execute(select(Case))).scalars():
-        case.reference_enc = secrets.rotate(case.reference_enc)
-        case.ref_hash = secrets.lookup_hash(secrets.decrypt(case.reference_enc))
-        changed += 1
-    for message in (await session.execute(select(CaseMessage))).scalars():
-        message.body_enc = secrets.rotate(message.body_enc)
-        if message.attachments_enc:
-            message.attachments_enc = secrets.rotate(message.attachments_enc)
-        changed += 1
-    return changed

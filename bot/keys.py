@@ -2,7 +2,8 @@
 current ETP_SECRET_KEY, reading old data with ETP_OLD_SECRET_KEYS.
 
 Encrypted columns are found by name (`*_enc`) in every table, so feature tables are covered
-without being listed here. Look-up hashes whose input is not stored (binding-code hashes, staff
+without being listed here. Look-up hashes whose input is stored encrypted (contacts, case references) are recomputed;
+those whose input is not stored (binding-code hashes, staff
 session ids) cannot be recomputed: codes expire within ETP_CODE_TTL_DAYS and staff sign in again,
 so keep the old key in ETP_OLD_SECRET_KEYS until then (docs/operations.md).
 """
@@ -39,9 +40,14 @@ def _rehash_contact(secrets: Secrets, row: dict) -> dict:
     return {"key_hash": secrets.lookup_hash(contact_key(row["channel"], platform_id))}
 
 
+def _rehash_case(secrets: Secrets, row: dict) -> dict:
+    return {"ref_hash": secrets.lookup_hash(secrets.decrypt(row["reference_enc"]))}
+
+
 # table name -> (columns the rule reads, rule producing new hash columns)
 REHASH: dict[str, tuple[list[str], Callable[[Secrets, dict], dict]]] = {
     "contacts": (["channel", "platform_id_enc"], _rehash_contact),
+    "cases": (["reference_enc"], _rehash_case),
 }
 
 

@@ -2,6 +2,7 @@
 
 from bot import cases
 from bot.crypto import Secrets
+from bot.keys import rotate_keys
 from tests.casekit import file_helpline_report
 from tests.conftest import SECRET
 
@@ -13,7 +14,8 @@ async def test_rotation_re_encrypts_and_re_hashes_references(chat, runtime) -> N
     both = Secrets(NEW_KEY, (SECRET,))
     async with runtime.db.session() as s:
         assert await cases.find_case(s, both, ref) is not None  # found by the old hash meanwhile
-        assert await cases.rotate_keys(s, both) == 2
+    report = await rotate_keys(runtime.db, both)
+    assert report.rows["cases"] == 1 and report.rows["case_messages"] == 1
     new_only = Secrets(NEW_KEY)
     async with runtime.db.session() as s:
         case = await cases.find_case(s, new_only, ref)
