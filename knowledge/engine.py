@@ -16,7 +16,7 @@ from .model import Answer, BlackoutWindow, Entry, Suggestion
 from .text import TermSet, detect_lang, is_traditional, normalise, to_traditional
 
 THRESHOLD = 0.40          # below: "not sure", topic null, handoff
-AMBIGUITY_MARGIN = 0.025  # top two closer than this (and neither sure): ask which one
+AMBIGUITY_MARGIN = 0.02   # top two closer than this (and neither sure): ask which one
 SURE = 0.80               # at or above this the top entry is taken even if the next is close
 SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
 TIE = 0.002
