@@ -24,6 +24,9 @@ MAX_QUESTION = 1000  # characters used for matching
 CLAUSE_SURE = 0.6    # each clause of a two-part question must be this sure to answer both
 _CLAUSE_RE = re.compile(r"[?？。!！;；]+|(?:,|，)?\s+(?:and also|and|also|plus)\s+(?=(?:what|when|how|who|where|which|"
                         r"is|are|can|do|does|will|should)\b)|以及|另外|还有|并且|同时|顺便问", re.I)
+_SENTENCE_RE = re.compile(r"[.?!。？！;；,，\n]+\s*")
+_ASKING_RE = re.compile(r"\?|？|\b(?:how|what|when|who|where|which|why|can|could|is|are|do|does|will|should|may)\b|"
+                        r"吗|嗎|什么|甚么|怎么|怎样|多少|多久|几|哪|是否|能否|可不可以|可以|有没有|呢", re.I)
 SAME_AREA_MARGIN = 0.008
 STATUS_BOOST = 0.25        # a named status with validity words ('how long is probation')
 STATUS_NAMED_BOOST = 0.05  # a named status alone
@@ -209,7 +212,7 @@ class KnowledgeBase:
         if self._oos_terms.search(norm):
             return Answer(self._msg("out_of_scope", lang), None, 0.0, lang, True)
         prepared = self._matcher.prepare_query(question)
-        ranking = self._matcher.rank(prepared)
+        ranking = self._focus(question, self._matcher.rank(prepared))
 
         # computed answers: slots found in the question pick the entry
         slots: dict[str, object] = {}
@@ -274,6 +277,27 @@ class KnowledgeBase:
                 text = self._msg("ambiguous", lang, list=self._join([s.title for s in sugg], lang))
                 return Answer(text, None, round(s1, 3), lang, False, sugg)
         return self._render(self.entries[i1], lang, today, slots, s1)
+
+    def _focus(self, question: str, ranking: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        """A long message ("Hi, I'm the compliance manager of … We registered last week … How long
+        until the audit is done?"): its context dilutes the match, so the question sentence alone is
+        ranked too and wins when it matches better."""
+        if ranking and ranking[0][0] >= self.threshold:
+            return ranking  # the whole message matched: its context helps more than it hurts
+        parts = [p.strip() for p in _SENTENCE_RE.split(question) if p and p.strip()]
+        if len(parts) < 2:
+            return ranking
+        asking = [p for p in parts if _ASKING_RE.search(p)]
+        best = ranking
+        for part in asking or parts:
+            prepared = self._matcher.prepare_query(part)
+            known, _, _ = self._matcher.query_weights(prepared)
+            if len([k for k in known if k[0] in "wz"]) < 2:
+                continue
+            r = self._matcher.rank(prepared)
+            if r and (not best or r[0][0] > best[0][0]):
+                best = r
+        return best
 
     def _two_questions(self, question: str, lang: str, today: dt.date,
                        ranking: list[tuple[float, int]]) -> Answer | None:
