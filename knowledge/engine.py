@@ -46,6 +46,8 @@ _VALIDITY_WORDS = re.compile(
     r"expir|valid|until|\bend\b|\bends\b|renew|days? left|how long|how many days|lapse|last until|"
     r"reapply|apply again|re ?apply|come back|rejoin|到期|过期|有效|截止|还剩|剩下|剩余|多少天|几天|多久|续期|续证|"
     r"什么时候结束|重新申请|再申请|再次申请|重新加入")
+_NEXT_STEP_WORDS = re.compile(r"next steps?|what (?:should|do|must) we do|what now|what does (?:it|that) mean|"
+                              r"下一步|怎么办|要做什么|该做什么|是什么意思")
 _TOTAL_WORDS = re.compile(
     r"total|overall|altogether|all together|all in|in all|whole|everything|sum|to (?:get )?certif|until certif|"
     r"\bplus\b|including|\bwith (?:the )?registration|registration and|"
@@ -340,7 +342,7 @@ class KnowledgeBase:
         status = self._status_in(norm)
         if status in (None, "certified"):
             return ranking
-        if _VALIDITY_WORDS.search(norm):
+        if _VALIDITY_WORDS.search(norm) or _NEXT_STEP_WORDS.search(norm):
             boost = STATUS_BOOST
         elif status != "remediation":  # "remediation" is also the programme, not only the status
             boost = STATUS_NAMED_BOOST
