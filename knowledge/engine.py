@@ -32,6 +32,7 @@ STATUS_BOOST = 0.25        # a named status with validity words ('how long is pr
 STATUS_NAMED_BOOST = 0.05  # a named status alone
 
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
+EMERGENCY_TOPIC = "safety.emergency"
 
 # status words, most specific first ("certified" appears in many questions about other statuses)
 _STATUS_WORDS = [
@@ -75,6 +76,11 @@ class KnowledgeBase:
         self._rewrites = self._load_lexicon(files["lexicon.toml"])
         self.entries: list[Entry] = build_entries(entry_files, self._resolver)
         self.by_id: dict[str, Entry] = {e.id: e for e in self.entries}
+        # the emergency answer is a topic too (answer_topic, by_id), but never matched or listed
+        self.by_id[EMERGENCY_TOPIC] = Entry(
+            id=EMERGENCY_TOPIC, file=str(files["safety.toml"]), title=dict(self._emergency_title),
+            answer=dict(self._emergency), paraphrases={lang: [] for lang in LANGS},
+            keywords={lang: [] for lang in LANGS}, source=self._emergency_source, hidden=True, handoff=True)
         self._matcher = Matcher(self.entries, self._rewrites)
 
     # ------------------------------------------------------------------ loading
@@ -104,6 +110,8 @@ class KnowledgeBase:
                 raise KnowledgeError(file, "emergency", f"missing {lang!r} translation")
             self._emergency[lang] = self._resolver.resolve(text.strip(), file, "emergency")
         self._emergency_source = str(emergency.get("source") or "safety.toml")
+        self._emergency_title = {"en": str(emergency.get("title_en") or "Emergency help"),
+                                 "zh": str(emergency.get("title_zh") or "紧急求助")}
         self._urgent_terms = TermSet([w for lang in LANGS for w in self._urgent[lang]])
 
     def _load_messages(self, path: Path) -> None:
@@ -209,7 +217,7 @@ class KnowledgeBase:
             return Answer(self._msg("empty", lang), None, 0.0, lang, False)
         norm = normalise(question)
         if self._urgent_terms.search(norm):
-            return Answer(self._emergency[lang], "safety.emergency", 1.0, lang, True, [],
+            return Answer(self._emergency[lang], EMERGENCY_TOPIC, 1.0, lang, True, [],
                           self._emergency_source)
         if self._oos_terms.search(norm):
             return Answer(self._msg("out_of_scope", lang), None, 0.0, lang, True)
