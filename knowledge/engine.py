@@ -16,7 +16,7 @@ from .model import Answer, BlackoutWindow, Entry, Suggestion
 from .text import TermSet, detect_lang, is_traditional, normalise, to_traditional
 
 THRESHOLD = 0.40          # below: "not sure", topic null, handoff
-AMBIGUITY_MARGIN = 0.025  # top two closer than this (and neither sure): ask which one
+AMBIGUITY_MARGIN = 0.02   # top two closer than this (and neither sure): ask which one
 SURE = 0.80               # at or above this the top entry is taken even if the next is close
 SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
 TIE = 0.002
@@ -24,11 +24,15 @@ MAX_QUESTION = 1000  # characters used for matching
 CLAUSE_SURE = 0.6    # each clause of a two-part question must be this sure to answer both
 _CLAUSE_RE = re.compile(r"[?？。!！;；]+|(?:,|，)?\s+(?:and also|and|also|plus)\s+(?=(?:what|when|how|who|where|which|"
                         r"is|are|can|do|does|will|should)\b)|以及|另外|还有|并且|同时|顺便问", re.I)
+_SENTENCE_RE = re.compile(r"[.?!。？！;；,，\n]+\s*")
+_ASKING_RE = re.compile(r"\?|？|\b(?:how|what|when|who|where|which|why|can|could|is|are|do|does|will|should|may)\b|"
+                        r"吗|嗎|什么|甚么|怎么|怎样|多少|多久|几|哪|是否|能否|可不可以|可以|有没有|呢", re.I)
 SAME_AREA_MARGIN = 0.008
 STATUS_BOOST = 0.25        # a named status with validity words ('how long is probation')
 STATUS_NAMED_BOOST = 0.05  # a named status alone
 
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
+EMERGENCY_TOPIC = "safety.emergency"
 
 # status words, most specific first ("certified" appears in many questions about other statuses)
 _STATUS_WORDS = [
@@ -43,6 +47,8 @@ _VALIDITY_WORDS = re.compile(
     r"expir|valid|until|\bend\b|\bends\b|renew|days? left|how long|how many days|lapse|last until|"
     r"reapply|apply again|re ?apply|come back|rejoin|到期|过期|有效|截止|还剩|剩下|剩余|多少天|几天|多久|续期|续证|"
     r"什么时候结束|重新申请|再申请|再次申请|重新加入")
+_NEXT_STEP_WORDS = re.compile(r"next steps?|what (?:should|do|must) we do|what now|what does (?:it|that) mean|"
+                              r"下一步|怎么办|要做什么|该做什么|是什么意思")
 _TOTAL_WORDS = re.compile(
     r"total|overall|altogether|all together|all in|in all|whole|everything|sum|to (?:get )?certif|until certif|"
     r"\bplus\b|including|\bwith (?:the )?registration|registration and|"
@@ -70,6 +76,11 @@ class KnowledgeBase:
         self._rewrites = self._load_lexicon(files["lexicon.toml"])
         self.entries: list[Entry] = build_entries(entry_files, self._resolver)
         self.by_id: dict[str, Entry] = {e.id: e for e in self.entries}
+        # the emergency answer is a topic too (answer_topic, by_id), but never matched or listed
+        self.by_id[EMERGENCY_TOPIC] = Entry(
+            id=EMERGENCY_TOPIC, file=str(files["safety.toml"]), title=dict(self._emergency_title),
+            answer=dict(self._emergency), paraphrases={lang: [] for lang in LANGS},
+            keywords={lang: [] for lang in LANGS}, source=self._emergency_source, hidden=True, handoff=True)
         self._matcher = Matcher(self.entries, self._rewrites)
 
     # ------------------------------------------------------------------ loading
@@ -99,6 +110,8 @@ class KnowledgeBase:
                 raise KnowledgeError(file, "emergency", f"missing {lang!r} translation")
             self._emergency[lang] = self._resolver.resolve(text.strip(), file, "emergency")
         self._emergency_source = str(emergency.get("source") or "safety.toml")
+        self._emergency_title = {"en": str(emergency.get("title_en") or "Emergency help"),
+                                 "zh": str(emergency.get("title_zh") or "紧急求助")}
         self._urgent_terms = TermSet([w for lang in LANGS for w in self._urgent[lang]])
 
     def _load_messages(self, path: Path) -> None:
@@ -204,12 +217,12 @@ class KnowledgeBase:
             return Answer(self._msg("empty", lang), None, 0.0, lang, False)
         norm = normalise(question)
         if self._urgent_terms.search(norm):
-            return Answer(self._emergency[lang], "safety.emergency", 1.0, lang, True, [],
+            return Answer(self._emergency[lang], EMERGENCY_TOPIC, 1.0, lang, True, [],
                           self._emergency_source)
         if self._oos_terms.search(norm):
             return Answer(self._msg("out_of_scope", lang), None, 0.0, lang, True)
         prepared = self._matcher.prepare_query(question)
-        ranking = self._matcher.rank(prepared)
+        ranking = self._focus(question, self._matcher.rank(prepared))
 
         # computed answers: slots found in the question pick the entry
         slots: dict[str, object] = {}
@@ -275,6 +288,27 @@ class KnowledgeBase:
                 return Answer(text, None, round(s1, 3), lang, False, sugg)
         return self._render(self.entries[i1], lang, today, slots, s1)
 
+    def _focus(self, question: str, ranking: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        """A long message ("Hi, I'm the compliance manager of … We registered last week … How long
+        until the audit is done?"): its context dilutes the match, so the question sentence alone is
+        ranked too and wins when it matches better."""
+        if ranking and ranking[0][0] >= self.threshold:
+            return ranking  # the whole message matched: its context helps more than it hurts
+        parts = [p.strip() for p in _SENTENCE_RE.split(question) if p and p.strip()]
+        if len(parts) < 2:
+            return ranking
+        asking = [p for p in parts if _ASKING_RE.search(p)]
+        best = ranking
+        for part in asking or parts:
+            prepared = self._matcher.prepare_query(part)
+            known, _, _ = self._matcher.query_weights(prepared)
+            if len([k for k in known if k[0] in "wz"]) < 2:
+                continue
+            r = self._matcher.rank(prepared)
+            if r and (not best or r[0][0] > best[0][0]):
+                best = r
+        return best
+
     def _two_questions(self, question: str, lang: str, today: dt.date,
                        ranking: list[tuple[float, int]]) -> Answer | None:
         """"When is the PV and how many workers are surveyed?": two clauses, each confidently about a
@@ -316,7 +350,7 @@ class KnowledgeBase:
         status = self._status_in(norm)
         if status in (None, "certified"):
             return ranking
-        if _VALIDITY_WORDS.search(norm):
+        if _VALIDITY_WORDS.search(norm) or _NEXT_STEP_WORDS.search(norm):
             boost = STATUS_BOOST
         elif status != "remediation":  # "remediation" is also the programme, not only the status
             boost = STATUS_NAMED_BOOST

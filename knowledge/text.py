@@ -1,7 +1,8 @@
 """Text normalisation, language and script detection, and matching features.
 
-Chinese is matched on character unigrams and bigrams (no word segmentation: jieba's dictionary
-takes about a second to load, which would blow the start-up budget of ``etp-bot ask``).
+Chinese is matched on character bigrams, with single characters for coverage (no word
+segmentation: jieba's dictionary takes about a second to load, which would blow the start-up
+budget of ``etp-bot ask``).
 English is matched on lightly stemmed words and word bigrams.
 """
 from __future__ import annotations
@@ -23,8 +24,7 @@ EN_STOP = frozenset(
     please me us them there any some with at by from about what how so if get got have has had just
     tell know want need hi hello hey thanks thank which whom whose am also as into than then too very
     let s t pls plz dear sir madam kindly regarding question ask asking like up out it's i'm we're
-    our's one's all our whats what's wat whta hw abt u ur mch wht thx tks ok okay yes yeah yep nope no
-    please hi hello""".split()
+    our's one's whats what's wat whta hw abt u ur mch wht thx tks ok okay yes yeah yep nope no""".split()
 )
 # characters that carry no topic in Chinese questions (kept inside bigrams, dropped as unigrams)
 ZH_STOP = frozenset("的了吗呢吧啊呀是我们你他她它在有和与及么什怎样这那个一请问能会可以就都也还到给对把哪些儿里吧嘛哦呗该")

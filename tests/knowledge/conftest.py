@@ -1,7 +1,6 @@
 """Shared fixtures for the knowledge tests."""
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -23,4 +22,3 @@ def data_copy(tmp_path: Path) -> Path:
     return dst
 
 
-TODAY = dt.date(2024, 1, 15)

@@ -91,3 +91,11 @@ def test_helpline_closures_are_data(kb: KnowledgeBase):
     assert kb.helpline_closures and all(c.start <= c.end for c in kb.helpline_closures)
     c = kb.helpline_closures[0]
     assert kb.helpline_closed_on(c.start) and kb.helpline_closed_on(c.end)
+
+
+def test_emergency_topic_is_addressable(kb: KnowledgeBase):
+    a = kb.answer("I want to kill myself")
+    assert a.topic == "safety.emergency" and a.topic in kb.by_id and a.handoff
+    t = kb.answer_topic("safety.emergency", lang="zh")
+    assert "110" in t.answer and t.handoff
+    assert "safety.emergency" not in [s.topic for s in kb.topics("en")]
