@@ -55,6 +55,7 @@ def test_json_logs_one_object_a_line_with_request_id() -> None:
     finally:
         request_id.reset(token)
         root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+        logging.captureWarnings(False)
     line = json.loads(stream.getvalue().strip())
     assert line["msg"] == "message handled" and line["request_id"] == "req-1" and line["kind"] == "text"
     assert isinstance(JsonFormatter().format(logging.makeLogRecord({"msg": "x"})), str)
