@@ -29,7 +29,9 @@ def _topic_title(request: web.Request, topic: str | None) -> str:
 async def questions_page(request: web.Request) -> web.Response:
     _allowed(request)
     lang = request.query.get("lang", "")
-    topic = request.query.get("topic", "")
+    topic = request.query.get("topic", "")[:64]
+    if not topic.isprintable():  # PostgreSQL refuses NUL characters in a parameter
+        topic = ""
     where = []
     if lang in LANGS:
         where.append(UnansweredQuestion.lang == lang)
@@ -38,7 +40,7 @@ async def questions_page(request: web.Request) -> web.Response:
     if topic == NO_TOPIC:
         where.append(UnansweredQuestion.best_topic.is_(None))
     elif topic:
-        where.append(UnansweredQuestion.best_topic == topic[:64])
+        where.append(UnansweredQuestion.best_topic == topic)
     page = page_number(request)
     secrets = runtime(request).services.secrets
     async with runtime(request).db.session() as s:
