@@ -114,10 +114,9 @@ async def statistics_page(request: web.Request) -> web.Response:
     since = first_week_shown(now(request).astimezone(tz).date(), weeks, tz)
     async with runtime(request).db.session() as s:
         found = await figures(s, queues, since, tz)
-    sections = [{"queue": q, "weeks": found[q].newest_first(),
-                 "label": lambda c, q=q: category_label(q, c)} for q in queues]
+    sections = [{"queue": q, "weeks": found[q].newest_first()} for q in queues]
     return render(request, "statistics.html", {
-        "sections": sections, "weeks": weeks, "ranges": RANGES, "queue": request.query.get("queue", ""),
+        "sections": sections, "category_label": category_label, "weeks": weeks, "ranges": RANGES, "queue": request.query.get("queue", ""),
         "queues": QUEUES, "duration": duration, "is_admin": staff.role == ADMIN,
     })
 
