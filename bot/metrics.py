@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from . import appkeys as K
 from .models import OutboxMessage, utcnow
 from .models import outbox as st
+from .models.cases import QUEUES, WAITING, Case
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -63,8 +64,6 @@ async def _outbox(session) -> None:  # noqa: ANN001
 
 @database_gauge
 async def _cases_waiting(session) -> None:  # noqa: ANN001
-    from .models.cases import QUEUES, WAITING, Case
-
     counts = dict((await session.execute(
         select(Case.queue, func.count()).where(Case.status == WAITING).group_by(Case.queue))).all())
     for queue in QUEUES:

@@ -45,9 +45,6 @@ class Purged:
     outbox: int = 0
     counters: int = 0
 
-    def __str__(self) -> str:
-        return ", ".join(f"{getattr(self, f.name)} {f.name}" for f in fields(self))
-
 
 def iso_week(moment: datetime, tz: tzinfo | None = None) -> str:
     """The ISO week of a moment, in the office time zone when given (e.g. 2026-W10)."""
