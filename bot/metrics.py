@@ -15,10 +15,12 @@ from sqlalchemy import func, select
 from . import appkeys as K
 from .models import OutboxMessage, utcnow
 from .models import outbox as st
+from .models.cases import QUEUES, WAITING, Case
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 MESSAGES_IN = Counter("etp_messages_in_total", "Inbound messages", ["channel", "kind"], registry=REGISTRY)
+# via: "passive" (in the HTTP answer, WeChat) or "outbox" (one delivered outbox row)
 MESSAGES_OUT = Counter("etp_messages_out_total", "Outbound messages", ["channel", "via"], registry=REGISTRY)
 ANSWER_SECONDS = Histogram(
     "etp_answer_seconds", "Time to answer one inbound message", ["channel"], registry=REGISTRY,
@@ -27,6 +29,7 @@ ANSWER_SECONDS = Histogram(
 UNANSWERED = Counter("etp_faq_unconfident_total", "FAQ questions with no confident topic", ["lang"], registry=REGISTRY)
 HANDOFFS = Counter("etp_handoffs_total", "Conversations handed to staff", ["reason"], registry=REGISTRY)
 CASES_OPENED = Counter("etp_cases_opened_total", "Cases opened", ["queue"], registry=REGISTRY)
+# outcome: held (WeChat 48-hour window), undeliverable, retry, gave_up (retries exhausted), no_destination
 DELIVERY_FAILURES = Counter("etp_delivery_failures_total", "Outbox deliveries that failed", ["channel", "outcome"],
                             registry=REGISTRY)
 
@@ -57,6 +60,14 @@ async def _outbox(session) -> None:  # noqa: ANN001
 
         oldest = oldest.replace(tzinfo=timezone.utc)
     OUTBOX_LAG.set((utcnow() - oldest).total_seconds() if oldest else 0)
+
+
+@database_gauge
+async def _cases_waiting(session) -> None:  # noqa: ANN001
+    counts = dict((await session.execute(
+        select(Case.queue, func.count()).where(Case.status == WAITING).group_by(Case.queue))).all())
+    for queue in QUEUES:
+        CASES_WAITING.labels(queue).set(counts.get(queue, 0))
 
 
 async def metrics_view(request: web.Request) -> web.Response:

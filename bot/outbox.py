@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.messages import Reply
 
+from . import metrics
 from .contacts import platform_id
 from .crypto import Secrets
 from .db import Database
@@ -170,6 +171,7 @@ class OutboxWorker:
                 destination = await self._destination(s, row)
                 if destination is None:
                     row.status, row.last_error = st.FAILED, "no destination"
+                    metrics.DELIVERY_FAILURES.labels(row.channel, "no_destination").inc()
                     continue
                 replies = [Reply.from_dict(d) for d in self.secrets.decrypt_json(row.body_enc)]
                 out.append(Delivery(row.id, row.channel, destination, replies, row.kind, row.contact_id))
@@ -185,15 +187,22 @@ class OutboxWorker:
         values: dict = {}
         try:
             await self.senders[d.channel].send(d.destination, d.replies, kind=d.kind)
-            values = {"status": st.SENT, "sent_at": utcnow(), "last_error": None}
+            values, outcome = {"status": st.SENT, "sent_at": utcnow(), "last_error": None}, None
         except Held as exc:
-            values = {"status": st.HELD, "last_error": str(exc)[:200]}
+            values, outcome = {"status": st.HELD, "last_error": str(exc)[:200]}, "held"
         except Undeliverable as exc:
-            values = {"status": st.FAILED, "last_error": str(exc)[:200]}
+            values, outcome = {"status": st.FAILED, "last_error": str(exc)[:200]}, "undeliverable"
         except RetryLater as exc:
             values = await self._retry_values(d, str(exc), exc.after)
+            outcome = "retry" if values["status"] == st.PENDING else "gave_up"
         except Exception as exc:  # noqa: BLE001 - an unknown failure is retried, not fatal
             values = await self._retry_values(d, type(exc).__name__, None)
+            outcome = "retry" if values["status"] == st.PENDING else "gave_up"
+        # counted here, once per outbox row, whatever the channel's sender
+        if outcome is None:
+            metrics.MESSAGES_OUT.labels(d.channel, "outbox").inc()
+        else:
+            metrics.DELIVERY_FAILURES.labels(d.channel, outcome).inc()
         log.info("outbox delivery", extra={"outbox_id": d.id, "channel": d.channel, "kind": d.kind,
                                            "outcome": values["status"]})
         async with self.db.session() as s:

@@ -1,7 +1,10 @@
 """Free-text questions answered from the knowledge base; unsure answers offer a person."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.metrics import UNANSWERED
+from bot.models.cases import HELPLINE, INTEGRITY, Case
 from bot.models.insights import UnansweredQuestion
 
 from .context import Context
@@ -39,16 +42,29 @@ async def faq(ctx: Context, arg: str) -> list[Reply]:
     ctx.lang = lang
     answer = kb.answer(arg, lang=lang, today=today)
     if answer.topic is None:
-        _record_unanswered(ctx, arg, answer)
+        await _record_unanswered(ctx, arg, answer)
     return [_reply_for(ctx, answer)]
 
 
-def _record_unanswered(ctx: Context, text: str, answer) -> None:  # noqa: ANN001
+async def _record_unanswered(ctx: Context, text: str, answer) -> None:  # noqa: ANN001
     """Keep the question (encrypted, with no link to the asker) for staff to see what the
-    knowledge base lacks."""
+    knowledge base lacks: unless it may be a reporter's words. A worker who wrote to the helpline
+    or an integrity reporter often answers staff without sending the reference first; that text
+    lands here, and must never reach the helpdesk's page."""
+    UNANSWERED.labels(answer.lang).inc()
+    if ctx.kb.is_urgent(text) or await _reports_from(ctx):
+        return
     best = answer.suggestions[0].topic if answer.suggestions else None
     ctx.session.add(UnansweredQuestion(
         text_enc=ctx.secrets.encrypt(text[:1000]), lang=answer.lang, confidence=float(answer.confidence),
         best_topic=best, ambiguous=not answer.handoff, created_at=ctx.now,
     ))
-    UNANSWERED.labels(answer.lang).inc()
+
+
+async def _reports_from(ctx: Context) -> bool:
+    """This chat account is the one a helpline or integrity case answers to."""
+    if ctx.contact.id is None:
+        return False
+    found = await ctx.session.execute(select(Case.id).where(
+        Case.contact_id == ctx.contact.id, Case.queue.in_([HELPLINE, INTEGRITY])).limit(1))
+    return found.first() is not None

@@ -249,19 +249,14 @@ class TelegramSender:
         try:
             await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
         except Forbidden as exc:  # the user blocked the bot
-            metrics.DELIVERY_FAILURES.labels(CHANNEL, "undeliverable").inc()
             await self._mark_blocked(destination)
             raise Undeliverable(str(exc)) from exc
         except RetryAfter as exc:
-            metrics.DELIVERY_FAILURES.labels(CHANNEL, "retry").inc()
             raise RetryLater("429 Too Many Requests", after=retry_seconds(exc)) from exc
         except BadRequest as exc:  # chat not found, message rejected: sending again will not help
-            metrics.DELIVERY_FAILURES.labels(CHANNEL, "undeliverable").inc()
             raise Undeliverable(str(exc)) from exc
         except (NetworkError, TelegramError) as exc:
-            metrics.DELIVERY_FAILURES.labels(CHANNEL, "retry").inc()
             raise RetryLater(type(exc).__name__) from exc
-        metrics.MESSAGES_OUT.labels(CHANNEL, "api").inc()
 
     async def _mark_blocked(self, destination: str) -> None:
         async with self.db.session() as s:

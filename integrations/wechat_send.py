@@ -12,7 +12,6 @@ from datetime import timedelta
 
 import aiohttp
 
-from bot import metrics
 from bot.contacts import find_contact
 from bot.crypto import Secrets
 from bot.db import Database
@@ -48,11 +47,9 @@ class WeChatSender:
                         await self.api.send_template(destination, template, {"content": {"value": piece}})
                     else:
                         await self.api.send_text(destination, piece)
-                    metrics.MESSAGES_OUT.labels(CHANNEL, "template" if template else "api").inc()
         except WeChatError as exc:
             raise self._outcome(exc) from exc
         except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:
-            metrics.DELIVERY_FAILURES.labels(CHANNEL, "retry").inc()
             raise RetryLater(f"network: {type(exc).__name__}") from exc
 
     async def _check_window(self, openid: str) -> None:
@@ -60,16 +57,12 @@ class WeChatSender:
             contact = await find_contact(s, self.secrets, CHANNEL, openid)
         last = contact.last_inbound_at if contact else None
         if last is None or last < utcnow() - WINDOW:
-            metrics.DELIVERY_FAILURES.labels(CHANNEL, "held").inc()
             raise Held("outside WeChat's 48-hour customer-service window")
 
     @staticmethod
     def _outcome(exc: WeChatError) -> Exception:
         if exc.errcode in HELD_CODES:
-            metrics.DELIVERY_FAILURES.labels(CHANNEL, "held").inc()
             return Held(str(exc))
         if exc.errcode in GONE_CODES:
-            metrics.DELIVERY_FAILURES.labels(CHANNEL, "undeliverable").inc()
             return Undeliverable(str(exc))
-        metrics.DELIVERY_FAILURES.labels(CHANNEL, "retry").inc()
         return RetryLater(str(exc), after=SLOW_DOWN.get(exc.errcode))

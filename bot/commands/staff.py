@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=run_add)
-    purge = sub.add_parser("purge", help="apply the retention policy to closed cases")
+    purge = sub.add_parser("purge", help="apply the retention policy (closed cases, old questions, inbox, outbox)")
     purge.set_defaults(func=run_purge)
 
 
@@ -65,14 +65,16 @@ def run_purge(args: argparse.Namespace) -> int:
 
     config = Config.from_env()
 
-    async def main() -> int:
+    async def main():  # noqa: ANN202 - bot.purge.Purged
         db = Database(config.database_url)
         try:
             await upgrade(db)
-            return await purge(db, retention_days=config.retention_days, now=utcnow())
+            return await purge(db, retention_days=config.retention_days, now=utcnow(), timezone=config.timezone)
         finally:
             await db.close()
 
-    count = asyncio.run(main())
-    print(f"purged {count} closed case{'s' if count != 1 else ''} older than {config.retention_days} days")
+    done = asyncio.run(main())
+    print(f"purged {done.cases} closed case{'s' if done.cases != 1 else ''} older than {config.retention_days} days")
+    print(f"also deleted: {done.questions} unanswered questions, {done.inbox} processed inbox rows, "
+          f"{done.outbox} sent or failed outbox rows, {done.counters} stale rate counters")
     return 0

@@ -108,8 +108,10 @@ class CaseAccess(Base):
 
 
 class CaseStats(Base):
-    """What is left of purged cases: counts per queue, category and ISO week of opening, and the
-    first-response times (minutes, JSON list) from which medians are computed."""
+    """What is left of purged cases, without identities: per queue, category and ISO week (in the
+    office time zone), the cases opened and the cases closed that week, how many were urgent, and
+    the first-response times (seconds, a sorted JSON list) of the cases opened that week, from
+    which the statistics page computes medians."""
 
     __tablename__ = "case_stats"
     __table_args__ = (UniqueConstraint("queue", "category", "week", name="uq_case_stats_key"),)
@@ -118,6 +120,7 @@ class CaseStats(Base):
     queue: Mapped[str] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(32))
     week: Mapped[str] = mapped_column(String(8))  # e.g. 2026-W10
-    cases: Mapped[int] = mapped_column(Integer, default=0)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
     urgent: Mapped[int] = mapped_column(Integer, default=0)
-    first_response_minutes: Mapped[str] = mapped_column(Text, default="[]")
+    first_response_seconds: Mapped[str] = mapped_column(Text, default="[]")

@@ -21,4 +21,4 @@ class UnansweredQuestion(Base):
     confidence: Mapped[float] = mapped_column(Float)
     best_topic: Mapped[str | None] = mapped_column(String(64), nullable=True)
     ambiguous: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # newest first; purge

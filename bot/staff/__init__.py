@@ -98,6 +98,12 @@ def id_from(request: web.Request, name: str) -> int:
     return value
 
 
+def page_number(request: web.Request) -> int:
+    """The `page` of a paginated list (1 when missing or nonsense)."""
+    raw = request.query.get("page", "1")
+    return max(1, min(int(raw), 10_000)) if raw.isdigit() else 1
+
+
 def redirect(location: str) -> web.Response:
     """303 See Other: after a POST the browser loads the page with GET."""
     return web.Response(status=303, headers={"Location": location})
@@ -120,7 +126,7 @@ def render(request: web.Request, template: str, values: dict[str, Any], status: 
 
 
 def create_staff_app() -> web.Application:
-    from . import admin, cases_views, login
+    from . import admin, cases_views, login, questions, statistics
 
     staff = web.Application(middlewares=[security_headers, signed_in])
     env = aiohttp_jinja2.setup(staff, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
@@ -128,6 +134,8 @@ def create_staff_app() -> web.Application:
     login.add_routes(staff)
     cases_views.add_routes(staff)
     admin.add_routes(staff)
+    questions.add_routes(staff)
+    statistics.add_routes(staff)
     return staff
 
 

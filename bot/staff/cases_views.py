@@ -18,7 +18,7 @@ from bot.models.cases import (
 )
 from handlers.texts import t
 
-from . import FORM_DATA, SIGNED_IN, id_from, now, redirect, render, runtime
+from . import FORM_DATA, SIGNED_IN, id_from, now, page_number, redirect, render, runtime
 
 MAX_REPLY = 4000
 PAGE_SIZE = 100
@@ -47,18 +47,13 @@ def _page(request: web.Request, template: str, values: dict) -> web.Response:
     return render(request, template, values)
 
 
-def _page_number(request: web.Request) -> int:
-    raw = request.query.get("page", "1")
-    return max(1, min(int(raw), 10_000)) if raw.isdigit() else 1
-
-
 async def case_list(request: web.Request) -> web.Response:
     staff = _staff(request)
     if staff.role not in QUEUES:
         raise web.HTTPSeeOther("/staff/admin")
     status = request.query.get("status", "open")
     category = request.query.get("category", "")
-    page = _page_number(request)
+    page = page_number(request)
     where = [Case.queue == staff.role]
     if status == "open":
         where.append(Case.status != CLOSED)

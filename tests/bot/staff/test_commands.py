@@ -57,4 +57,6 @@ def test_staff_add_prompts_twice_without_stdin(sqlite_env, monkeypatch, capsys) 
 def test_purge_command_reports_what_it_did(sqlite_env, capsys, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setenv("ETP_RETENTION_DAYS", "30")
     assert main(["purge"]) == 0
-    assert "purged 0 closed cases older than 30 days" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "purged 0 closed cases older than 30 days" in out
+    assert "also deleted: 0 unanswered questions, 0 processed inbox rows, 0 sent or failed outbox rows" in out

@@ -1,20 +1,32 @@
 """Retention: closed cases older than the configured period are purged with their messages and
-outbox rows; only counts (and first-response times) are kept."""
+outbox rows, keeping counts (opened and closed per week) and first-response times; old unanswered
+questions, processed inbox rows and sent or failed outbox rows go too; stale rate counters after a
+day. What is still needed (open cases' delivery records, unprocessed messages) stays."""
 import json
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot import cases
+from bot import cases, throttle
 from bot.models import OutboxMessage
+from bot.models import outbox as ob
 from bot.models.cases import CaseMessage, CaseStats, StaffUser
+from bot.models.factories import ThrottleCounter
+from bot.models.insights import UnansweredQuestion
+from bot.models.messaging import DONE, FAILED, RECEIVED, InboxMessage, RateBucket
+from bot.outbox import enqueue
 from bot.purge import iso_week, purge
+from bot.ratelimit import RateLimit
 from bot.scheduler import run_due
+from handlers.messages import Reply
 from tests.casekit import cases_in_db, file_helpline_report
 from tests.conftest import ChatDriver
 
+DAY = timedelta(days=1)
 
-async def _reply_and_close(runtime, ref: str, after: timedelta, close: bool = True) -> None:  # noqa: ANN001
+
+async def _reply_and_close(runtime, ref: str, after: timedelta, close: bool = True,  # noqa: ANN001
+                           closed_after: timedelta | None = None) -> None:
     clock = runtime.services.clock
     async with runtime.db.session() as s:
         staff = (await s.execute(select(StaffUser))).scalars().first()
@@ -25,7 +37,18 @@ async def _reply_and_close(runtime, ref: str, after: timedelta, close: bool = Tr
         case = await cases.find_case(s, runtime.services.secrets, ref)
         await cases.staff_reply(s, runtime.services.secrets, case, staff, "an answer", now=case.created_at + after)
         if close:
-            cases.close(case, clock())
+            cases.close(case, case.created_at + closed_after if closed_after else clock())
+
+
+async def _stats(runtime) -> dict:  # noqa: ANN001
+    async with runtime.db.session() as s:
+        rows = (await s.execute(select(CaseStats))).scalars().all()
+    return {(r.queue, r.category, r.week): (r.opened, r.closed, json.loads(r.first_response_seconds)) for r in rows}
+
+
+async def _count(runtime, model, *where) -> int:  # noqa: ANN001
+    async with runtime.db.session() as s:
+        return (await s.execute(select(func.count()).select_from(model).where(*where))).scalar_one()
 
 
 async def test_closed_cases_past_retention_are_purged_keeping_counts(runtime, clock) -> None:
@@ -38,22 +61,79 @@ async def test_closed_cases_past_retention_are_purged_keeping_counts(runtime, cl
     await _reply_and_close(runtime, recent, timedelta(minutes=5))
 
     purged = await purge(runtime.db, retention_days=365, now=start + timedelta(days=366))
-    assert purged == 1
+    assert purged.cases == 1
     remaining = {runtime.services.secrets.decrypt(c.reference_enc) for c in await cases_in_db(runtime)}
     assert remaining == {still_open, recent}
-    async with runtime.db.session() as s:
-        (stats,) = (await s.execute(select(CaseStats))).scalars()
-        messages = (await s.execute(select(func.count()).select_from(CaseMessage))).scalar_one()
-        replies = (await s.execute(select(func.count()).select_from(OutboxMessage)
-                                   .where(OutboxMessage.kind == "staff_reply"))).scalar_one()
-    assert (stats.queue, stats.category, stats.week, stats.cases) == ("helpline", "wages", iso_week(start), 1)
-    assert json.loads(stats.first_response_minutes) == [30]
+    assert await _stats(runtime) == {("helpline", "wages", iso_week(start)): (1, 1, [1800])}
+    messages = await _count(runtime, CaseMessage)
+    replies = await _count(runtime, OutboxMessage, OutboxMessage.kind == "staff_reply")
     assert messages == 3 and replies == 1  # the purged case's message and reply are gone
 
     reporter = ChatDriver(runtime, contact="a")
     await reporter.send(old)
     assert "No case has this reference" in reporter.text
-    assert await purge(runtime.db, retention_days=365, now=start + timedelta(days=366)) == 0
+    assert (await purge(runtime.db, retention_days=365, now=start + timedelta(days=366))).cases == 0
+
+
+async def test_purged_counts_keep_the_week_closed_and_the_seconds_to_first_reply(runtime, clock) -> None:
+    start = clock.now  # a Monday
+    ref = await file_helpline_report(ChatDriver(runtime, contact="a"), "closed ten days later", category="safety")
+    await _reply_and_close(runtime, ref, timedelta(seconds=95), closed_after=timedelta(days=10))
+    other = await file_helpline_report(ChatDriver(runtime, contact="b"), "never answered", category="safety")
+    async with runtime.db.session() as s:
+        cases.close(await cases.find_case(s, runtime.services.secrets, other), start + DAY)
+    await purge(runtime.db, retention_days=1, now=start + timedelta(days=30), timezone="Asia/Hong_Kong")
+    assert await cases_in_db(runtime) == []
+    assert await _stats(runtime) == {
+        ("helpline", "safety", iso_week(start)): (2, 1, [95]),  # both opened; one closed that week
+        ("helpline", "safety", iso_week(start + timedelta(days=10))): (0, 1, []),
+    }
+
+
+async def test_old_questions_inbox_and_outbox_rows_and_stale_counters_are_purged(runtime, clock) -> None:
+    secrets = runtime.services.secrets
+    start = clock.now
+    asker = ChatDriver(runtime, contact="asker")
+    await asker.send("How do I bake bread with a dragon?")
+    # an open case whose staff reply (sent long ago) the case page still shows
+    open_ref = await file_helpline_report(ChatDriver(runtime, contact="w"), "still open")
+    await _reply_and_close(runtime, open_ref, timedelta(minutes=1), close=False)
+    async with runtime.db.session() as s:
+        await s.execute(OutboxMessage.__table__.update().values(status=ob.SENT, created_at=start))
+        for n, status in enumerate([DONE, RECEIVED, FAILED]):
+            s.add(InboxMessage(channel="telegram", key_hash=f"old-{n}", kind="text", payload_enc="x",
+                               status=status, received_at=start))
+        for status in [ob.SENT, ob.FAILED, ob.PENDING, ob.HELD]:
+            row_id = await enqueue(s, secrets, channel="telegram", destination="42", kind="alert",
+                                   replies=[Reply("new case")])
+            await s.execute(OutboxMessage.__table__.update().where(OutboxMessage.id == row_id)
+                            .values(status=status, created_at=start))
+        await throttle.hit(s, "case-ref:1", 10, timedelta(hours=1), now=start)
+        await RateLimit().check(s, secrets, "telegram:42", start)
+    later = start + timedelta(days=40)
+    clock.now = later
+    await asker.send("what colour is the sky on mars")  # recent: kept
+    async with runtime.db.session() as s:
+        s.add(InboxMessage(channel="telegram", key_hash="new", kind="text", payload_enc="x", status=DONE,
+                           received_at=later))
+        await throttle.hit(s, "case-ref:2", 10, timedelta(hours=1), now=later)
+        await RateLimit().check(s, secrets, "telegram:43", later)
+
+    done = await purge(runtime.db, retention_days=30, now=later + timedelta(hours=2))
+    assert (done.cases, done.questions, done.inbox, done.counters) == (0, 1, 1, 2)
+    async with runtime.db.session() as s:
+        questions = [secrets.decrypt(q.text_enc) for q in (await s.execute(select(UnansweredQuestion))).scalars()]
+        inbox = sorted((r.key_hash, r.status) for r in (await s.execute(select(InboxMessage))).scalars())
+        alerts = sorted(r.status for r in (await s.execute(
+            select(OutboxMessage).where(OutboxMessage.kind == "alert"))).scalars())
+        staff_replies = await _count(runtime, OutboxMessage, OutboxMessage.kind == "staff_reply")
+        throttles = (await s.execute(select(ThrottleCounter.key))).scalars().all()
+        buckets = await _count(runtime, RateBucket)
+    assert questions == ["what colour is the sky on mars"]
+    assert inbox == [("new", DONE), ("old-1", RECEIVED), ("old-2", FAILED)]
+    assert alerts == [ob.HELD, ob.PENDING]  # still to deliver
+    assert staff_replies == 1 and done.outbox == 2  # the sent and failed alerts; the open case's reply stays
+    assert throttles == ["case-ref:2"] and buckets == 1
 
 
 async def test_purge_is_a_scheduled_job(runtime, clock) -> None:
