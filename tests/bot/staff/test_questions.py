@@ -72,7 +72,7 @@ async def test_a_long_list_is_paged_and_bad_filters_are_ignored(sign_in, runtime
 async def test_a_reporters_words_outside_the_report_never_reach_the_page(sign_in, runtime) -> None:
     worker = ChatDriver(runtime, contact="worker-7")
     await file_helpline_report(worker, "The supervisor takes our bonus")
-    await worker.send("Building 3, near the canteen")  # an answer to staff, without the reference
+    await worker.send("It was Mr Wang from the night shift")  # an answer to staff, without the reference
     assert "not sure" in worker.text  # the FAQ had no answer: but it is not kept as a question
     stranger = ChatDriver(runtime, contact="scared")
     await stranger.send("I want to kill myself, nobody helps")  # urgent words: never a FAQ question
@@ -80,5 +80,5 @@ async def test_a_reporters_words_outside_the_report_never_reach_the_page(sign_in
     await manager.send("How do I bake bread with a dragon?")
     desk = await sign_in("desk@etp.org")
     html = await (await desk.client.get("/staff/questions")).text()
-    assert "Building 3" not in html and "kill myself" not in html
+    assert "Mr Wang" not in html and "kill myself" not in html
     assert "bake bread with a dragon" in html  # a factory's question is kept
