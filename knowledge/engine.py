@@ -13,7 +13,7 @@ from .loader import (LANGS, FactResolver, build_calendar, build_entries, build_f
                      read_toml)
 from .matcher import Matcher
 from .model import Answer, BlackoutWindow, Entry, Suggestion
-from .text import TermSet, detect_lang, is_traditional, normalise, to_traditional
+from .text import TermSet, detect_lang, has_cjk, is_traditional, normalise, to_traditional
 
 THRESHOLD = 0.40          # below: "not sure", topic null, handoff
 AMBIGUITY_MARGIN = 0.02   # top two closer than this (and neither sure): ask which one
@@ -27,6 +27,8 @@ _CLAUSE_RE = re.compile(r"[?？。!！;；]+|(?:,|，)?\s+(?:and also|and|also|p
 _SENTENCE_RE = re.compile(r"[.?!。？！;；,，\n]+\s*")
 _ASKING_RE = re.compile(r"\?|？|\b(?:how|what|when|who|where|which|why|can|could|is|are|do|does|will|should|may)\b|"
                         r"吗|嗎|什么|甚么|怎么|怎样|多少|多久|几|哪|是否|能否|可不可以|可以|有没有|呢", re.I)
+_PROGRAM_RE = re.compile(r"\b(?:i?etp|escp|icti|ethical toy|ethical supply|your program|this program)\b|"
+                         r"(?<![a-z])(?:i?etp|escp|icti)|贵司|你们的?项目|这个项目|本项目|该项目")
 SAME_AREA_MARGIN = 0.008
 STATUS_BOOST = 0.25        # a named status with validity words ('how long is probation')
 STATUS_NAMED_BOOST = 0.05  # a named status alone
@@ -152,7 +154,7 @@ class KnowledgeBase:
     # ------------------------------------------------------------------ small API
     def topics(self, lang: str) -> list[Suggestion]:
         """The browsable FAQ list: entries with a ``menu`` position first, in that order."""
-        ordered = sorted((e for e in self.entries if not e.hidden), key=lambda e: e.menu)
+        ordered = sorted((e for e in self.entries if not (e.hidden or e.declines)), key=lambda e: e.menu)
         return [Suggestion(e.id, e.title[lang]) for e in ordered]
 
     def blackout_for(self, day: dt.date) -> BlackoutWindow | None:
@@ -220,7 +222,11 @@ class KnowledgeBase:
             return Answer(self._emergency[lang], EMERGENCY_TOPIC, 1.0, lang, True, [],
                           self._emergency_source)
         if self._oos_terms.search(norm):
-            return Answer(self._msg("out_of_scope", lang), None, 0.0, lang, True)
+            kept = self._outside_context(question)
+            if kept is None:
+                return Answer(self._msg("out_of_scope", lang), None, 0.0, lang, True)
+            question, norm = kept, normalise(kept)
+            raw = unicodedata.normalize("NFKC", question).lower().strip()
         prepared = self._matcher.prepare_query(question)
         ranking = self._focus(question, self._matcher.rank(prepared))
 
@@ -288,6 +294,22 @@ class KnowledgeBase:
                 return Answer(text, None, round(s1, 3), lang, False, sugg)
         return self._render(self.entries[i1], lang, today, slots, s1)
 
+    def _outside_context(self, question: str) -> str | None:
+        """"We did BSCI before; now our customer wants ETP: how much is the ETP registration fee?":
+        an out-of-scope name in a sentence that only gives context does not sink a question that
+        names the program and asks about it. Returns the sentences to answer, or None (decline)."""
+        parts = [p.strip() for p in _SENTENCE_RE.split(question) if p and p.strip()]
+        if len(parts) < 2:
+            return None
+        flagged = [p for p in parts if self._oos_terms.search(normalise(p))]
+        kept = [p for p in parts if p not in flagged]
+        if not kept or any(_ASKING_RE.search(p) for p in flagged):
+            return None
+        asking = [p for p in kept if _ASKING_RE.search(p)]
+        if not asking or not any(_PROGRAM_RE.search(normalise(p)) for p in kept):
+            return None
+        return "，".join(kept) if has_cjk("".join(kept)) else ", ".join(kept)
+
     def _focus(self, question: str, ranking: list[tuple[float, int]]) -> list[tuple[float, int]]:
         """A long message ("Hi, I'm the compliance manager of … We registered last week … How long
         until the audit is done?"): its context dilutes the match, so the question sentence alone is
@@ -316,17 +338,26 @@ class KnowledgeBase:
         parts = [p for p in _CLAUSE_RE.split(question) if p and p.strip()]
         if len(parts) < 2:
             return None
-        picks: list[tuple[float, int]] = []
+        clauses: list[list[tuple[float, int]]] = []  # per clause: its top entry and any near tie
         for part in parts:
             prepared = self._matcher.prepare_query(part)
             known, _, _ = self._matcher.query_weights(prepared)
             if len([k for k in known if k[0] in "wz"]) < 2:
                 continue
-            r = self._matcher.rank(prepared)
-            if r and r[0][0] >= CLAUSE_SURE and all(r[0][1] != i for _, i in picks):
-                if len(r) > 1 and r[0][0] - r[1][0] < self.ambiguity_margin:
+            r = [x for x in self._matcher.rank(prepared) if not self.entries[x[1]].declines]
+            if r and r[0][0] >= CLAUSE_SURE:
+                clauses.append([x for x in r[:3] if r[0][0] - x[0] < self.ambiguity_margin])
+        # a clause that is a near tie on its own ("how many workers will they talk to": PV or audit?)
+        # takes the candidate of the same area as another clause's sure topic ("…the progress visit")
+        areas = {self.entries[c[0][1]].id.split(".", 1)[0] for c in clauses if len(c) == 1}
+        picks: list[tuple[float, int]] = []
+        for c in clauses:
+            if len(c) > 1:
+                c = [x for x in c if self.entries[x[1]].id.split(".", 1)[0] in areas]
+                if len(c) != 1:
                     continue  # the clause itself is ambiguous
-                picks.append(r[0])
+            if all(c[0][1] != i for _, i in picks):
+                picks.append(c[0])
         if len(picks) < 2:
             return None
         whole = ranking[0] if ranking else (0.0, -1)
@@ -340,7 +371,7 @@ class KnowledgeBase:
 
     def _not_sure(self, ranking: list[tuple[float, int]], lang: str) -> Answer:
         sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang])
-                for s, i in ranking[:3] if s >= self.suggest_floor]
+                for s, i in ranking[:3] if s >= self.suggest_floor and not self.entries[i].declines]
         suggest = self._msg("suggest", lang, list=self._join([s.title for s in sugg], lang)) if sugg else ""
         conf = ranking[0][0] if ranking else 0.0
         return Answer(self._msg("not_sure", lang, suggest=suggest), None, round(conf, 3), lang, True, sugg)
@@ -357,7 +388,8 @@ class KnowledgeBase:
         else:
             return ranking
         idx = next((i for i, e in enumerate(self.entries) if e.id == f"status.{status}"), None)
-        if idx is None or (ranking and ranking[0][0] >= self.sure and ranking[0][1] != idx):
+        if idx is None or (ranking and ranking[0][0] >= self.sure and ranking[0][1] != idx
+                           and not (boost == STATUS_BOOST and self.entries[ranking[0][1]].id == "status.certified")):
             return ranking  # another topic matched outright ("how to get from assessed to certified")
         out = [(min(1.0, s + boost) if i == idx else s, i) for s, i in ranking]
         if idx not in {i for _, i in ranking} and boost == STATUS_BOOST:
@@ -376,6 +408,8 @@ class KnowledgeBase:
         text = entry.answer[lang]
         if entry.compute:
             text = _COMPUTE[entry.compute](self, entry, lang, today, slots) or text
+        if entry.declines:
+            return Answer(text, None, round(min(1.0, max(0.0, confidence)), 3), lang, True, [], None)
         return Answer(text, entry.id, round(min(1.0, max(0.0, confidence)), 3), lang, entry.handoff, [],
                       entry.source)
 

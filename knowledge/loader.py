@@ -214,14 +214,15 @@ def build_entries(files: list[Path], resolver: FactResolver) -> list[Entry]:
                 for lang in LANGS:
                     d[lang] = resolver.resolve(d[lang].strip(), file, eid)
             known = {"id", "source", "title", "answer", "paraphrases", "keywords", "compute", "templates",
-                     "hidden", "menu", "handoff"}
+                     "hidden", "menu", "handoff", "declines"}
             extra = set(e) - known
             if extra:
                 raise KnowledgeError(file, eid, f"unknown keys {sorted(extra)}")
             entries.append(Entry(id=eid, file=file, title=title, answer=answer, paraphrases=paraphrases,
                                  keywords=keywords, source=source.strip(), compute=compute,
                                  templates=templates, hidden=_flag(e, "hidden", file, eid),
-                                 menu=_menu(e, file, eid), handoff=_flag(e, "handoff", file, eid)))
+                                 menu=_menu(e, file, eid), handoff=_flag(e, "handoff", file, eid),
+                                 declines=_flag(e, "declines", file, eid)))
     if not entries:
         raise KnowledgeError(str(files[0].parent) if files else "entries/", None, "no entries found")
     return entries

@@ -117,3 +117,6 @@ class Entry:
     hidden: bool = False
     menu: int = 100  # position in the browsable FAQ list (lower first)
     handoff: bool = False  # the answer mainly refers the user to a person (facts not in the seeds)
+    # a near-domain question the documents don't answer (a country's labour law): the entry's text
+    # explains that, but the answer is a decline (topic null, handoff), not a program topic
+    declines: bool = False
