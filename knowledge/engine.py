@@ -29,6 +29,7 @@ _ASKING_RE = re.compile(r"\?|？|\b(?:how|what|when|who|where|which|why|can|coul
                         r"吗|嗎|什么|甚么|怎么|怎样|多少|多久|几|哪|是否|能否|可不可以|可以|有没有|呢", re.I)
 _PROGRAM_RE = re.compile(r"\b(?:i?etp|escp|icti|ethical toy|ethical supply|your program|this program)\b|"
                          r"(?<![a-z])(?:i?etp|escp|icti)|贵司|你们的?项目|这个项目|本项目|该项目")
+_CJK_SPACE_RE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 SAME_AREA_MARGIN = 0.008
 STATUS_BOOST = 0.25        # a named status with validity words ('how long is probation')
 STATUS_NAMED_BOOST = 0.05  # a named status alone
@@ -48,9 +49,9 @@ _STATUS_WORDS = [
 _VALIDITY_WORDS = re.compile(
     r"expir|valid|until|\bend\b|\bends\b|renew|days? left|how long|how many days|lapse|last until|"
     r"reapply|apply again|re ?apply|come back|rejoin|到期|过期|有效|截止|还剩|剩下|剩余|多少天|几天|多久|续期|续证|"
-    r"什么时候结束|重新申请|再申请|再次申请|重新加入")
+    r"什么时候结束|重新申请|再申请|再次申请|重新加入|多长时间|多长|几个月|幾耐|几耐")
 _NEXT_STEP_WORDS = re.compile(r"next steps?|what (?:should|do|must) we do|what now|what does (?:it|that) mean|"
-                              r"下一步|怎么办|要做什么|该做什么|是什么意思")
+                              r"下一步|接下来|怎么办|要做什么|该做什么|是什么意思")
 _TOTAL_WORDS = re.compile(
     r"total|overall|altogether|all together|all in|in all|whole|everything|sum|to (?:get )?certif|until certif|"
     r"\bplus\b|including|\bwith (?:the )?registration|registration and|"
@@ -120,7 +121,8 @@ class KnowledgeBase:
         raw = read_toml(path)
         file = str(path)
         self._messages: dict[str, dict[str, str]] = {}
-        for key in ("not_sure", "suggest", "out_of_scope", "ambiguous", "empty"):
+        for key in ("not_sure", "suggest", "out_of_scope", "ambiguous", "empty", "validity_month",
+                    "validity_month_past", "reapply_month", "reapply_month_past"):
             table = raw.get(key)
             if not isinstance(table, dict):
                 raise KnowledgeError(file, key, "message is missing")
@@ -259,7 +261,18 @@ class KnowledgeBase:
         years = parsing.years(raw)
         if years:
             slots["years"] = years
-        months = parsing.months(raw, today) if "audit.blackout" in self.by_id else []
+        months = parsing.months(raw, today)
+        if months and not dates and _VALIDITY_WORDS.search(norm):
+            # "terminated in March 2024, when can we come back?": the month of the end
+            top_ids = [self.entries[i].id for _, i in ranking[:3]]
+            status = self._status_in(norm) or next(
+                (t.split(".", 1)[1] for t in top_ids if t.startswith("status.")), None)
+            if status in self.facts.statuses and f"status.{status}" in self.by_id:
+                e = self.by_id[f"status.{status}"]
+                return Answer(self._validity_month(status, months[0], lang, today), e.id, 0.9, lang,
+                              e.handoff, [], e.source)
+        if "audit.blackout" not in self.by_id:
+            months = []
         if months and _BLACKOUT_WORDS.search(norm) and not _VALIDITY_WORDS.search(norm):
             # "audits in late January 2024?": is that month (partly) in a blackout window?
             top = ranking[0] if ranking else (0.0, -1)
@@ -294,6 +307,23 @@ class KnowledgeBase:
                 return Answer(text, None, round(s1, 3), lang, False, sugg)
         return self._render(self.entries[i1], lang, today, slots, s1)
 
+    def _validity_month(self, status: str, start: tuple[int, int], lang: str, today: dt.date) -> str:
+        st = self.facts.statuses[status]
+        name = st.name_en if lang == "en" else st.name_zh
+
+        def label(y: int, m: int) -> str:
+            return f"{y}年{m}月" if lang == "zh" else f"{dt.date(y, m, 1).strftime('%B')} {y}"
+
+        parts = []
+        for n in st.validity_months:
+            end = parsing.add_months(dt.date(start[0], start[1], 1), n)
+            key = "reapply_month" if status == "terminated" else "validity_month"
+            if (end.year, end.month) < (today.year, today.month):
+                key += "_past"
+            parts.append(self._msg(key, lang, status=name, months=str(n), start=label(*start),
+                                   end=label(end.year, end.month)))
+        return " ".join(parts)
+
     def _outside_context(self, question: str) -> str | None:
         """"We did BSCI before; now our customer wants ETP: how much is the ETP registration fee?":
         an out-of-scope name in a sentence that only gives context does not sink a question that
@@ -314,9 +344,12 @@ class KnowledgeBase:
         """A long message ("Hi, I'm the compliance manager of … We registered last week … How long
         until the audit is done?"): its context dilutes the match, so the question sentence alone is
         ranked too and wins when it matches better."""
-        if ranking and ranking[0][0] >= self.threshold:
+        tie = (len(ranking) > 1 and ranking[0][0] >= self.threshold
+               and ranking[0][0] - ranking[1][0] < self.ambiguity_margin)
+        if ranking and ranking[0][0] >= self.threshold and not tie:
             return ranking  # the whole message matched: its context helps more than it hurts
-        parts = [p.strip() for p in _SENTENCE_RE.split(question) if p and p.strip()]
+        # WeChat messages often separate sentences with spaces, not punctuation
+        parts = [p.strip() for p in _SENTENCE_RE.split(_CJK_SPACE_RE.sub("。", question)) if p and p.strip()]
         if len(parts) < 2:
             return ranking
         asking = [p for p in parts if _ASKING_RE.search(p)]
@@ -327,7 +360,16 @@ class KnowledgeBase:
             if len([k for k in known if k[0] in "wz"]) < 2:
                 continue
             r = self._matcher.rank(prepared)
-            if r and (not best or r[0][0] > best[0][0]):
+            if not r:
+                continue
+            if tie:
+                # the whole message is torn between two topics (its story and its question): the
+                # asking sentence decides when it clearly points to one of them
+                clear = len(r) == 1 or r[0][0] - r[1][0] >= self.ambiguity_margin
+                if clear and (r[0][0] >= ranking[0][0] or r[0][1] in {i for _, i in ranking[:2]}):
+                    best = r
+                continue
+            if not best or r[0][0] > best[0][0]:
                 best = r
         return best
 
