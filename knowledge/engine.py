@@ -22,14 +22,18 @@ SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
 TIE = 0.002
 MAX_QUESTION = 1000  # characters used for matching
 CLAUSE_SURE = 0.6    # each clause of a two-part question must be this sure to answer both
-_CLAUSE_RE = re.compile(r"[?？。!！;；]+|(?:,|，)?\s+(?:and also|and|also|plus)\s+(?=(?:what|when|how|who|where|which|"
+_CLAUSE_RE = re.compile(r"[?？。!！;；]+|(?<!\d)\.\s+|(?:,|，)?\s+(?:and also|and|also|plus)\s+(?=(?:what|when|how|who|where|which|"
                         r"is|are|can|do|does|will|should)\b)|以及|另外|还有|并且|同时|顺便问", re.I)
 _SENTENCE_RE = re.compile(r"[.?!。？！;；,，\n]+\s*")
 _ASKING_RE = re.compile(r"\?|？|\b(?:how|what|when|who|where|which|why|can|could|is|are|do|does|will|should|may)\b|"
-                        r"吗|嗎|什么|甚么|怎么|怎样|多少|多久|几|哪|是否|能否|可不可以|可以|有没有|呢", re.I)
+                        r"吗|嗎|什么|甚么|怎么|怎样|多少|多久|几|哪|谁|誰|是否|能否|可不可以|可以|有没有|呢", re.I)
 _PROGRAM_RE = re.compile(r"\b(?:i?etp|escp|icti|ethical toy|ethical supply|your program|this program)\b|"
                          r"(?<![a-z])(?:i?etp|escp|icti)|贵司|你们的?项目|这个项目|本项目|该项目")
 _CJK_SPACE_RE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+# a clause that asks (stricter than _ASKING_RE: "our audit is estimated at 2 man-days" does not)
+_CLAUSE_ASK_RE = re.compile(r"^\W*(?:how|what|when|who|where|which|why|can|could|is|are|do|does|will|should|may)\b|"
+                            r"\b(?:how|what|when|who|where|which|why)\b|吗|嗎|什么|甚么|怎么|怎样|多少|多久|几|幾|"
+                            r"哪|谁|誰|是否|能否|可不可以|有没有|咩|點|係咪|呢", re.I)
 SAME_AREA_MARGIN = 0.008
 STATUS_BOOST = 0.25        # a named status with validity words ('how long is probation')
 STATUS_NAMED_BOOST = 0.05  # a named status alone
@@ -214,7 +218,7 @@ class KnowledgeBase:
             return "".join(f'"{t}"' for t in titles)
         return ", ".join(f'"{t}"' for t in titles[:-1]) + f' or "{titles[-1]}"'
 
-    def _answer(self, question: str, lang: str, today: dt.date) -> Answer:
+    def _answer(self, question: str, lang: str, today: dt.date, split: bool = True) -> Answer:
         question = question[:MAX_QUESTION]  # a pasted document: the start says what it is about
         raw = unicodedata.normalize("NFKC", question).lower().strip()
         if not raw or not re.search(r"\w", raw):
@@ -231,6 +235,10 @@ class KnowledgeBase:
             raw = unicodedata.normalize("NFKC", question).lower().strip()
         prepared = self._matcher.prepare_query(question)
         ranking = self._focus(question, self._matcher.rank(prepared))
+        if split:
+            combined = self._several_questions(question, lang, today, ranking)
+            if combined is not None:
+                return combined
 
         # computed answers: slots found in the question pick the entry
         slots: dict[str, object] = {}
@@ -256,7 +264,9 @@ class KnowledgeBase:
                 # "we were certified on 1 March 2024, when is our Progress Visit?"
                 return self._render(self.by_id["pv.timing"], lang, today, slots, 0.9)
             if "audit.blackout" in self.by_id and (
-                    _BLACKOUT_WORDS.search(norm) or "audit.blackout" in top_ids):
+                    _BLACKOUT_WORDS.search(norm) or "audit.blackout" in top_ids) and (
+                    self._date_asked(question, today) or "audit.blackout" in top_ids
+                    or _HOLIDAY_WORDS.search(norm)):
                 return self._render(self.by_id["audit.blackout"], lang, today, slots, 0.93)
         years = parsing.years(raw)
         if years:
@@ -273,7 +283,8 @@ class KnowledgeBase:
                               e.handoff, [], e.source)
         if "audit.blackout" not in self.by_id:
             months = []
-        if months and _BLACKOUT_WORDS.search(norm) and not _VALIDITY_WORDS.search(norm):
+        if (months and _BLACKOUT_WORDS.search(norm) and not _VALIDITY_WORDS.search(norm)
+                and (_HOLIDAY_WORDS.search(norm) or self._date_asked(question, today))):
             # "audits in late January 2024?": is that month (partly) in a blackout window?
             top = ranking[0] if ranking else (0.0, -1)
             asks_fee = "fee" in prepared.split() or "费用" in prepared
@@ -282,9 +293,6 @@ class KnowledgeBase:
                 return self._render(self.by_id["audit.blackout"], lang, today, slots, 0.85)
 
         ranking = self._boost_status(norm, ranking)
-        combined = self._two_questions(question, lang, today, ranking)
-        if combined is not None:
-            return combined
         if not ranking or ranking[0][0] < self.threshold:
             return self._not_sure(ranking, lang)
         s1, i1 = ranking[0]
@@ -306,6 +314,16 @@ class KnowledgeBase:
                 text = self._msg("ambiguous", lang, list=self._join([s.title for s in sugg], lang))
                 return Answer(text, None, round(s1, 3), lang, False, sugg)
         return self._render(self.entries[i1], lang, today, slots, s1)
+
+    def _date_asked(self, question: str, today: dt.date) -> bool:
+        """Whether a date is in a sentence that asks something (or the message is one sentence):
+        "our audit was done on 10 Jan … What status will we get?" is not about that date."""
+        parts = [p for p in _SENTENCE_RE.split(_CJK_SPACE_RE.sub("。", question)) if p and p.strip()]
+        asking = [p for p in parts if _ASKING_RE.search(p)]
+        if len(parts) < 2 or not asking:
+            return True
+        asked = [unicodedata.normalize("NFKC", p).lower() for p in asking]
+        return any(parsing.dates(p, today) or parsing.months(p, today) for p in asked)
 
     def _validity_month(self, status: str, start: tuple[int, int], lang: str, today: dt.date) -> str:
         st = self.facts.statuses[status]
@@ -373,43 +391,54 @@ class KnowledgeBase:
                 best = r
         return best
 
-    def _two_questions(self, question: str, lang: str, today: dt.date,
-                       ranking: list[tuple[float, int]]) -> Answer | None:
-        """"When is the PV and how many workers are surveyed?": two clauses, each confidently about a
-        different topic, get both answers (the first clause's topic is `topic`)."""
-        parts = [p for p in _CLAUSE_RE.split(question) if p and p.strip()]
+    def _several_questions(self, question: str, lang: str, today: dt.date,
+                           ranking: list[tuple[float, int]]) -> Answer | None:
+        """"注册费多少 审核一个人日多少 证书费多少", "When is the PV and how many workers are surveyed?":
+        two or three clauses that each ask, each confidently about a different topic, get all their
+        answers (each clause answered on its own, computed answers included; `topic` is the first's)."""
+        parts = [p.strip() for p in _CLAUSE_RE.split(_CJK_SPACE_RE.sub("？", question)) if p and p.strip()]
+        parts = [p for p in parts if _CLAUSE_ASK_RE.search(p)]
         if len(parts) < 2:
             return None
-        clauses: list[list[tuple[float, int]]] = []  # per clause: its top entry and any near tie
-        for part in parts:
+        answers: list[Answer] = []
+        for part in parts[:4]:
             prepared = self._matcher.prepare_query(part)
             known, _, _ = self._matcher.query_weights(prepared)
             if len([k for k in known if k[0] in "wz"]) < 2:
                 continue
-            r = [x for x in self._matcher.rank(prepared) if not self.entries[x[1]].declines]
-            if r and r[0][0] >= CLAUSE_SURE:
-                clauses.append([x for x in r[:3] if r[0][0] - x[0] < self.ambiguity_margin])
-        # a clause that is a near tie on its own ("how many workers will they talk to": PV or audit?)
-        # takes the candidate of the same area as another clause's sure topic ("…the progress visit")
-        areas = {self.entries[c[0][1]].id.split(".", 1)[0] for c in clauses if len(c) == 1}
-        picks: list[tuple[float, int]] = []
-        for c in clauses:
-            if len(c) > 1:
-                c = [x for x in c if self.entries[x[1]].id.split(".", 1)[0] in areas]
-                if len(c) != 1:
-                    continue  # the clause itself is ambiguous
-            if all(c[0][1] != i for _, i in picks):
-                picks.append(c[0])
+            a = self._answer(part, lang, today, split=False)
+            if a.topic is None and a.suggestions:  # a near tie: maybe the other clauses settle it
+                answers.append(a)
+            elif a.topic and a.topic != EMERGENCY_TOPIC and a.confidence >= CLAUSE_SURE:
+                answers.append(a)
+        # a clause torn between topics, or matched in another area than the rest ("PV什么时候来？
+        # 会看多少工人？": the PV's worker survey, not the audit's interviews), takes the candidate
+        # of an area another clause is sure about
+        areas = {a.topic.split(".", 1)[0] for a in answers if a.topic}
+        picks: list[Answer] = []
+        for a, part in zip(answers, parts):
+            area = a.topic.split(".", 1)[0] if a.topic else None
+            if area is None or (len(areas) > 1 and area not in areas - {area}):
+                other = areas - {area} if area else areas
+                r = [x for x in self._matcher.rank(self._matcher.prepare_query(part))[:3]
+                     if not self.entries[x[1]].declines]
+                alt = [(sc, i) for sc, i in r if self.entries[i].id.split(".", 1)[0] in other
+                       and sc >= max(self.threshold, r[0][0] - 0.2)]
+                if alt:
+                    a = self._render(self.entries[alt[0][1]], lang, today, {}, alt[0][0])
+                elif a.topic is None:
+                    continue
+            if a.topic and all(a.topic != p.topic for p in picks):
+                picks.append(a)
         if len(picks) < 2:
             return None
         whole = ranking[0] if ranking else (0.0, -1)
-        if whole[0] >= CLAUSE_SURE and whole[1] not in {i for _, i in picks[:2]} and whole[0] > picks[0][0]:
+        if (whole[0] >= CLAUSE_SURE and self.entries[whole[1]].id not in {p.topic for p in picks}
+                and whole[0] > picks[0].confidence):
             return None  # the whole question points elsewhere, more strongly
-        (s1, i1), (s2, i2) = picks[:2]
-        a1 = self._render(self.entries[i1], lang, today, {}, s1)
-        a2 = self._render(self.entries[i2], lang, today, {}, s2)
-        return Answer(f"{a1.answer} {a2.answer}", a1.topic, round(min(s1, s2), 3), lang,
-                      a1.handoff or a2.handoff, [], f"{a1.source}; {a2.source}")
+        picks = picks[:3]
+        return Answer(" ".join(p.answer for p in picks), picks[0].topic, round(min(p.confidence for p in picks), 3),
+                      lang, any(p.handoff for p in picks), [], "; ".join(p.source or "" for p in picks))
 
     def _not_sure(self, ranking: list[tuple[float, int]], lang: str) -> Answer:
         sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang])
@@ -433,9 +462,16 @@ class KnowledgeBase:
         if idx is None or (ranking and ranking[0][0] >= self.sure and ranking[0][1] != idx
                            and not (boost == STATUS_BOOST and self.entries[ranking[0][1]].id == "status.certified")):
             return ranking  # another topic matched outright ("how to get from assessed to certified")
-        out = [(min(1.0, s + boost) if i == idx else s, i) for s, i in ranking]
-        if idx not in {i for _, i in ranking} and boost == STATUS_BOOST:
-            out.append((boost + self.threshold, idx))
+        top = ranking[0][0] if ranking else 0.0
+        if boost == STATUS_BOOST:
+            # "we're Assessed, how long does that last?": the named status decides, whatever else
+            # the message's story matched
+            lift = max(boost + self.threshold, min(1.0, top + 0.05))
+            out = [(max(min(1.0, s + boost), lift) if i == idx else s, i) for s, i in ranking]
+            if idx not in {i for _, i in ranking}:
+                out.append((lift, idx))
+        else:
+            out = [(min(1.0, s + boost) if i == idx else s, i) for s, i in ranking]
         out.sort(key=lambda x: -x[0])
         return out
 
