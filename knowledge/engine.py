@@ -63,7 +63,7 @@ _TOTAL_WORDS = re.compile(
 _PV_WORDS = re.compile(r"\bpv\b|进展访问")  # on the prepared (rewritten) question
 _HOLIDAY_WORDS = re.compile(r"blackout|cny|chinese new year|new year|holiday|春节|过年|新年|假期|放假|停审")
 _BLACKOUT_WORDS = re.compile(
-    r"audit|visit|\bpv\b|blackout|schedul|arrang|come|inspect|cny|chinese new year|new year|holiday|"
+    r"audit|visit|\bpv\b|\bica\b|blackout|schedul|arrang|\bplan|come|inspect|cny|chinese new year|new year|holiday|"
     r"审核|验厂|审厂|访问|春节|过年|新年|安排|来厂|到厂|停审|暂停|不审核|假期|放假")
 
 
@@ -272,7 +272,7 @@ class KnowledgeBase:
         if years:
             slots["years"] = years
         months = parsing.months(raw, today)
-        if months and not dates and _VALIDITY_WORDS.search(norm):
+        if months and not dates and _VALIDITY_WORDS.search(norm) and not _PV_WORDS.search(prepared):
             # "terminated in March 2024, when can we come back?": the month of the end
             top_ids = [self.entries[i].id for _, i in ranking[:3]]
             status = self._status_in(norm) or next(
@@ -323,6 +323,10 @@ class KnowledgeBase:
         if len(parts) < 2 or not asking:
             return True
         asked = [unicodedata.normalize("NFKC", p).lower() for p in asking]
+        for p in asking:  # "Is it possible?": refers to the sentence before
+            known, _, _ = self._matcher.query_weights(self._matcher.prepare_query(p))
+            if not [k for k in known if k[0] in "wz"]:
+                return True
         return any(parsing.dates(p, today) or parsing.months(p, today) for p in asked)
 
     def _validity_month(self, status: str, start: tuple[int, int], lang: str, today: dt.date) -> str:
@@ -387,6 +391,12 @@ class KnowledgeBase:
                 if clear and (r[0][0] >= ranking[0][0] or r[0][1] in {i for _, i in ranking[:2]}):
                     best = r
                 continue
+            if ranking and r[0][1] != ranking[0][1]:
+                # the story's topic ("…PV company called us…") settles what the asking sentence
+                # ("can we ask them to come after 2 months?") is about, when it is a close candidate
+                ctx = [(sc, i) for sc, i in r[:3] if i == ranking[0][1] and sc >= max(self.threshold, r[0][0] - 0.2)]
+                if ctx:
+                    r = [(min(1.0, r[0][0] + 0.05), ctx[0][1]), *[x for x in r if x[1] != ctx[0][1]]]
             if not best or r[0][0] > best[0][0]:
                 best = r
         return best
@@ -396,8 +406,12 @@ class KnowledgeBase:
         """"注册费多少 审核一个人日多少 证书费多少", "When is the PV and how many workers are surveyed?":
         two or three clauses that each ask, each confidently about a different topic, get all their
         answers (each clause answered on its own, computed answers included; `topic` is the first's)."""
-        parts = [p.strip() for p in _CLAUSE_RE.split(_CJK_SPACE_RE.sub("？", question)) if p and p.strip()]
-        parts = [p for p in parts if _CLAUSE_ASK_RE.search(p)]
+        parts = []
+        for sentence in re.split(r"(?<=[?？])", _CJK_SPACE_RE.sub("？", question)):
+            asked = sentence.rstrip().endswith(("?", "？"))
+            pieces = [p.strip() for p in _CLAUSE_RE.split(sentence) if p and p.strip()]
+            parts += [p for j, p in enumerate(pieces)
+                      if _CLAUSE_ASK_RE.search(p) or (asked and j == len(pieces) - 1)]
         if len(parts) < 2:
             return None
         answers: list[Answer] = []
