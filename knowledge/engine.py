@@ -407,7 +407,7 @@ class KnowledgeBase:
         two or three clauses that each ask, each confidently about a different topic, get all their
         answers (each clause answered on its own, computed answers included; `topic` is the first's)."""
         parts = []
-        for sentence in re.split(r"(?<=[?？])", _CJK_SPACE_RE.sub("？", question)):
+        for sentence in re.split(r"(?<=[?？])", _CJK_SPACE_RE.sub("。", question)):
             asked = sentence.rstrip().endswith(("?", "？"))
             pieces = [p.strip() for p in _CLAUSE_RE.split(sentence) if p and p.strip()]
             parts += [p for j, p in enumerate(pieces)
