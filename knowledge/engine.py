@@ -13,7 +13,7 @@ from .loader import (LANGS, FactResolver, build_calendar, build_entries, build_f
                      read_toml)
 from .matcher import Matcher
 from .model import Answer, BlackoutWindow, Entry, Suggestion
-from .text import TermSet, detect_lang, has_cjk, is_traditional, normalise, to_traditional
+from .text import ZH_STOP, TermSet, detect_lang, features, has_cjk, is_traditional, normalise, to_traditional
 
 THRESHOLD = 0.40          # below: "not sure", topic null, handoff
 AMBIGUITY_MARGIN = 0.02   # top two closer than this (and neither sure): ask which one
@@ -34,6 +34,8 @@ _CJK_SPACE_RE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _CLAUSE_ASK_RE = re.compile(r"^\W*(?:how|what|when|who|where|which|why|can|could|is|are|do|does|will|should|may)\b|"
                             r"\b(?:how|what|when|who|where|which|why)\b|吗|嗎|什么|甚么|怎么|怎样|多少|多久|几|幾|"
                             r"哪|谁|誰|是否|能否|可不可以|有没有|咩|點|係咪|呢", re.I)
+_PRICE_FEATURES = frozenset({"z:多少", "z:少钱", "z:多钱", "z:几多", "z:价格", "z:价钱", "z:钱一", "z:什么价",
+                             "z:么价", "z:什么", "z:要多", "z:费用", "w:much", "w:cost", "w:price", "b:how_much"})
 SAME_AREA_MARGIN = 0.008
 STATUS_BOOST = 0.25        # a named status with validity words ('how long is probation')
 STATUS_NAMED_BOOST = 0.05  # a named status alone
@@ -234,6 +236,8 @@ class KnowledgeBase:
             question, norm = kept, normalise(kept)
             raw = unicodedata.normalize("NFKC", question).lower().strip()
         prepared = self._matcher.prepare_query(question)
+        if self._only_price_words(prepared):
+            return Answer(self._msg("out_of_scope", lang), None, 0.0, lang, True)
         ranking = self._focus(question, self._matcher.rank(prepared))
         if split:
             combined = self._several_questions(question, lang, today, ranking)
@@ -328,6 +332,24 @@ class KnowledgeBase:
             if not [k for k in known if k[0] in "wz"]:
                 return True
         return any(parsing.dates(p, today) or parsing.months(p, today) for p in asked)
+
+    def _only_price_words(self, prepared: str) -> bool:
+        """"吹塑机多少钱一台", "东莞到深圳的高铁多少钱": the only words the knowledge base knows ask
+        "how much", and the rest (the thing priced) is Chinese it has never seen: another subject.
+        Unknown Chinese words are otherwise invisible (unknown bigrams look like word boundaries)."""
+        if not has_cjk(prepared):
+            return False
+        feats = features(prepared)
+        known = [k for k in feats if k[0] in "wzb" and k in self._matcher.idf]
+        price_chars = {ch for k in _PRICE_FEATURES if k.startswith("z:") for ch in k[2:]}
+
+        def pricey(k: str) -> bool:
+            return k in _PRICE_FEATURES or (k[0] == "z" and all(ch in price_chars or ch in ZH_STOP for ch in k[2:]))
+
+        if not known or not all(pricey(k) for k in known):
+            return False
+        other = [k for k in feats if k[0] == "c" and k[2:] not in price_chars]
+        return len(other) >= 2
 
     def _validity_month(self, status: str, start: tuple[int, int], lang: str, today: dt.date) -> str:
         st = self.facts.statuses[status]
@@ -464,6 +486,14 @@ class KnowledgeBase:
     def _boost_status(self, norm: str, ranking: list[tuple[float, int]]) -> list[tuple[float, int]]:
         """'How long does remediation last?': a named status plus validity words means that status."""
         status = self._status_in(norm)
+        if status == "certified" and _VALIDITY_WORDS.search(norm):
+            # "证书多久有效": among close candidates (the certificate fee, getting the certificate)
+            # the validity of Certified status is meant
+            idx = next((i for i, e in enumerate(self.entries) if e.id == "status.certified"), None)
+            if ranking and any(i == idx for _, i in ranking[:3]) and ranking[0][0] < self.sure:
+                out = [(min(1.0, s + STATUS_NAMED_BOOST) if i == idx else s, i) for s, i in ranking]
+                return sorted(out, key=lambda x: -x[0])
+            return ranking
         if status in (None, "certified"):
             return ranking
         if _VALIDITY_WORDS.search(norm) or _NEXT_STEP_WORDS.search(norm):
