@@ -53,7 +53,7 @@ _STATUS_WORDS = [
     ("certified", re.compile(r"certif|认证|证书|发证|拿证|获证")),
 ]
 _VALIDITY_WORDS = re.compile(
-    r"expir|valid|until|\bend\b|\bends\b|renew|days? left|how long|how many days|lapse|last until|"
+    r"expir|valid|until|\bend\b|\bends\b|when (?:will|does|do|is) [\w ]{0,20}finish|renew|days? left|how long|how many days|lapse|last until|"
     r"reapply|apply again|re ?apply|come back|rejoin|到期|过期|有效|截止|还剩|剩下|剩余|多少天|几天|多久|续期|续证|"
     r"什么时候结束|重新申请|再申请|再次申请|重新加入|多长时间|多长|几个月|幾耐|几耐")
 _NEXT_STEP_WORDS = re.compile(r"next steps?|what (?:should|do|must) we do|what now|what does (?:it|that) mean|"
