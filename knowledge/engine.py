@@ -257,8 +257,10 @@ class KnowledgeBase:
             slots["dates"] = dates
             status = self._status_in(norm)
             top_ids = [self.entries[i].id for _, i in ranking[:3]]
-            if _VALIDITY_WORDS.search(norm) and (status or any(t.startswith("status.") for t in top_ids)):
-                status = status or next(t.split(".", 1)[1] for t in top_ids if t.startswith("status."))
+            # a status named, or the best match is a status ("when does it expire?"); a status merely
+            # among the candidates is not enough ("we registered on 3 March … how long until the audit?")
+            if _VALIDITY_WORDS.search(norm) and (status or (top_ids and top_ids[0].startswith("status."))):
+                status = status or top_ids[0].split(".", 1)[1]
                 topic = f"status.{status}"
                 if topic in self.by_id:
                     slots["status"] = status
