@@ -36,6 +36,7 @@ _CLAUSE_ASK_RE = re.compile(r"^\W*(?:how|what|when|who|where|which|why|can|could
                             r"哪|谁|誰|是否|能否|可不可以|有没有|咩|點|係咪|呢", re.I)
 _PRICE_FEATURES = frozenset({"z:多少", "z:少钱", "z:多钱", "z:几多", "z:价格", "z:价钱", "z:钱一", "z:什么价",
                              "z:么价", "z:什么", "z:要多", "z:费用", "w:much", "w:cost", "w:price", "b:how_much"})
+_BOTH_RE = re.compile(r"分别|分別|各自|各是|各为|\brespectively\b|\bboth\b|\beach of\b", re.I)
 SAME_AREA_MARGIN = 0.008
 STATUS_BOOST = 0.25        # a named status with validity words ('how long is probation')
 STATUS_NAMED_BOOST = 0.05  # a named status alone
@@ -301,6 +302,9 @@ class KnowledgeBase:
         ranking = self._boost_status(norm, ranking)
         if not ranking or ranking[0][0] < self.threshold:
             return self._not_sure(ranking, lang)
+        both = self._both(question, lang, today, ranking)
+        if both is not None:
+            return both
         s1, i1 = ranking[0]
         if len(ranking) > 1:
             # below SURE, a near tie is ambiguous; above it only an exact tie is
@@ -399,6 +403,8 @@ class KnowledgeBase:
         if len(parts) < 2:
             return ranking
         asking = [p for p in parts if _ASKING_RE.search(p)]
+        if len(asking) >= 2:  # "Is this real? How can I check?": short questions read together
+            asking.append(" ".join(asking[-2:]))
         best = ranking
         for part in asking or parts:
             prepared = self._matcher.prepare_query(part)
@@ -477,6 +483,20 @@ class KnowledgeBase:
         picks = picks[:3]
         return Answer(" ".join(p.answer for p in picks), picks[0].topic, round(min(p.confidence for p in picks), 3),
                       lang, any(p.handoff for p in picks), [], "; ".join(p.source or "" for p in picks))
+
+    def _both(self, question: str, lang: str, today: dt.date,
+              ranking: list[tuple[float, int]]) -> Answer | None:
+        """"工人热线和服务台电话分别是多少": one question about two things (分别, both, respectively)
+        gets the two close topics it matches."""
+        if len(ranking) < 2 or not _BOTH_RE.search(question):
+            return None
+        (s1, i1), (s2, i2) = ranking[:2]
+        if s2 < max(self.threshold, s1 - 0.15) or self.entries[i2].declines or self.entries[i1].declines:
+            return None
+        a1 = self._render(self.entries[i1], lang, today, {}, s1)
+        a2 = self._render(self.entries[i2], lang, today, {}, s2)
+        return Answer(f"{a1.answer} {a2.answer}", a1.topic, round(s2, 3), lang, a1.handoff or a2.handoff,
+                      [], f"{a1.source}; {a2.source}")
 
     def _not_sure(self, ranking: list[tuple[float, int]], lang: str) -> Answer:
         sugg = [Suggestion(self.entries[i].id, self.entries[i].title[lang])
