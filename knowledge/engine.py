@@ -36,7 +36,7 @@ _CLAUSE_ASK_RE = re.compile(r"^\W*(?:how|what|when|who|where|which|why|can|could
                             r"哪|谁|誰|是否|能否|可不可以|有没有|咩|點|係咪|呢", re.I)
 _PRICE_FEATURES = frozenset({"z:多少", "z:少钱", "z:多钱", "z:几多", "z:价格", "z:价钱", "z:钱一", "z:什么价",
                              "z:么价", "z:什么", "z:要多", "z:费用", "w:much", "w:cost", "w:price", "b:how_much"})
-_BOTH_RE = re.compile(r"分别|分別|各自|各是|各为|\brespectively\b|\bboth\b|\beach of\b", re.I)
+_BOTH_RE = re.compile(r"分别|分別|各自|各是|各为|\brespectively\b|\bboth\b|\beach of\b|\beach one\b", re.I)
 SAME_AREA_MARGIN = 0.008
 STATUS_BOOST = 0.25        # a named status with validity words ('how long is probation')
 STATUS_NAMED_BOOST = 0.05  # a named status alone
@@ -58,6 +58,7 @@ _VALIDITY_WORDS = re.compile(
     r"reapply|apply again|re ?apply|come back|rejoin|到期|过期|有效|截止|还剩|剩下|剩余|多少天|几天|多久|续期|续证|"
     r"什么时候结束|重新申请|再申请|再次申请|重新加入|多长时间|多长|几个月|幾耐|几耐")
 _NEXT_STEP_WORDS = re.compile(r"next steps?|what (?:should|do|must) we do|what now|what does (?:it|that) mean|"
+                              r"what (?:they|we|i) (?:have|need) to do|how much time|"
                               r"下一步|接下来|怎么办|要做什么|该做什么|是什么意思")
 _TOTAL_WORDS = re.compile(
     r"total|overall|altogether|all together|all in|in all|whole|everything|sum|to (?:get )?certif|until certif|"
