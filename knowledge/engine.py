@@ -22,7 +22,7 @@ SUGGEST_FLOOR = 0.22      # candidates below this are not worth suggesting
 TIE = 0.002
 MAX_QUESTION = 1000  # characters used for matching
 CLAUSE_SURE = 0.6    # each clause of a two-part question must be this sure to answer both
-_CLAUSE_RE = re.compile(r"[?？。!！;；]+|(?<!\d)\.\s+|(?:,|，)?\s+(?:and also|and|also|plus)\s+(?=(?:what|when|how|who|where|which|"
+_CLAUSE_RE = re.compile(r"[?？。!！;；，]+|(?<!\d)\.\s+|(?:,|，)?\s+(?:and also|and|also|plus)\s+(?=(?:what|when|how|who|where|which|"
                         r"is|are|can|do|does|will|should)\b)|以及|另外|还有|并且|同时|顺便问", re.I)
 _SENTENCE_RE = re.compile(r"[.?!。？！;；,，\n]+\s*")
 _ASKING_RE = re.compile(r"\?|？|\b(?:how|what|when|who|where|which|why|can|could|is|are|do|does|will|should|may)\b|"
@@ -38,6 +38,8 @@ _PRICE_FEATURES = frozenset({"z:多少", "z:少钱", "z:多钱", "z:几多", "z:
                              "z:么价", "z:什么", "z:要多", "z:费用", "w:much", "w:cost", "w:price", "b:how_much"})
 _BOTH_RE = re.compile(r"分别|分別|各自|各是|各为|\brespectively\b|\bboth\b|\beach of\b|\beach one\b", re.I)
 SAME_AREA_MARGIN = 0.008
+AREA_OVERVIEWS = {"fees", "status"}  # areas whose overview gives every figure of the area
+AREA_FLOOR = 0.36  # "not sure" from here down; above it, three candidates of one area get its overview
 STATUS_BOOST = 0.25        # a named status with validity words ('how long is probation')
 STATUS_NAMED_BOOST = 0.05  # a named status alone
 
@@ -302,6 +304,9 @@ class KnowledgeBase:
 
         ranking = self._boost_status(norm, ranking)
         if not ranking or ranking[0][0] < self.threshold:
+            overview = self._area_overview(ranking)
+            if overview is not None:
+                return self._render(overview, lang, today, slots, ranking[0][0])
             return self._not_sure(ranking, lang)
         both = self._both(question, lang, today, ranking)
         if both is not None:
@@ -334,10 +339,8 @@ class KnowledgeBase:
         if len(parts) < 2 or not asking:
             return True
         asked = [unicodedata.normalize("NFKC", p).lower() for p in asking]
-        for p in asking:  # "Is it possible?": refers to the sentence before
-            known, _, _ = self._matcher.query_weights(self._matcher.prepare_query(p))
-            if not [k for k in known if k[0] in "wz"]:
-                return True
+        if any(not self._content(p) for p in asking):  # "Is it possible?": refers to the sentence before
+            return True
         return any(parsing.dates(p, today) or parsing.months(p, today) for p in asked)
 
     def _only_price_words(self, prepared: str) -> bool:
@@ -357,6 +360,11 @@ class KnowledgeBase:
             return False
         other = [k for k in feats if k[0] == "c" and k[2:] not in price_chars]
         return len(other) >= 2
+
+    def _content(self, text: str) -> int:
+        """How many words (or Chinese bigrams) of the text the knowledge base knows."""
+        known, _, _ = self._matcher.query_weights(self._matcher.prepare_query(text))
+        return len([k for k in known if k[0] in "wz"])
 
     def _validity_month(self, status: str, start: tuple[int, int], lang: str, today: dt.date) -> str:
         st = self.facts.statuses[status]
@@ -406,11 +414,17 @@ class KnowledgeBase:
         asking = [p for p in parts if _ASKING_RE.search(p)]
         if len(asking) >= 2:  # "Is this real? How can I check?": short questions read together
             asking.append(" ".join(asking[-2:]))
+        for j in range(1, len(parts)):
+            # "…the system asks us to pay. How much is it?": a question without a subject of its own
+            # is read with the sentence before it
+            if parts[j] in asking and self._content(parts[j]) <= 1:
+                asking.append(f"{parts[j - 1]} {parts[j]}")
         best = ranking
+        joined = set(asking[len([p for p in parts if _ASKING_RE.search(p)]):])
         for part in asking or parts:
             prepared = self._matcher.prepare_query(part)
             known, _, _ = self._matcher.query_weights(prepared)
-            if len([k for k in known if k[0] in "wz"]) < 2:
+            if len([k for k in known if k[0] in "wz"]) < (1 if part in joined else 2):
                 continue
             r = self._matcher.rank(prepared)
             if not r:
@@ -437,6 +451,9 @@ class KnowledgeBase:
         """"注册费多少 审核一个人日多少 证书费多少", "When is the PV and how many workers are surveyed?":
         two or three clauses that each ask, each confidently about a different topic, get all their
         answers (each clause answered on its own, computed answers included; `topic` is the first's)."""
+        norm = normalise(question)
+        if parsing.man_days(norm) is not None and _TOTAL_WORDS.search(norm):
+            return None  # "3 man-days … what else do we pay … how much altogether": one computed total
         parts = []
         for sentence in re.split(r"(?<=[?？])", _CJK_SPACE_RE.sub("。", question)):
             asked = sentence.rstrip().endswith(("?", "？"))
@@ -484,6 +501,17 @@ class KnowledgeBase:
         picks = picks[:3]
         return Answer(" ".join(p.answer for p in picks), picks[0].topic, round(min(p.confidence for p in picks), 3),
                       lang, any(p.handoff for p in picks), [], "; ".join(p.source or "" for p in picks))
+
+    def _area_overview(self, ranking: list[tuple[float, int]]) -> Entry | None:
+        """Not sure which fee, but sure it is about fees: the top three candidates are all of one area
+        ("…the system asks us to pay. How much is it?") whose overview gives all its figures."""
+        top = ranking[:3]
+        if len(top) < 3 or top[0][0] < AREA_FLOOR or top[-1][0] < SUGGEST_FLOOR:
+            return None
+        areas = {self.entries[i].id.split(".", 1)[0] for _, i in top}
+        if len(areas) != 1 or not areas <= AREA_OVERVIEWS:
+            return None
+        return self.by_id.get(f"{areas.pop()}.overview")
 
     def _both(self, question: str, lang: str, today: dt.date,
               ranking: list[tuple[float, int]]) -> Answer | None:
