@@ -37,6 +37,7 @@ _CLAUSE_ASK_RE = re.compile(r"^\W*(?:how|what|when|who|where|which|why|can|could
 _PRICE_FEATURES = frozenset({"z:多少", "z:少钱", "z:多钱", "z:几多", "z:价格", "z:价钱", "z:钱一", "z:什么价",
                              "z:么价", "z:什么", "z:要多", "z:费用", "w:much", "w:cost", "w:price", "b:how_much"})
 _BOTH_RE = re.compile(r"分别|分別|各自|各是|各为|\brespectively\b|\bboth\b|\beach of\b|\beach one\b", re.I)
+_MONEY_RE = re.compile(r"\b(?:fees?|pay|paid|paying|cost|costs|price|charge|usd|us\$|dollars?|money)\b|\$|美元|美金|费|钱|交|付")
 SAME_AREA_MARGIN = 0.008
 AREA_OVERVIEWS = {"fees", "status"}  # areas whose overview gives every figure of the area
 AREA_FLOOR = 0.36  # "not sure" from here down; above it, three candidates of one area get its overview
@@ -303,6 +304,9 @@ class KnowledgeBase:
                 return self._render(self.by_id["audit.blackout"], lang, today, slots, 0.85)
 
         ranking = self._boost_status(norm, ranking)
+        named = self._fee_named(norm, ranking)
+        if named is not None:
+            return self._render(named, lang, today, slots, max(self.threshold, ranking[0][0] if ranking else 0.0))
         if not ranking or ranking[0][0] < self.threshold:
             overview = self._area_overview(ranking)
             if overview is not None:
@@ -501,6 +505,23 @@ class KnowledgeBase:
         picks = picks[:3]
         return Answer(" ".join(p.answer for p in picks), picks[0].topic, round(min(p.confidence for p in picks), 3),
                       lang, any(p.handoff for p in picks), [], "; ".join(p.source or "" for p in picks))
+
+    def _fee_named(self, norm: str, ranking: list[tuple[float, int]]) -> Entry | None:
+        """"Is the certification fee 800 dollars?", "can we get the certificate without paying the 800?":
+        a fee's own figure names that fee, when the words alone leave it unsure or among the top three."""
+        if not _MONEY_RE.search(norm):
+            return None  # "we have 800 workers": a figure, but not money
+        f = self.facts.fees
+        by_figure = {f.registration_usd: "fees.registration", f.certification_usd: "fees.certification",
+                     f.audit_per_man_day_usd: "fees.audit"}
+        hits = {by_figure[int(n)] for n in re.findall(r"(?<![\d.])(\d{3,4})(?![\d.])", norm) if int(n) in by_figure}
+        if len(hits) != 1 or (topic := hits.pop()) not in self.by_id:
+            return None
+        entry = self.by_id[topic]
+        top = [self.entries[i].id for _, i in ranking[:3]]
+        unsure = not ranking or ranking[0][0] < self.threshold or (
+            len(ranking) > 1 and ranking[0][0] - ranking[1][0] < self.ambiguity_margin)
+        return entry if unsure and (topic in top or not ranking or ranking[0][0] < self.threshold) else None
 
     def _area_overview(self, ranking: list[tuple[float, int]]) -> Entry | None:
         """Not sure which fee, but sure it is about fees: the top three candidates are all of one area
