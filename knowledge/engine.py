@@ -38,6 +38,8 @@ _PRICE_FEATURES = frozenset({"z:多少", "z:少钱", "z:多钱", "z:几多", "z:
                              "z:么价", "z:什么", "z:要多", "z:费用", "w:much", "w:cost", "w:price", "b:how_much"})
 _BOTH_RE = re.compile(r"分别|分別|各自|各是|各为|\brespectively\b|\bboth\b|\beach of\b|\beach one\b", re.I)
 _MONEY_RE = re.compile(r"\b(?:fees?|pay|paid|paying|cost|costs|price|charge|usd|us\$|dollars?|money)\b|\$|美元|美金|费|钱|交|付")
+FOREIGN_SHARE = 0.6  # a Chinese question with this share of unknown bigrams …
+FOREIGN_SURE = 0.6   # … needs this score to be answered
 SAME_AREA_MARGIN = 0.008
 AREA_OVERVIEWS = {"fees", "status"}  # areas whose overview gives every figure of the area
 AREA_FLOOR = 0.36  # "not sure" from here down; above it, three candidates of one area get its overview
@@ -316,6 +318,10 @@ class KnowledgeBase:
         if both is not None:
             return both
         s1, i1 = ranking[0]
+        if s1 < FOREIGN_SURE and self._foreign_share(prepared) >= FOREIGN_SHARE:
+            # most of a Chinese question's words are unknown to the knowledge base (工厂的排污许可证…,
+            # 宿舍要不要收水电费): a middling match on the rest is likely another subject
+            return self._not_sure(ranking, lang)
         if len(ranking) > 1:
             # below SURE, a near tie is ambiguous; above it only an exact tie is
             # topics of one area (fees.*, pv.* …) overlap and either answer helps: a smaller margin
@@ -522,6 +528,13 @@ class KnowledgeBase:
         unsure = not ranking or ranking[0][0] < self.threshold or (
             len(ranking) > 1 and ranking[0][0] - ranking[1][0] < self.ambiguity_margin)
         return entry if unsure and (topic in top or not ranking or ranking[0][0] < self.threshold) else None
+
+    def _foreign_share(self, prepared: str) -> float:
+        """Share of a one-sentence Chinese question's character bigrams that no entry uses."""
+        if len([p for p in _SENTENCE_RE.split(_CJK_SPACE_RE.sub("。", prepared)) if p.strip()]) > 1:
+            return 0.0  # a story around the question: its own words are expected to be unknown
+        z = [k for k in features(prepared) if k[0] == "z"]
+        return sum(1 for k in z if k not in self._matcher.idf) / len(z) if len(z) >= 4 else 0.0
 
     def _area_overview(self, ranking: list[tuple[float, int]]) -> Entry | None:
         """Not sure which fee, but sure it is about fees: the top three candidates are all of one area
