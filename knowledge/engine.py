@@ -40,6 +40,10 @@ _BOTH_RE = re.compile(r"分别|分別|各自|各是|各为|\brespectively\b|\bbo
 _MONEY_RE = re.compile(r"\b(?:fees?|pay|paid|paying|cost|costs|price|charge|usd|us\$|dollars?|money)\b|\$|美元|美金|费|钱|交|付")
 FOREIGN_SHARE = 0.6  # a Chinese question with this share of unknown bigrams …
 FOREIGN_SURE = 0.6   # … needs this score to be answered
+# a clause naming its own subject keeps it ("…顺便问下审核员是哪家公司的" is about audit firms even
+# after a fee question); one without ("会看多少工人") may take the subject of another clause
+_AREA_WORDS = {"audit": re.compile(r"audit|审核|稽核"), "pv": re.compile(r"\bpv\b|进展访问"),
+               "fees": re.compile(r"\bfee\b|费"), "contacts": re.compile(r"helpline|helpdesk|热线|服务台|客服")}
 SAME_AREA_MARGIN = 0.008
 AREA_OVERVIEWS = {"fees", "status"}  # areas whose overview gives every figure of the area
 AREA_FLOOR = 0.36  # "not sure" from here down; above it, three candidates of one area get its overview
@@ -490,7 +494,8 @@ class KnowledgeBase:
         picks: list[Answer] = []
         for a, part in zip(answers, parts):
             area = a.topic.split(".", 1)[0] if a.topic else None
-            if area is None or (len(areas) > 1 and area not in areas - {area}):
+            named = area in _AREA_WORDS and _AREA_WORDS[area].search(self._matcher.prepare_query(part))
+            if area is None or (len(areas) > 1 and area not in areas - {area} and not named):
                 other = areas - {area} if area else areas
                 r = [x for x in self._matcher.rank(self._matcher.prepare_query(part))[:3]
                      if not self.entries[x[1]].declines]
