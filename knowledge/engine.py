@@ -44,6 +44,8 @@ FOREIGN_SURE = 0.6   # … needs this score to be answered
 # after a fee question); one without ("会看多少工人") may take the subject of another clause
 _AREA_WORDS = {"audit": re.compile(r"audit|审核|稽核"), "pv": re.compile(r"\bpv\b|进展访问"),
                "fees": re.compile(r"\bfee\b|费"), "contacts": re.compile(r"helpline|helpdesk|热线|服务台|客服")}
+# details of a fee the seeds don't give ("500美金一个人日 是含税的吗"): not a fee to compute
+_FEE_DETAIL_RE = re.compile(r"\b(?:tax|taxes|vat|invoice|discount|refund|installments?)\b|含税|税|发票|打折|折扣|退款|分期")
 SAME_AREA_MARGIN = 0.008
 AREA_OVERVIEWS = {"fees", "status"}  # areas whose overview gives every figure of the area
 AREA_FLOOR = 0.36  # "not sure" from here down; above it, three candidates of one area get its overview
@@ -258,7 +260,7 @@ class KnowledgeBase:
         # computed answers: slots found in the question pick the entry
         slots: dict[str, object] = {}
         n = parsing.man_days(norm)
-        if n is not None and 0 < n <= 1000:
+        if n is not None and 0 < n <= 1000 and not _FEE_DETAIL_RE.search(norm):
             slots["man_days"] = n
             topic = "fees.total" if _TOTAL_WORDS.search(norm) else "fees.audit"
             if topic in self.by_id:
@@ -480,10 +482,14 @@ class KnowledgeBase:
         for part in parts[:4]:
             prepared = self._matcher.prepare_query(part)
             known, _, _ = self._matcher.query_weights(prepared)
-            if len([k for k in known if k[0] in "wz"]) < 2:
+            if not [k for k in known if k[0] in "wz"]:
                 continue
             a = self._answer(part, lang, today, split=False)
             if a.topic is None and a.suggestions:  # a near tie: maybe the other clauses settle it
+                areas_a = {x.topic.split(".", 1)[0] for x in a.suggestions}
+                overview = f"{areas_a.pop()}.overview" if len(areas_a) == 1 else ""
+                if overview.split(".")[0] in AREA_OVERVIEWS and overview in self.by_id:
+                    a = self._render(self.by_id[overview], lang, today, {}, a.confidence)
                 answers.append(a)
             elif a.topic and a.topic != EMERGENCY_TOPIC and a.confidence >= CLAUSE_SURE:
                 answers.append(a)
@@ -520,8 +526,8 @@ class KnowledgeBase:
     def _fee_named(self, norm: str, ranking: list[tuple[float, int]]) -> Entry | None:
         """"Is the certification fee 800 dollars?", "can we get the certificate without paying the 800?":
         a fee's own figure names that fee, when the words alone leave it unsure or among the top three."""
-        if not _MONEY_RE.search(norm):
-            return None  # "we have 800 workers": a figure, but not money
+        if not _MONEY_RE.search(norm) or _FEE_DETAIL_RE.search(norm):
+            return None  # "we have 800 workers": a figure, but not money; "500 含税吗": not the fee itself
         f = self.facts.fees
         by_figure = {f.registration_usd: "fees.registration", f.certification_usd: "fees.certification",
                      f.audit_per_man_day_usd: "fees.audit"}
@@ -593,8 +599,9 @@ class KnowledgeBase:
         else:
             return ranking
         idx = next((i for i, e in enumerate(self.entries) if e.id == f"status.{status}"), None)
+        generic = self.entries[ranking[0][1]].id.split(".", 1)[0] in ("status", "steps") if ranking else False
         if idx is None or (ranking and ranking[0][0] >= self.sure and ranking[0][1] != idx
-                           and not (boost == STATUS_BOOST and self.entries[ranking[0][1]].id == "status.certified")):
+                           and not (boost == STATUS_BOOST and generic)):
             return ranking  # another topic matched outright ("how to get from assessed to certified")
         top = ranking[0][0] if ranking else 0.0
         if boost == STATUS_BOOST:
