@@ -324,6 +324,10 @@ class KnowledgeBase:
         if both is not None:
             return both
         s1, i1 = ranking[0]
+        req = self.entries[i1].requires
+        if req is not None and not (req.search(norm) or req.search(prepared)):
+            # the entry's own subject is missing ("宿舍一个月电费多少" names no audit): another subject
+            return self._not_sure(ranking, lang)
         if s1 < FOREIGN_SURE and self._foreign_share(prepared) >= FOREIGN_SHARE:
             # most of a Chinese question's words are unknown to the knowledge base (工厂的排污许可证…,
             # 宿舍要不要收水电费): a middling match on the rest is likely another subject

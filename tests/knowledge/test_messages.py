@@ -97,3 +97,11 @@ def test_short_price_questions_and_polite_forms_still_answer(kb: KnowledgeBase, 
 def test_an_urgent_word_wins_over_a_decline(kb: KnowledgeBase):
     a = kb.answer("我们工厂发生火灾了 保险公司怎么理赔")
     assert a.topic == "safety.emergency" and "119" in a.answer
+
+
+def test_an_entry_needs_its_own_subject_when_it_requires_one(kb: KnowledgeBase):
+    # audit.day knows 宿舍 (the auditors tour the dormitory), but a dormitory question naming no
+    # audit is about something else
+    assert kb.answer("工人宿舍可以男女混住吗").topic != "audit.day"
+    assert kb.answer("宿舍一个月电费多少").topic is None
+    assert kb.answer("审核员会看宿舍吗").topic == "audit.day"
