@@ -214,17 +214,30 @@ def build_entries(files: list[Path], resolver: FactResolver) -> list[Entry]:
                 for lang in LANGS:
                     d[lang] = resolver.resolve(d[lang].strip(), file, eid)
             known = {"id", "source", "title", "answer", "paraphrases", "keywords", "compute", "templates",
-                     "hidden", "menu", "handoff"}
+                     "hidden", "menu", "handoff", "declines", "requires"}
             extra = set(e) - known
             if extra:
                 raise KnowledgeError(file, eid, f"unknown keys {sorted(extra)}")
             entries.append(Entry(id=eid, file=file, title=title, answer=answer, paraphrases=paraphrases,
                                  keywords=keywords, source=source.strip(), compute=compute,
                                  templates=templates, hidden=_flag(e, "hidden", file, eid),
-                                 menu=_menu(e, file, eid), handoff=_flag(e, "handoff", file, eid)))
+                                 menu=_menu(e, file, eid), handoff=_flag(e, "handoff", file, eid),
+                                 declines=_flag(e, "declines", file, eid),
+                                 requires=_requires(e, file, eid)))
     if not entries:
         raise KnowledgeError(str(files[0].parent) if files else "entries/", None, "no entries found")
     return entries
+
+
+def _requires(e: dict[str, Any], file: str, eid: str) -> "re.Pattern[str] | None":
+    words = e.get("requires")
+    if words is None:
+        return None
+    if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+        raise KnowledgeError(file, eid, "'requires' must be a non-empty list of words")
+    from .text import normalise
+
+    return re.compile("|".join(re.escape(normalise(w, simplify=False)) for w in words))
 
 
 def _flag(e: dict[str, Any], key: str, file: str, eid: str) -> bool:

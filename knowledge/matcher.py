@@ -108,7 +108,12 @@ class Matcher:
         return out
 
     def prepare_query(self, text: str) -> str:
-        """Like prepare(), but misspelt English words are first corrected to known words."""
+        """Like prepare(), but misspelt English words are first corrected to known words.
+        Cached: a long message's sentences and clauses are prepared more than once."""
+        return self._prepare_query(text)
+
+    @functools.lru_cache(maxsize=4096)
+    def _prepare_query(self, text: str) -> str:
         norm = normalise(text)
         if _EN_WORD_RE.search(norm):
             norm = _EN_WORD_RE.sub(lambda m: self._spell(m.group(0)), norm)
@@ -134,8 +139,10 @@ class Matcher:
         hit = process.extractOne(word, self.vocab_words, scorer=fuzz.ratio, score_cutoff=cutoff)
         return hit[0] if hit else None
 
+    @functools.lru_cache(maxsize=4096)
     def query_weights(self, prepared: str) -> tuple[dict[str, float], float, float]:
-        """Known features with weights, the query norm and the coverage denominator."""
+        """Known features with weights, the query norm and the coverage denominator (cached: the
+        dict is shared, read it only)."""
         known: dict[str, float] = {}
         norm_sq = 0.0
         denom = 0.0
@@ -162,10 +169,14 @@ class Matcher:
         return known, math.sqrt(norm_sq), denom
 
     def rank(self, prepared: str) -> list[tuple[float, int]]:
-        """(score, entry index) best first; scores in [0, 1]."""
+        """(score, entry index) best first; scores in [0, 1]. A fresh list (callers may reorder it)."""
+        return list(self._rank(prepared))
+
+    @functools.lru_cache(maxsize=4096)
+    def _rank(self, prepared: str) -> tuple[tuple[float, int], ...]:
         known, qnorm, denom = self.query_weights(prepared)
         if not known or denom <= 0 or qnorm <= 0:
-            return []
+            return ()
         acc: dict[int, float] = {}
         cov: dict[int, float] = {}
         anchored: set[int] = set()
@@ -188,4 +199,4 @@ class Matcher:
                 score *= NO_ANCHOR
             out.append((min(1.0, score), e))
         out.sort(key=lambda x: -x[0])
-        return out
+        return tuple(out)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,3 +118,9 @@ class Entry:
     hidden: bool = False
     menu: int = 100  # position in the browsable FAQ list (lower first)
     handoff: bool = False  # the answer mainly refers the user to a person (facts not in the seeds)
+    # a near-domain question the documents don't answer (a country's labour law): the entry's text
+    # explains that, but the answer is a decline (topic null, handoff), not a program topic
+    declines: bool = False
+    # words one of which the question must contain for this entry to answer (a dormitory question
+    # without any audit word is not about the audit day); None: no such condition
+    requires: "re.Pattern[str] | None" = None

@@ -41,8 +41,8 @@ def zh_number(s: str) -> float | None:
 
 
 _NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted(_EN_NUMS, key=len, reverse=True)) + r")"
-_EN_MANDAY_RE = re.compile(r"\b" + _NUM + r"\s*(?:man|person|auditor|men)\s*days?\b")
-_ZH_MANDAY_RE = re.compile(r"([0-9.]+|[" + ZH_NUM_CHARS + r"]+)\s*个?\s*(?:人日|人天|工日|人\s*日)")
+_EN_MANDAY_RE = re.compile(r"\b" + _NUM + r"\s*(?:(?:man|person|auditor|men)\s*days?|mds?)\b")
+_ZH_MANDAY_RE = re.compile(r"([0-9.]+|[" + ZH_NUM_CHARS + r"]+)\s*个?\s*(?:人日|人天|工日|人\s*日|人\s*/\s*天|md)")
 
 
 def man_days(norm: str) -> float | None:

@@ -11,6 +11,12 @@ from .scoring import load_jsonl, score
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO.parent / "shared" / "eval" / "faq-sample.jsonl"
 HELDOUT = Path(__file__).resolve().parent / "heldout.jsonl"
+# later batches, one file each (written blind, then kept passing): scored with heldout.jsonl
+BATCHES = sorted((Path(__file__).resolve().parent / "batches").glob("*.jsonl"))
+
+
+def _heldout() -> list[dict]:
+    return [item for f in (HELDOUT, *BATCHES) for item in load_jsonl(f)]
 
 
 def _report(failures) -> str:
@@ -28,13 +34,13 @@ def test_public_sample_scores_at_least_95_percent(kb):
 
 
 def test_heldout_questions_score_well_above_90_percent(kb):
-    items = load_jsonl(HELDOUT)
-    assert len([i for i in items if i.get("oos")]) >= 20 and len(items) >= 100
+    items = _heldout()
+    assert BATCHES and len([i for i in items if i.get("oos")]) >= 20 and len(items) >= 100
     s, failures = score(kb, items)
     assert s >= 0.95, f"{s:.1%}\n" + _report(failures)
 
 
 def test_heldout_off_topic_all_declined(kb):
-    items = [i for i in load_jsonl(HELDOUT) if i.get("oos")]
+    items = [i for i in _heldout() if i.get("oos")]
     s, failures = score(kb, items)
     assert s == 1.0, _report(failures)

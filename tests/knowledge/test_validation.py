@@ -164,3 +164,10 @@ def test_engine_thresholds_are_data(data_copy):
     _edit(data_copy / "messages.toml", "threshold = 0.99", "threshold = 1.5")
     err = _load_error(data_copy)
     assert err.file.endswith("messages.toml") and err.entry == "engine" and "threshold" in err.reason
+
+
+def test_requires_must_be_a_list_of_words(data_copy):
+    f = data_copy / "entries" / "audit.toml"
+    _edit(f, 'requires = ["审核"', 'requires = [""')
+    err = _load_error(data_copy)
+    assert "audit.toml" in str(err) and "audit.day" in str(err) and "requires" in str(err)
