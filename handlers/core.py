@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from .context import Context
 from .messages import Choice, Reply
-from .registry import COMMANDS, command
+import re
+
+from .lang import answer_lang
+from .registry import COMMANDS, Command, command, matcher
 
 MENU_ITEMS = ["faq", "status", "helpline", "report", "human", "lang"]
 
@@ -67,3 +70,23 @@ async def chinese(ctx: Context, arg: str) -> list[Reply]:
 async def cancel(ctx: Context, arg: str) -> list[Reply]:
     # the dialogue has already ended the flow (and deleted its draft); say whether there was one
     return [ctx.reply("cancelled" if ctx.left_flow else "nothing_to_cancel"), main_menu(ctx)]
+
+
+_THANKS = re.compile(
+    r"^(ok(ay)?|thanks?( you)?|thx|ty|great|got it|noted|understood|cool|good|fine|bye|goodbye|"
+    r"(ok|okay) thanks?( you)?|thanks? a lot|many thanks|"
+    r"谢谢(你|您)?|多谢|感谢|好的?|好滴|嗯+|哦+|收到|明白(了)?|知道了|了解|再见|拜拜)[\s!！.。~～👍🙏]*$",
+    re.IGNORECASE,
+)
+
+
+@command("thanks")
+async def thanks(ctx: Context, arg: str) -> list[Reply]:
+    ctx.lang = answer_lang(ctx.incoming.text or "", ctx.contact.lang)
+    return [ctx.reply("you_are_welcome")]
+
+
+@matcher
+def small_talk(text: str) -> tuple[Command, str] | None:
+    """"Thanks", "ok", "好的" outside a flow: a polite word, not an unanswerable question."""
+    return (COMMANDS["thanks"], "") if _THANKS.match(text.strip()) else None

@@ -8,16 +8,11 @@ from bot.models.cases import HELPLINE, INTEGRITY, Case
 from bot.models.insights import UnansweredQuestion
 
 from .context import Context
-from .lang import has_cjk
+from .lang import answer_lang
 from .messages import Choice, Reply
 from .registry import COMMANDS, command
 
 FAQ_BROWSE = 8  # topics shown when the user opens the FAQ from the menu
-
-
-def answer_lang(ctx: Context, text: str) -> str:
-    """Chinese questions get Chinese answers; otherwise the contact's language."""
-    return "zh" if has_cjk(text) else (ctx.contact.lang or "en")
 
 
 def _reply_for(ctx: Context, answer) -> Reply:  # noqa: ANN001 - knowledge.Answer
@@ -38,7 +33,7 @@ async def faq(ctx: Context, arg: str) -> list[Reply]:
         return [Reply(ctx.t("faq_prompt"), tuple(Choice(f"faq:{s.topic}", s.title) for s in topics))]
     if arg in kb.by_id:
         return [_reply_for(ctx, kb.answer_topic(arg, lang=ctx.lang, today=today))]
-    lang = answer_lang(ctx, arg)
+    lang = answer_lang(arg, ctx.contact.lang)
     ctx.lang = lang
     answer = kb.answer(arg, lang=lang, today=today)
     if answer.topic is None:

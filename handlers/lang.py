@@ -14,3 +14,8 @@ def detect(text: str, default: str = "en") -> str:
     if has_cjk(text):
         return "zh"
     return "en" if re.search(r"[A-Za-z]{2,}", text) else default
+
+
+def answer_lang(text: str, preferred: str | None) -> str:
+    """Chinese text gets a Chinese answer; otherwise the contact's language."""
+    return "zh" if has_cjk(text) else (preferred or "en")

@@ -79,6 +79,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "This service is not available yet. Please contact the Factory Helpdesk: {phone}, {email}.",
         "zh": "此服务暂未开放。请联系工厂服务台：{phone}，{email}。",
     },
+    "you_are_welcome": {
+        "en": "You're welcome. Type another question any time, or /menu for the menu.",
+        "zh": "不客气。有其他问题可以随时提问，或输入“菜单”查看菜单。",
+    },
     "choice_hint": {"en": "Reply with a number or choose:", "zh": "请回复数字或选择："},
 }
 

@@ -14,7 +14,7 @@ from knowledge.text import to_simplified
 
 from ..context import Context, Input
 from ..core import helpdesk_contacts
-from ..faq import answer_lang
+from ..lang import answer_lang
 from ..messages import Reply
 from ..registry import COMMANDS, Command, command, flow, matcher
 from .report import fmt_date
@@ -84,7 +84,7 @@ def auditor_question(text: str) -> tuple[Command, str] | None:
 @command("auditor", aliases=["check auditor", "check an auditor", "verify auditor", "auditor check",
                              "核实审核员", "查询审核员", "审核员查询", "核查审核员"])
 async def auditor(ctx: Context, arg: str) -> list[Reply]:
-    ctx.lang = answer_lang(ctx, ctx.incoming.text or "")
+    ctx.lang = answer_lang(ctx.incoming.text or "", ctx.contact.lang)
     name, _ = parse_query(arg)
     if not name:
         ctx.start_flow(FLOW, "name")
@@ -98,7 +98,7 @@ async def auditor_step(ctx: Context, inp: Input) -> list[Reply]:
     text = inp.text.strip()
     if text.endswith(("?", "？")) or len(text.split()) > 6:
         return await COMMANDS["faq"].handler(ctx, text)  # a question, not a name
-    ctx.lang = answer_lang(ctx, text)
+    ctx.lang = answer_lang(text, ctx.contact.lang)
     return await _check(ctx, text)
 
 

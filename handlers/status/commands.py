@@ -15,7 +15,7 @@ from bot.metrics import REGISTRY
 from .. import messages as m
 from ..context import Context
 from ..core import helpdesk_contacts
-from ..faq import answer_lang
+from ..lang import answer_lang
 from ..messages import Choice, Reply
 from ..registry import COMMANDS, command
 from .report import factory_name, status_report
@@ -35,7 +35,7 @@ _CODE_LEAD = re.compile(r"^(?:绑定码|码|code)?\s*[:：]?\s*", re.IGNORECASE)
 
 def _use_question_lang(ctx: Context) -> None:
     """A Chinese message gets a Chinese answer, as in the FAQ."""
-    ctx.lang = answer_lang(ctx, ctx.incoming.text or "")
+    ctx.lang = answer_lang(ctx.incoming.text or "", ctx.contact.lang)
 
 
 def _contact_log_id(ctx: Context) -> str:

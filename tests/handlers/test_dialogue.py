@@ -119,3 +119,12 @@ async def test_unconfident_questions_are_kept_for_staff_without_the_asker(chat: 
     assert len(rows) == 1
     assert "restaurant" not in rows[0].text_enc
     assert runtime.services.secrets.decrypt(rows[0].text_enc).startswith("can you recommend")
+
+
+async def test_thanks_gets_a_polite_word_not_an_i_am_not_sure(chat: ChatDriver) -> None:
+    await chat.send("/lang en")
+    await chat.send("registration fee")
+    await chat.send("ok thanks!")
+    assert "You're welcome" in chat.text and "not sure" not in chat.text
+    await chat.send("谢谢")
+    assert "不客气" in chat.text
