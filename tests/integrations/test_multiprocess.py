@@ -21,10 +21,10 @@ from typing import AsyncIterator, Callable
 
 import aiohttp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.config import Config
-from bot.models import OutboxMessage
+from bot.models import OutboxMessage, utcnow
 from bot.models import outbox as ost
 from bot.models.cases import Case
 from bot.models.messaging import InboxMessage
@@ -118,6 +118,8 @@ async def two_servers(config: Config, tmp_path: Path) -> AsyncIterator[tuple[Ser
                 server.proc.wait(15)
             except subprocess.TimeoutExpired:
                 server.proc.kill()
+    errors = [e for s in (a, b) for e in s.events() if e.get("level") in ("error", "critical")]
+    assert not errors, errors  # e.g. a deadlock or a unique violation between the processes
 
 
 async def until(condition: Callable[[], object], what: str, timeout: float = 15.0) -> None:
@@ -206,16 +208,25 @@ async def test_the_same_telegram_update_on_both_processes_is_answered_once(
 async def test_outbox_rows_are_delivered_once_with_both_workers_claiming(
         channels_config, runtime_pg, fake_telegram, tmp_path) -> None:  # noqa: ANN001
     chat, count = 7707002, 60
+    db = runtime_pg.db
     async with two_servers(channels_config, tmp_path) as (a, b):
         release = fake_telegram.hang("sendMessage")  # a worker holds its claimed rows while sending
-        async with runtime_pg.db.session() as s:
+        due = utcnow() + timedelta(seconds=2)
+        async with db.session() as s:
             for n in range(count):
                 await enqueue(s, runtime_pg.services.secrets, channel="telegram", replies=[Reply(f"bulk {n}")],
                               kind="notice", destination=str(chat))
+            await s.execute(update(OutboxMessage).values(next_attempt_at=due))
+        # Another claimer holds the rows' locks when they fall due: both workers poll (every second)
+        # while the rows are due and locked. A claim that does not lock (or skip) them would hand the
+        # same rows to both workers once the lock goes.
+        async with db.session() as s:
+            await s.execute(select(OutboxMessage.id).with_for_update())
+            await until(lambda: utcnow() > due + timedelta(seconds=1.5), "the rows due for two polls")
         # both workers are sending at once (each sends one at a time): two batches claimed concurrently
         await until(lambda: len(fake_telegram.calls_to("sendMessage")) >= 2, "both workers sending")
         release.set()
-        await until(lambda: all_sent(runtime_pg.db), "the outbox drained", timeout=30)
+        await until(lambda: all_sent(db), "the outbox drained", timeout=30)
     texts = sorted(m["text"] for m in fake_telegram.messages_to(chat))
     assert texts == sorted(f"bulk {n}" for n in range(count))  # each exactly once
     by_a, by_b = delivered_ids(a, "telegram"), delivered_ids(b, "telegram")
