@@ -14,8 +14,18 @@ def contact_key(channel: str, platform_id: str) -> str:
 
 
 async def find_contact(session: AsyncSession, secrets: Secrets, channel: str, platform_id: str) -> Contact | None:
-    hashes = secrets.lookup_hashes(contact_key(channel, platform_id))
-    return (await session.execute(select(Contact).where(Contact.key_hash.in_(hashes)))).scalars().first()
+    # A contact found once is kept for the session (the identity map holds objects weakly, so a
+    # second look-up in the same transaction, e.g. by the channel after the dialogue, re-read it).
+    found: dict[str, Contact] = session.info.setdefault("contacts", {})
+    key = contact_key(channel, platform_id)
+    contact = found.get(key)
+    if contact is not None and contact in session:
+        return contact
+    hashes = secrets.lookup_hashes(key)
+    contact = (await session.execute(select(Contact).where(Contact.key_hash.in_(hashes)))).scalars().first()
+    if contact is not None:
+        found[key] = contact
+    return contact
 
 
 async def get_or_create_contact(session: AsyncSession, secrets: Secrets, channel: str, platform_id: str) -> Contact:
