@@ -1,12 +1,16 @@
 """Find or create the contact of a platform id without ever storing the id in clear."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .crypto import Secrets
 from .dialect import insert_ignore
 from .models import Contact, utcnow
+
+
+# built once: every inbound message looks its contact up
+_BY_HASH = select(Contact).where(Contact.key_hash.in_(bindparam("hashes", expanding=True)))
 
 
 def contact_key(channel: str, platform_id: str) -> str:
@@ -22,7 +26,7 @@ async def find_contact(session: AsyncSession, secrets: Secrets, channel: str, pl
     if contact is not None and contact in session:
         return contact
     hashes = secrets.lookup_hashes(key)
-    contact = (await session.execute(select(Contact).where(Contact.key_hash.in_(hashes)))).scalars().first()
+    contact = (await session.execute(_BY_HASH, {"hashes": hashes})).scalars().first()
     if contact is not None:
         found[key] = contact
     return contact
