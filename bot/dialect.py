@@ -14,7 +14,7 @@ _MIGRATION_LOCK_KEY = 0x657470  # "etp"
 
 async def insert_ignore(session: AsyncSession, table: Table, values: dict[str, Any], conflict: list[str]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when the row was inserted (first writer wins)."""
-    result = await session.execute(_insert_ignore(dialect_name(session), table, tuple(conflict), None), values)
+    result = await session.execute(_insert_ignore(_dialect_name(session), table, tuple(conflict), None), values)
     return bool(result.rowcount)
 
 
@@ -34,12 +34,12 @@ async def migration_lock(conn: AsyncConnection) -> AsyncIterator[None]:
         await conn.commit()
 
 
-def dialect_name(session: AsyncSession) -> str:
+def _dialect_name(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
 def _insert(session: AsyncSession, table: Table):  # noqa: ANN202
-    return (postgresql if dialect_name(session) == "postgresql" else sqlite).insert(table)
+    return (postgresql if _dialect_name(session) == "postgresql" else sqlite).insert(table)
 
 
 @functools.lru_cache(maxsize=None)
@@ -55,12 +55,12 @@ async def insert_ignore_returning(session: AsyncSession, table: Table, values: d
                                   conflict: list[str], column: Any) -> Any | None:
     """INSERT … ON CONFLICT DO NOTHING RETURNING column: the new row's value, or None when a row
     with the same conflict key already existed (one statement instead of insert + select)."""
-    stmt = _insert_ignore(dialect_name(session), table, tuple(conflict), column.expression.key)
+    stmt = _insert_ignore(_dialect_name(session), table, tuple(conflict), column.expression.key)
     return (await session.execute(stmt, values)).scalar_one_or_none()
 
 
-def upsert_statement(dialect: str, table: Table, conflict: list[str], set_: dict[str, Any], column: Any):  # noqa: ANN201
-    """INSERT … ON CONFLICT DO UPDATE SET … RETURNING column, to build once and execute with the
-    row's values (and any bindparams of `set_`) as parameters: counters on a hot path."""
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    return stmt.on_conflict_do_update(index_elements=conflict, set_=set_).returning(column)
+async def upsert_returning(session: AsyncSession, table: Table, values: dict[str, Any], conflict: list[str],
+                           set_: dict[str, Any], column: Any) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE SET … RETURNING column, in one statement (counters)."""
+    stmt = _insert(session, table).values(**values).on_conflict_do_update(index_elements=conflict, set_=set_)
+    return (await session.execute(stmt.returning(column))).scalar_one()

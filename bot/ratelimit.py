@@ -8,31 +8,16 @@ a couple of small writes per message and cannot starve other users of the dialog
 from __future__ import annotations
 
 import enum
-import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, or_
+from sqlalchemy import case, literal, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .crypto import Secrets
-from .dialect import dialect_name, upsert_statement
+from .dialect import upsert_returning
 from .models import UTCDateTime
 from .models.messaging import RateBucket
-
-
-_BUCKETS = RateBucket.__table__
-_NOW = bindparam("now", type_=UTCDateTime())
-# a new window starts when the stored one is over (or in the future: a clock jump)
-_FRESH = or_(_BUCKETS.c.window_start <= bindparam("stale", type_=UTCDateTime()), _BUCKETS.c.window_start > _NOW)
-
-
-@functools.lru_cache(maxsize=None)
-def _counter(dialect: str):  # noqa: ANN202 - one statement per dialect, built once (hot path)
-    return upsert_statement(dialect, _BUCKETS, ["key_hash"], {
-        "count": case((_FRESH, 1), else_=_BUCKETS.c.count + 1),
-        "window_start": case((_FRESH, _NOW), else_=_BUCKETS.c.window_start),
-    }, _BUCKETS.c.count)
 
 
 class Verdict(enum.Enum):
@@ -50,8 +35,15 @@ class RateLimit:
         """Count one message of `contact_key` (e.g. "wechat:OPENID") inside the caller's
         transaction (the row lock serialises one contact's messages, not other contacts')."""
         key_hash = secrets.lookup_hash("rate:" + contact_key)
-        params = {"key_hash": key_hash, "window_start": now, "count": 1, "now": now, "stale": now - self.window}
-        count = (await session.execute(_counter(dialect_name(session)), params)).scalar_one()
+        table = RateBucket.__table__
+        # one statement: a new window starts when the stored one is over (or in the future: a clock jump)
+        fresh = or_(table.c.window_start <= now - self.window, table.c.window_start > now)
+        count = await upsert_returning(
+            session, table, {"key_hash": key_hash, "window_start": now, "count": 1}, ["key_hash"],
+            {"count": case((fresh, 1), else_=table.c.count + 1),
+             "window_start": case((fresh, literal(now, UTCDateTime())), else_=table.c.window_start)},
+            table.c.count,
+        )
         if count <= self.limit:
             return Verdict.ALLOW
         return Verdict.WARN if count == self.limit + 1 else Verdict.DROP

@@ -236,7 +236,7 @@ async def test_outbox_rows_are_delivered_once_with_both_workers_claiming(
 
 async def test_the_wechat_token_is_fetched_once_for_both_processes(
         channels_config, runtime_pg, fake_wechat, tmp_path) -> None:  # noqa: ANN001
-    fake_wechat.token_delay = 1.5  # the first fetch is slow: the other process's worker needs it meanwhile
+    fake_wechat.token_delay = 2.5  # a slow first fetch: the other process's worker (polling each second) needs it meanwhile
     platform = wx.WeChatPlatform()
     openids = [f"oMultiTokenUser0000000000{n:02d}" for n in range(3)]
     async with two_servers(channels_config, tmp_path) as (a, b), aiohttp.ClientSession(base_url=a.url) as http:
