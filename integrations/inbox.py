@@ -196,6 +196,7 @@ class Inbox:
                                               InboxMessage.status == st.RECEIVED,
                                               InboxMessage.received_at <= cutoff)
                 .order_by(InboxMessage.id).limit(500)
+                .with_for_update(skip_locked=True)  # PostgreSQL: not rows a live process is processing now
             )).scalars().all()
         done = 0
         for inbox_id in ids:
