@@ -10,7 +10,8 @@ encrypted with wechatpy's `WeChatCrypto` exactly as WeChat sends them, are sent 
 concurrent senders (each sender an OpenID; a share of requests are WeChat-style retries with a
 MsgId already sent). Prints throughput, p50/p99 latency, errors, and for the bot: messages lost
 (sent and acknowledged but missing from the inbox, or never processed) and doubled (more inbox
-rows than distinct messages).
+rows than distinct messages), and the CPU the server process(es) spent per answered request (the
+figure to compare between runs: req/s moves with whatever else the machine is doing).
 
 Everything stays on 127.0.0.1; the WeChat API the bot might call (customer-service messages)
 is a local stub. The request count and the time are bounded.
@@ -96,6 +97,18 @@ class Servers:
                 p.wait(15)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def cpu_seconds(procs: list[subprocess.Popen]) -> float | None:
+    """User + system CPU the processes have used so far (Linux /proc), None elsewhere."""
+    total = 0.0
+    try:
+        for p in procs:
+            fields = Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
 
 
 async def start(commands: list[tuple[list[str], dict[str, str], int]], log_dir: str | None = None) -> Servers:
@@ -263,7 +276,9 @@ async def main(args: argparse.Namespace) -> int:
 
     since = utcnow()
     try:
+        cpu_before = cpu_seconds(bot.procs)
         bot_run = await drive(bot.urls, messages, args.concurrency, args.max_seconds)
+        cpu_after = cpu_seconds(bot.procs)
         await asyncio.sleep(1.0)  # late answers (past the passive deadline) finish in the background
     finally:
         bot.stop()
@@ -277,6 +292,11 @@ async def main(args: argparse.Namespace) -> int:
     doubled = max(0, rows - len({m.msg_id for m in messages}))
     print(f"\nthroughput etp-bot / bare: {bot_run.throughput / bare_run.throughput:.0%}")
     print(f"passive replies: {bot_run.passive} of {len(bot_run.latencies)} answers")
+    if cpu_before is not None and cpu_after is not None and bot_run.latencies:
+        # CPU the server process(es) spent per answered request: unlike req/s, this does not
+        # depend on what else the machine is doing
+        print(f"server CPU per answered request: {(cpu_after - cpu_before) / len(bot_run.latencies) * 1000:.1f} ms "
+              f"(all {args.processes} process(es))")
     print(f"inbox rows: {rows} (done {done}) for {len(bot_run.ok_ids)} acknowledged distinct messages; "
           f"lost: {lost}; doubled: {doubled}")
     print(f"database: {database_url.split('://')[0]}")

@@ -1,6 +1,7 @@
 """The one place where SQL differs between SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import functools
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
@@ -13,8 +14,7 @@ _MIGRATION_LOCK_KEY = 0x657470  # "etp"
 
 async def insert_ignore(session: AsyncSession, table: Table, values: dict[str, Any], conflict: list[str]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when the row was inserted (first writer wins)."""
-    stmt = _insert(session, table).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    result = await session.execute(stmt)
+    result = await session.execute(_insert_ignore(_dialect_name(session), table, tuple(conflict), None), values)
     return bool(result.rowcount)
 
 
@@ -34,17 +34,29 @@ async def migration_lock(conn: AsyncConnection) -> AsyncIterator[None]:
         await conn.commit()
 
 
+def _dialect_name(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
 def _insert(session: AsyncSession, table: Table):  # noqa: ANN202
-    name = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (postgresql if name == "postgresql" else sqlite).insert(table)
+    return (postgresql if _dialect_name(session) == "postgresql" else sqlite).insert(table)
+
+
+@functools.lru_cache(maxsize=None)
+def _insert_ignore(dialect: str, table: Table, conflict: tuple[str, ...], returning: str | None):  # noqa: ANN202
+    """Built once per table: the values are the execution's parameters, so a hot path (the inbox)
+    does not pay for building and hashing a new statement each time."""
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table).on_conflict_do_nothing(
+        index_elements=list(conflict))
+    return stmt.returning(table.c[returning]) if returning else stmt
 
 
 async def insert_ignore_returning(session: AsyncSession, table: Table, values: dict[str, Any],
                                   conflict: list[str], column: Any) -> Any | None:
     """INSERT … ON CONFLICT DO NOTHING RETURNING column: the new row's value, or None when a row
     with the same conflict key already existed (one statement instead of insert + select)."""
-    stmt = _insert(session, table).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    return (await session.execute(stmt.returning(column))).scalar_one_or_none()
+    stmt = _insert_ignore(_dialect_name(session), table, tuple(conflict), column.expression.key)
+    return (await session.execute(stmt, values)).scalar_one_or_none()
 
 
 async def upsert_returning(session: AsyncSession, table: Table, values: dict[str, Any], conflict: list[str],

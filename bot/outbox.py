@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.messages import Reply
@@ -25,7 +25,7 @@ from .contacts import platform_id
 from .crypto import Secrets
 from .db import Database
 from .dialect import insert_ignore
-from .models import Contact, OutboxMessage, utcnow
+from .models import Contact, OutboxMessage, UTCDateTime, utcnow
 from .models import outbox as st
 
 log = logging.getLogger(__name__)
@@ -106,12 +106,14 @@ async def enqueue(
 
 async def release_held(session: AsyncSession, contact_id: int) -> int:
     """The user wrote again (the platform window reopened): held messages become due."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.contact_id == contact_id, OutboxMessage.status == st.HELD)
-        .values(status=st.PENDING, next_attempt_at=utcnow())
-    )
+    result = await session.execute(_RELEASE_HELD, {"contact": contact_id, "now": utcnow()})
     return result.rowcount or 0
+
+
+# run for every inbound message: a prebuilt Core statement (an ORM-enabled UPDATE costs ~3x the CPU)
+_OUTBOX = OutboxMessage.__table__
+_RELEASE_HELD = (update(_OUTBOX).where(_OUTBOX.c.contact_id == bindparam("contact"), _OUTBOX.c.status == st.HELD)
+                 .values(status=st.PENDING, next_attempt_at=bindparam("now", type_=UTCDateTime())))
 
 
 class OutboxWorker:

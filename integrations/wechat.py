@@ -53,6 +53,11 @@ log = logging.getLogger(__name__)
 ANSWER_BUDGET = 4.5  # seconds from arrival to our answer (WeChat gives up at 5)
 PASSIVE_BUDGET = 3.8  # after this the dialogue's replies go to the outbox instead
 OVERFLOW_DELAY = timedelta(seconds=1.5)  # let WeChat show the passive reply before the rest
+# A stored message younger than this may be in the hands of the (live) process that stored it,
+# whose passive reply is still possible: recovery, in a process that is starting or in any other,
+# leaves it alone; older than this, WeChat has had its answer and the reply must go as a
+# customer-service message whoever processes it.
+IN_FLIGHT = timedelta(seconds=5)
 
 # The custom menu (`etp-bot wechat menu`): clicks send these EventKeys (CONTRACT).
 MENU = {"button": [
@@ -302,8 +307,9 @@ def setup(app: web.Application) -> None:
         channel.inbox = Inbox(runtime, CHANNEL, make_respond(secrets),
                               notify=lambda: app[K.OUTBOX].notify() if K.OUTBOX in app else None)
         channel.tasks = Tasks()
-        await channel.inbox.recover()
-        recovery = asyncio.create_task(recover_forever(channel.inbox), name="wechat-recovery")
+        await channel.inbox.recover(older_than=IN_FLIGHT)
+        recovery = asyncio.create_task(recover_forever(channel.inbox, every=IN_FLIGHT.total_seconds()),
+                                       name="wechat-recovery")
         yield
         recovery.cancel()
         with contextlib.suppress(asyncio.CancelledError):

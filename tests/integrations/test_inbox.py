@@ -141,3 +141,22 @@ async def test_a_wechat_message_left_unprocessed_is_answered_by_customer_service
     async with serve(wechat_config):
         (call,) = await fake_wechat.wait_for("/cgi-bin/message/custom/send", 1)
         assert call["touser"] == "oCrashUser00000000000001" and "Factory Helpdesk" in call["text"]["content"]
+
+
+async def test_a_starting_process_leaves_a_fresh_wechat_message_to_the_process_that_stored_it(
+        wechat_config, serve, fake_wechat) -> None:
+    from bot.runtime import build_runtime
+    from integrations.wechat import make_respond as wechat_respond
+
+    live = await build_runtime(wechat_config)  # a running process has just stored a message …
+    try:
+        inbox = Inbox(live, "wechat", wechat_respond(live.services.secrets))
+        row_id, _ = await inbox.store("880002", Incoming("wechat", "oLiveUser000000000000001", "880002", text="/help"))
+        async with serve(wechat_config):  # … when another process starts
+            result = await inbox.process(row_id, passive_until=asyncio.get_running_loop().time() + 3)
+    finally:
+        await live.close()
+    # the first process still answers in WeChat's response (not as a customer-service message,
+    # which an unverified account cannot send)
+    assert result.ran and result.via == st.PASSIVE and "Factory Helpdesk" in result.cached["text"]
+    assert fake_wechat.calls_to("/cgi-bin/message/custom/send") == []
