@@ -57,18 +57,11 @@ def _parse_row(values: dict[str, str]) -> dict[str, Any]:
     status = values.get("status", "").lower()
     if status and status not in STATUSES:
         problems.append(f"unknown status {values['status']!r} (expected one of {', '.join(STATUSES)})")
-    for column in ("status_since", "valid_until"):
+    parsers = {"status_since": parse_date, "valid_until": parse_date, **{c: parse_count for c in COUNTS}}
+    for column, parse in parsers.items():
         if values.get(column):
             try:
-                out[column] = parse_date(values[column], column)
-            except ValueError as exc:
-                problems.append(str(exc))
-        elif column in values:
-            out[column] = None
-    for column in COUNTS:
-        if values.get(column):
-            try:
-                out[column] = parse_count(values[column], column)
+                out[column] = parse(values[column], column)
             except ValueError as exc:
                 problems.append(str(exc))
         elif column in values:

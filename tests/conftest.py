@@ -53,6 +53,17 @@ async def clean_database(database_url: str) -> str:
 
 
 @pytest.fixture
+async def db(config: Config):
+    """A database with every table, without a runtime (for data-layer tests)."""
+    from bot.db import Database
+
+    database = Database(config.database_url)
+    await database.create_schema()
+    yield database
+    await database.close()
+
+
+@pytest.fixture
 def config(clean_database: str, tmp_path: Path) -> Config:
     return replace(
         Config.from_env({}),

@@ -12,12 +12,6 @@ from bot.models.factories import Factory
 from .factories_support import HEADER, csv_bytes
 
 
-@pytest.fixture
-async def db(config):  # noqa: ANN001
-    database = Database(config.database_url)
-    await database.create_schema()
-    yield database
-    await database.close()
 
 
 async def _import(db: Database, data: bytes):  # noqa: ANN202

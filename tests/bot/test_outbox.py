@@ -17,12 +17,6 @@ from tests.casekit import FakeSender
 from ..conftest import SECRET
 
 
-@pytest.fixture
-async def db(config):  # noqa: ANN001
-    database = Database(config.database_url)
-    await database.create_schema()
-    yield database
-    await database.close()
 
 
 @pytest.fixture
