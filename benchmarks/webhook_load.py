@@ -255,6 +255,28 @@ async def inbox_counts(database_url: str, since) -> tuple[int, int]:  # noqa: AN
         await db.close()
 
 
+async def run_bot(args: argparse.Namespace, messages: list, database_url: str, processes: int, workdir: str):  # noqa: ANN201
+    """One bot phase: start `processes` servers, drive the load, count the inbox."""
+    stub, api_base = await wechat_api_stub()
+    bot = await start_bot(database_url, secrets.token_urlsafe(40), api_base, processes, workdir)
+    from bot.models import utcnow
+
+    since = utcnow()
+    try:
+        cpu_before = cpu_seconds(bot.procs)
+        bot_run = await drive(bot.urls, messages, args.concurrency, args.max_seconds)
+        cpu_after = cpu_seconds(bot.procs)
+        await asyncio.sleep(1.0)  # late answers (past the passive deadline) finish in the background
+    finally:
+        bot.stop()
+        await stub.cleanup()
+    rows, done = await inbox_counts(database_url, since)
+    cpu = None
+    if cpu_before is not None and cpu_after is not None and bot_run.latencies:
+        cpu = (cpu_after - cpu_before) / len(bot_run.latencies)
+    return bot_run, cpu, rows, done
+
+
 async def main(args: argparse.Namespace) -> int:
     messages = build_messages(args.requests, args.senders, args.retries)
     unique = len({m.msg_id for m in messages})
@@ -270,37 +292,42 @@ async def main(args: argparse.Namespace) -> int:
 
     workdir = tempfile.mkdtemp(prefix="etp-bench-")
     database_url = args.database_url or f"sqlite+aiosqlite:///{workdir}/bench.db"
-    stub, api_base = await wechat_api_stub()
-    bot = await start_bot(database_url, secrets.token_urlsafe(40), api_base, args.processes, workdir)
-    from bot.models import utcnow
-
-    since = utcnow()
-    try:
-        cpu_before = cpu_seconds(bot.procs)
-        bot_run = await drive(bot.urls, messages, args.concurrency, args.max_seconds)
-        cpu_after = cpu_seconds(bot.procs)
-        await asyncio.sleep(1.0)  # late answers (past the passive deadline) finish in the background
-    finally:
-        bot.stop()
-        await stub.cleanup()
-    rows, done = await inbox_counts(database_url, since)
+    runs = []
+    for processes in args.processes:
+        # each phase runs under a fresh secret key: its messages and contacts are new to the database
+        runs.append((processes, *await run_bot(args, messages, database_url, processes, workdir)))
 
     print(f"\n{'target':<10} {'answered':>8} {'errors':>7} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}")
     print(bare_run.line("bare"))
-    print(bot_run.line(f"etp-bot×{args.processes}"))
-    lost = len(bot_run.ok_ids) - done
-    doubled = max(0, rows - len({m.msg_id for m in messages}))
-    print(f"\nthroughput etp-bot / bare: {bot_run.throughput / bare_run.throughput:.0%}")
-    print(f"passive replies: {bot_run.passive} of {len(bot_run.latencies)} answers")
-    if cpu_before is not None and cpu_after is not None and bot_run.latencies:
-        # CPU the server process(es) spent per answered request: unlike req/s, this does not
-        # depend on what else the machine is doing
-        print(f"server CPU per answered request: {(cpu_after - cpu_before) / len(bot_run.latencies) * 1000:.1f} ms "
-              f"(all {args.processes} process(es))")
-    print(f"inbox rows: {rows} (done {done}) for {len(bot_run.ok_ids)} acknowledged distinct messages; "
-          f"lost: {lost}; doubled: {doubled}")
+    for processes, bot_run, *_ in runs:
+        print(bot_run.line(f"etp-bot×{processes}"))
+    ok = True
+    for processes, bot_run, cpu, rows, done in runs:
+        lost = len(bot_run.ok_ids) - done
+        doubled = max(0, rows - unique)
+        print(f"\netp-bot×{processes}: throughput / bare {bot_run.throughput / bare_run.throughput:.1%}; "
+              f"passive replies {bot_run.passive} of {len(bot_run.latencies)}")
+        if cpu is not None:
+            # unlike req/s, the CPU per request does not depend on what else the machine is doing
+            print(f"  server CPU per answered request: {cpu * 1000:.1f} ms (all {processes} process(es))")
+        print(f"  inbox rows: {rows} (done {done}) for {len(bot_run.ok_ids)} acknowledged distinct messages; "
+              f"lost: {lost}; doubled: {doubled}")
+        ok = ok and lost == 0 and doubled == 0 and bot_run.errors == 0
+    first_processes, first_run = runs[0][0], runs[0][1]
+    for processes, bot_run, *_ in runs[1:]:
+        print(f"throughput {processes} processes / {first_processes}: {bot_run.throughput / first_run.throughput:.2f}")
     print(f"database: {database_url.split('://')[0]}")
-    return 0 if lost == 0 and doubled == 0 and bot_run.errors == 0 else 1
+    return 0 if ok else 1
+
+
+def _counts(value: str) -> list[int]:
+    try:
+        counts = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a list of process counts: {value!r}") from exc
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("process counts must be 1 or more")
+    return counts
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -312,7 +339,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--retries", type=float, default=0.05, help="share of requests that repeat a MsgId")
     p.add_argument("--max-seconds", type=float, default=120.0, help="bound on each phase")
     p.add_argument("--database-url", help="default: SQLite in a temporary directory")
-    p.add_argument("--processes", type=int, default=1, help="bot server processes (needs PostgreSQL for >1)")
+    p.add_argument("--processes", type=_counts, default=[1], metavar="N[,N…]",
+                   help="bot server processes; a list such as 1,2 runs each and prints the ratio "
+                        "(more than one needs PostgreSQL)")
     p.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
