@@ -81,7 +81,8 @@ async def _factory(session: AsyncSession, request: web.Request) -> Factory:
     return factory
 
 
-async def _factory_page(request: web.Request, session: AsyncSession, factory: Factory, **values) -> web.Response:  # noqa: ANN003
+async def _factory_page(request: web.Request, session: AsyncSession, factory: Factory,
+                        **values) -> web.Response:  # noqa: ANN003
     bindings = await list_bindings(session, factory.factory_id, include_revoked=False)
     return render(request, "factory.html", {"factory": factory, "bindings": bindings, **values})
 
