@@ -126,7 +126,7 @@ def render(request: web.Request, template: str, values: dict[str, Any], status: 
 
 
 def create_staff_app() -> web.Application:
-    from . import admin, cases_views, login, questions, statistics
+    from . import admin, cases_views, factories, login, questions, statistics
 
     staff = web.Application(middlewares=[security_headers, signed_in])
     env = aiohttp_jinja2.setup(staff, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
@@ -136,6 +136,7 @@ def create_staff_app() -> web.Application:
     admin.add_routes(staff)
     questions.add_routes(staff)
     statistics.add_routes(staff)
+    factories.add_routes(staff)
     return staff
 
 

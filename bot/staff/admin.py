@@ -7,6 +7,7 @@ from sqlalchemy import select
 from bot import cases
 from bot.errors import UserError
 from bot.models.cases import ADMIN, ROLES, Case, CaseAccess, StaffSession, StaffUser
+from bot.models.factories import Factory
 
 from . import FORM_DATA, SIGNED_IN, accounts, id_from, now, redirect, render, runtime
 
@@ -66,13 +67,20 @@ async def access_log(request: web.Request) -> web.Response:
     secrets = runtime(request).services.secrets
     async with runtime(request).db.session() as s:
         rows = (await s.execute(
-            select(CaseAccess, StaffUser.email, Case)
+            select(CaseAccess, StaffUser.email, Case, Factory.factory_id)
             .outerjoin(StaffUser, StaffUser.id == CaseAccess.staff_id)
             .outerjoin(Case, Case.id == CaseAccess.case_id)
+            .outerjoin(Factory, Factory.id == -CaseAccess.case_id)  # factory actions: see factories.access_log_id
             .order_by(CaseAccess.at.desc(), CaseAccess.id.desc()).limit(ACCESS_LOG_LIMIT))).all()
-    entries = [{"at": a.at, "email": email, "action": a.action,
-                "ref": cases.reference(secrets, case) if case else "(purged)"} for a, email, case in rows]
+    entries = [{"at": a.at, "email": email, "action": a.action, "ref": _subject(secrets, a, case, factory_id)}
+               for a, email, case, factory_id in rows]
     return render(request, "access.html", {"entries": entries})
+
+
+def _subject(secrets, entry: CaseAccess, case: Case | None, factory_id: str | None) -> str:  # noqa: ANN001
+    if entry.case_id < 0:
+        return f"factory {factory_id}" if factory_id is not None else "(deleted factory)"
+    return cases.reference(secrets, case) if case else "(purged)"
 
 
 def add_routes(app: web.Application) -> None:
