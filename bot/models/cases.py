@@ -96,13 +96,16 @@ class CaseMessage(Base):
 
 
 class CaseAccess(Base):
-    """Who looked at or changed which case, when. Kept after a case is purged."""
+    """Who looked at or changed which case (or, from the Factories page, which factory's codes
+    and bindings), when. Kept after a case is purged."""
 
     __tablename__ = "case_access"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True)
-    case_id: Mapped[int] = mapped_column(Integer, index=True)  # no foreign key: outlives the case
+    # no foreign keys: the log outlives the case or factory it names; exactly one is set
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
+    factory_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     action: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -70,7 +70,7 @@ async def access_log(request: web.Request) -> web.Response:
             select(CaseAccess, StaffUser.email, Case, Factory.factory_id)
             .outerjoin(StaffUser, StaffUser.id == CaseAccess.staff_id)
             .outerjoin(Case, Case.id == CaseAccess.case_id)
-            .outerjoin(Factory, Factory.id == -CaseAccess.case_id)  # factory actions: see factories.access_log_id
+            .outerjoin(Factory, Factory.id == CaseAccess.factory_id)
             .order_by(CaseAccess.at.desc(), CaseAccess.id.desc()).limit(ACCESS_LOG_LIMIT))).all()
     entries = [{"at": a.at, "email": email, "action": a.action, "ref": _subject(secrets, a, case, factory_id)}
                for a, email, case, factory_id in rows]
@@ -78,7 +78,7 @@ async def access_log(request: web.Request) -> web.Response:
 
 
 def _subject(secrets, entry: CaseAccess, case: Case | None, factory_id: str | None) -> str:  # noqa: ANN001
-    if entry.case_id < 0:
+    if entry.factory_id is not None:
         return f"factory {factory_id}" if factory_id is not None else "(deleted factory)"
     return cases.reference(secrets, case) if case else "(purged)"
 

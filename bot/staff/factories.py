@@ -30,17 +30,10 @@ def _allowed(request: web.Request) -> StaffUser:
     return staff
 
 
-def access_log_id(factory: Factory) -> int:
-    """The access log's `case_id` for an action on a factory. The log has no column for anything
-    but cases and this page adds no table, so factory actions are recorded under the factory's
-    row id negated: case ids are positive, and the access log page tells the two apart."""
-    return -factory.id
-
-
 async def _record(session: AsyncSession, request: web.Request, staff: StaffUser, factory: Factory, action: str,
                   event: str) -> None:
     """The access log entry, and a log line of ids only (never the code)."""
-    session.add(CaseAccess(staff_id=staff.id, case_id=access_log_id(factory), action=action, at=now(request)))
+    session.add(CaseAccess(staff_id=staff.id, factory_id=factory.id, action=action, at=now(request)))
     log.info("staff %s", action, extra={"event": event, "staff_id": staff.id, "factory_pk": factory.id})
 
 
