@@ -148,3 +148,10 @@ async def notify_and_confirm(ctx: Context, inp: Input, flow: str, queue: str,
     if ctx.step == "confirm" and inp.choice == f"{flow}:send":
         return await submit(ctx, queue, ctx.data["category"], body())
     return urgent_check(ctx, inp.text) + [confirm(ctx)]
+
+
+def picked_category(choice: str, flow: str, allowed) -> str | None:  # noqa: ANN001 - a container of ids
+    """The category a `FLOW:cat:ID` choice names, if it is one of `allowed`."""
+    prefix = f"{flow}:cat:"
+    category = choice.removeprefix(prefix)
+    return category if choice.startswith(prefix) and category in allowed else None

@@ -35,8 +35,8 @@ async def helpline_step(ctx: Context, inp: Input) -> list[Reply]:
     common.keep_lang(ctx)
     step, choice = ctx.step, inp.choice or ""
     if step == "category":
-        category = choice.removeprefix(f"{FLOW}:cat:")
-        if choice.startswith(f"{FLOW}:cat:") and category in HELPLINE_CATEGORIES:
+        category = common.picked_category(choice, FLOW, HELPLINE_CATEGORIES)
+        if category:
             ctx.data["category"] = category
             ctx.goto("message")
             return [common.add_more(ctx, FLOW) if ctx.data.get("parts") else ask_message(ctx)]

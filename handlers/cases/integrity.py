@@ -52,8 +52,8 @@ async def report_step(ctx: Context, inp: Input) -> list[Reply]:
     common.keep_lang(ctx)
     step, choice = ctx.step, inp.choice or ""
     if step == "category":
-        category = choice.removeprefix(f"{FLOW}:cat:")
-        if choice.startswith(f"{FLOW}:cat:") and category in INTEGRITY_CATEGORIES:
+        category = common.picked_category(choice, FLOW, INTEGRITY_CATEGORIES)
+        if category:
             ctx.data["category"] = category
             ctx.goto(QUESTIONS[0])
             return [ask(ctx, QUESTIONS[0])]
