@@ -26,14 +26,14 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.config import Config  # noqa: E402
+from bot.core.config import Config  # noqa: E402
 
 SECRET = "benchmark-secret-key-0123456789abcdefghij"
 PASSWORD = "benchmark password"
 
 
-async def file_reports(runtime, n: int) -> float:  # noqa: ANN001
-    from handlers.messages import Incoming
+async def file_reports(runtime, n: int) -> float:
+    from bot.core.messages import Incoming
 
     steps = ["/helpline", "helpline:cat:wages", "", "helpline:done", "helpline:notify:message", "helpline:send"]
     start = time.perf_counter()

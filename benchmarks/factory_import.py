@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.db import Database  # noqa: E402
-from bot.factories import parse_factories, upsert_factories  # noqa: E402
-from bot.models import Base  # noqa: E402
+from bot.core.db import Database  # noqa: E402
+from bot.core.models import Base  # noqa: E402
+from bot.services.factories import parse_factories, upsert_factories  # noqa: E402
 
 STATUSES = ["certified", "remediation", "probation", "progressing", "assessed", "terminated"]
 HEADER = ("factory_id,name,status,status_since,name_zh,country,valid_until,"

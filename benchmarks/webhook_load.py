@@ -26,7 +26,6 @@ import random
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -119,7 +118,7 @@ async def start(commands: list[tuple[list[str], dict[str, str], int]], log_dir: 
         urls.append(f"http://127.0.0.1:{port}")
     servers = Servers(procs, urls)
     async with aiohttp.ClientSession() as http:
-        for proc, url in zip(procs, urls):
+        for proc, url in zip(procs, urls, strict=False):
             for _ in range(300):
                 if proc.poll() is not None:
                     servers.stop()
@@ -219,7 +218,7 @@ async def drive(urls: list[str], messages: list[Message], concurrency: int, max_
                 async with http.post(urls[n % len(urls)] + "/wechat", params=msg.query, data=msg.body) as resp:
                     body = await resp.read()
                     status = resp.status
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 run.errors += 1
                 continue
             if status != 200:
@@ -236,12 +235,12 @@ async def drive(urls: list[str], messages: list[Message], concurrency: int, max_
     return run
 
 
-async def inbox_counts(database_url: str, since) -> tuple[int, int]:  # noqa: ANN001
+async def inbox_counts(database_url: str, since) -> tuple[int, int]:
     """Inbox rows written since the run started (a reused database keeps earlier runs' rows)."""
     from sqlalchemy import func, select
 
-    from bot.db import Database
-    from bot.models.messaging import DONE, InboxMessage
+    from bot.core.db import Database
+    from bot.core.models.messaging import DONE, InboxMessage
 
     db = Database(database_url)
     try:
@@ -255,11 +254,11 @@ async def inbox_counts(database_url: str, since) -> tuple[int, int]:  # noqa: AN
         await db.close()
 
 
-async def run_bot(args: argparse.Namespace, messages: list, database_url: str, processes: int, workdir: str):  # noqa: ANN201
+async def run_bot(args: argparse.Namespace, messages: list, database_url: str, processes: int, workdir: str):
     """One bot phase: start `processes` servers, drive the load, count the inbox."""
     stub, api_base = await wechat_api_stub()
     bot = await start_bot(database_url, secrets.token_urlsafe(40), api_base, processes, workdir)
-    from bot.models import utcnow
+    from bot.core.models import utcnow
 
     since = utcnow()
     try:

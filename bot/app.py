@@ -9,22 +9,22 @@ import asyncio
 import contextlib
 import importlib
 import uuid
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from . import appkeys as K
-from .config import Config
-from .logs import request_id
-from .outbox import OutboxWorker
-from .runtime import build_runtime
+from bot.core.config import Config
+from bot.core.logs import request_id
+from bot.outbox_worker import OutboxWorker
+from bot.runtime import build_runtime
+from integrations import appkeys as K
 
 # Modules with `setup(app)`: add routes and a cleanup_ctx of their own (channels, console).
-PLUGINS = ["integrations.wechat", "integrations.telegram", "bot.staff", "bot.metrics", "bot.scheduler"]
+PLUGINS = ["integrations.wechat", "integrations.telegram", "bot.staff", "bot.metrics_view", "bot.scheduler"]
 
 
 @web.middleware
-async def request_ids(request: web.Request, handler):  # noqa: ANN001, ANN201
+async def request_ids(request: web.Request, handler):
     token = request_id.set(request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16])
     try:
         return await handler(request)

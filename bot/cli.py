@@ -38,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 - user-facing errors as one line, not a traceback
-        from .errors import UserError
+    except Exception as exc:
+        from bot.core.errors import UserError
 
         if isinstance(exc, UserError):
             print(f"etp-bot: {exc}", file=sys.stderr)

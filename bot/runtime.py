@@ -4,12 +4,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.core.config import Config
+from bot.core.crypto import Secrets
+from bot.core.db import Database
 from handlers.context import Services
 from handlers.dialogue import Dialogue
-
-from .config import Config
-from .crypto import Secrets
-from .db import Database
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ async def build_runtime(config: Config, *, create_schema: bool = True) -> Runtim
     config = config.with_secret()
     db = Database(config.database_url)
     if create_schema:
-        from .migrate import upgrade
+        from bot.core.migrate import upgrade
 
         await upgrade(db)
     services = Services(config=config, secrets=Secrets(config.secret_key, config.old_secret_keys), kb=load_default())

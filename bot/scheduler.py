@@ -10,17 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from . import appkeys as K
-from . import locks
+from bot.core import locks
+from integrations import appkeys as K
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .runtime import Runtime
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class Job:
 
 JOBS: dict[str, Job] = {}
 # modules that register jobs on import
-JOB_MODULES = ["bot.reminders", "bot.purge"]
+JOB_MODULES = ["bot.jobs.reminders", "bot.jobs.retention"]
 
 
 def job(name: str, *, every: timedelta) -> Callable[[JobFn], JobFn]:
@@ -64,7 +65,7 @@ async def run_due(runtime: "Runtime") -> list[str]:
             try:
                 await j.fn(runtime)
                 ran.append(j.name)
-            except Exception:  # noqa: BLE001 - one failing job must not stop the others
+            except Exception:
                 log.exception("scheduled job failed", extra={"job": j.name})
     return ran
 

@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Config
-from bot.crypto import Secrets
-from bot.models import Contact, Conversation
-
-from .messages import Choice, Incoming, Reply
-from .texts import t
+from bot.core.config import Config
+from bot.core.crypto import Secrets
+from bot.core.messages import Choice, Incoming, Reply
+from bot.core.models import Contact, Conversation
+from bot.core.texts import t
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge import KnowledgeBase
@@ -29,7 +29,7 @@ class Services:
     config: Config
     secrets: Secrets
     kb: "KnowledgeBase"
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     today_override: date | None = None  # `--today` for date-aware answers
 
     @property

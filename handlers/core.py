@@ -1,12 +1,12 @@
 """Greeting, menu, help, language and cancel: the commands every channel shares."""
 from __future__ import annotations
 
-from .context import Context
-from .messages import Choice, Reply
 import re
 
-from .lang import answer_lang
-from .registry import COMMANDS, Command, command, matcher
+from bot.core.messages import Choice, Reply
+from handlers.context import Context
+from handlers.lang import answer_lang
+from handlers.registry import COMMANDS, Command, command, matcher
 
 MENU_ITEMS = ["faq", "status", "helpline", "report", "human", "lang"]
 

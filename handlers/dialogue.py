@@ -14,15 +14,14 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.contacts import get_or_create_contact
-from bot.crypto import DecryptError
-from bot.models import Conversation
-
-from . import lang as language
-from . import messages as m
-from .context import Context, Input, Services
-from .messages import Incoming, Reply
-from .registry import COMMANDS, FLOW_EXPIRED_TEXT, FLOWS, MATCHERS, Command, parse_action, parse_command
+from bot.core import messages as m
+from bot.core.crypto import DecryptError
+from bot.core.messages import Incoming, Reply
+from bot.core.models import Conversation
+from bot.services.contacts import get_or_create_contact
+from handlers import lang as language
+from handlers.context import Context, Input, Services
+from handlers.registry import COMMANDS, FLOW_EXPIRED_TEXT, FLOWS, MATCHERS, Command, parse_action, parse_command
 
 log = logging.getLogger(__name__)
 

@@ -3,19 +3,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.metrics import UNANSWERED
-from bot.models.cases import HELPLINE, INTEGRITY, Case
-from bot.models.insights import UnansweredQuestion
-
-from .context import Context
-from .lang import answer_lang
-from .messages import Choice, Reply
-from .registry import COMMANDS, command
+from bot.core.messages import Choice, Reply
+from bot.core.metrics import UNANSWERED
+from bot.core.models.cases import HELPLINE, INTEGRITY, Case
+from bot.core.models.insights import UnansweredQuestion
+from handlers.context import Context
+from handlers.lang import answer_lang
+from handlers.registry import COMMANDS, command
 
 FAQ_BROWSE = 8  # topics shown when the user opens the FAQ from the menu
 
 
-def _reply_for(ctx: Context, answer) -> Reply:  # noqa: ANN001 - knowledge.Answer
+def _reply_for(ctx: Context, answer) -> Reply:
     choices = [Choice(f"faq:{s.topic}", s.title) for s in answer.suggestions]
     if answer.handoff and "human" in COMMANDS:
         choices.append(Choice("human", ctx.t("menu.human")))
@@ -41,7 +40,7 @@ async def faq(ctx: Context, arg: str) -> list[Reply]:
     return [_reply_for(ctx, answer)]
 
 
-async def _record_unanswered(ctx: Context, text: str, answer) -> None:  # noqa: ANN001
+async def _record_unanswered(ctx: Context, text: str, answer) -> None:
     """Keep the question (encrypted, with no link to the asker) for staff to see what the
     knowledge base lacks: unless it may be a reporter's words. A worker who wrote to the helpline
     or an integrity reporter often answers staff without sending the reference first; that text

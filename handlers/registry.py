@@ -13,12 +13,13 @@ A feature module registers itself on import, e.g.:
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .context import Context, Input
-    from .messages import Reply
+    from bot.core.messages import Reply
+    from handlers.context import Context, Input
 
 CommandHandler = Callable[["Context", str], Awaitable[list["Reply"]]]
 FlowHandler = Callable[["Context", "Input"], Awaitable[list["Reply"]]]

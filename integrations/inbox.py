@@ -14,25 +14,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import metrics
-from bot.contacts import contact_key, find_contact
-from bot.dialect import insert_ignore_returning
-from bot.models import Contact, UTCDateTime, utcnow
-from bot.models import messaging as st
-from bot.models.messaging import InboxMessage
-from bot.outbox import release_held
-from bot.ratelimit import RateLimit, Verdict
-from bot.runtime import Runtime
+from bot.core import metrics
+from bot.core.dialect import insert_ignore_returning
+from bot.core.messages import Incoming, Reply
+from bot.core.models import Contact, UTCDateTime, utcnow
+from bot.core.models import messaging as st
+from bot.core.models.messaging import InboxMessage
+from bot.core.texts import add_texts, t
+from bot.services.contacts import contact_key, find_contact
+from bot.services.outbox import release_held
+from bot.services.ratelimit import RateLimit, Verdict
 from handlers import lang as language
-from handlers.messages import Incoming, Reply
-from handlers.texts import add_texts, t
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +133,7 @@ class Inbox:
         until then the channel may answer in the HTTP response; later, replies go to the outbox."""
         try:
             result = await self._process(inbox_id, passive_until)
-        except Exception:  # noqa: BLE001 - the row stays for a later attempt; the caller answers politely
+        except Exception:
             log.exception("processing an inbound message failed", extra={"channel": self.channel})
             return await self._failed(inbox_id)
         return result
@@ -183,7 +186,7 @@ class Inbox:
                 row.attempts += 1
                 if row.attempts >= MAX_ATTEMPTS:
                     row.status = st.FAILED
-        except Exception:  # noqa: BLE001 - the database itself is failing; the row stays received
+        except Exception:
             log.exception("recording a failed inbound message failed", extra={"channel": self.channel})
         return Result(inbox_id, ran=False, failed=True)
 
@@ -235,5 +238,5 @@ async def recover_forever(inbox: Inbox, every: float = 60.0) -> None:
             await inbox.recover(older_than=timedelta(seconds=every))
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - keep recovering on the next round
+        except Exception:
             log.exception("inbox recovery failed", extra={"channel": inbox.channel})

@@ -18,32 +18,31 @@ import json
 import logging
 import uuid
 import warnings
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import AsyncIterator
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from bot import appkeys as K
-from bot import locks, metrics
-from bot.config import Config
-from bot.contacts import find_contact
-from bot.crypto import Secrets
-from bot.db import Database
-from bot.errors import UserError
-from bot.models import Contact, Conversation
-from bot.models.messaging import OUTBOX
-from bot.outbox import RetryLater, Undeliverable, enqueue
-from handlers import messages as m
+from bot.core import locks, metrics
+from bot.core import messages as m
+from bot.core.config import Config
+from bot.core.crypto import Secrets
+from bot.core.db import Database
+from bot.core.errors import UserError
+from bot.core.messages import Choice, Incoming, Reply
+from bot.core.models import Contact, Conversation
+from bot.core.models.messaging import OUTBOX
+from bot.services.contacts import find_contact
+from bot.services.outbox import RetryLater, Undeliverable, enqueue
 from handlers.context import Context
-from handlers.messages import Choice, Incoming, Reply
-
-from .inbox import Delivery, Inbox, recover_forever
-from .text import split_text
+from integrations import appkeys as K
+from integrations.inbox import Delivery, Inbox, recover_forever
+from integrations.text import split_text
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +149,7 @@ async def handle_update(channel: TelegramChannel, data: dict) -> None:
     """Store, then process one update (webhook and polling alike)."""
     try:
         update = Update.de_json(data, channel.bot)
-    except Exception as exc:  # noqa: BLE001 - a body that is not an update
+    except Exception as exc:
         raise MalformedUpdate(type(exc).__name__) from exc
     if update is None:
         raise MalformedUpdate("empty")
@@ -203,7 +202,7 @@ async def webhook(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-def make_respond(secrets: Secrets):  # noqa: ANN201
+def make_respond(secrets: Secrets):
     async def respond(s: AsyncSession, contact: Contact, replies: list[Reply], inbox_id: int,
                       passive: bool) -> Delivery:
         # Replies go through the outbox, written in the dialogue's own transaction: a crash
@@ -290,7 +289,7 @@ async def poll_forever(channel: TelegramChannel, owner: str) -> None:
                 await handle_update(channel, update.to_dict())
             except MalformedUpdate:
                 log.info("telegram update skipped", extra={"channel": CHANNEL})
-            except Exception:  # noqa: BLE001 - e.g. the database is away: fetch the same updates again
+            except Exception:
                 log.exception("telegram update not stored; retrying", extra={"channel": CHANNEL})
                 await asyncio.sleep(2)
                 break

@@ -7,11 +7,13 @@ import asyncio
 import getpass
 import sys
 import uuid
-from typing import TextIO
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TextIO
 
-from bot.outbox import OutboxWorker
-from bot.runtime import Runtime
-from handlers.messages import Incoming, Reply, render_numbered
+from bot.core.messages import Incoming, Reply, render_numbered
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.runtime import Runtime
 
 CHANNEL = "terminal"
 
@@ -28,9 +30,11 @@ class TerminalSender:
         self.out.flush()
 
 
-async def chat(runtime: Runtime, *, lang: str | None = None, inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+async def chat(runtime: Runtime, deliver_due: Callable[[], Awaitable[int]], *, lang: str | None = None,
+               inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+    """Read lines from `inp` and answer them on `out`; `deliver_due` delivers what the outbox
+    holds for this terminal (an `OutboxWorker` over a `TerminalSender(out)`)."""
     contact = f"local:{getpass.getuser()}"
-    worker = OutboxWorker(runtime.db, runtime.services.secrets, {CHANNEL: TerminalSender(out)})
     interactive = inp.isatty()
 
     async def say(text: str, kind: str = "text") -> None:
@@ -39,7 +43,7 @@ async def chat(runtime: Runtime, *, lang: str | None = None, inp: TextIO = sys.s
             replies = await runtime.dialogue.handle(session, incoming)
         for reply in replies:
             print(render_numbered(reply), file=out, end="\n\n")
-        await worker.deliver_due()
+        await deliver_due()
         out.flush()
 
     await say(f"/lang {lang}" if lang else "/start")
@@ -52,7 +56,7 @@ async def chat(runtime: Runtime, *, lang: str | None = None, inp: TextIO = sys.s
         if line.strip():
             await say(line.rstrip("\n"))
         else:
-            await worker.deliver_due()
+            await deliver_due()
 
 
 def _read_line(inp: TextIO, interactive: bool) -> str | None:

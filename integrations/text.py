@@ -1,7 +1,7 @@
 """Cutting long texts into the pieces a platform accepts, at line or word boundaries."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 
 def _utf8_len(s: str) -> int:

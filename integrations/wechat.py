@@ -17,9 +17,9 @@ import contextlib
 import logging
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
@@ -32,21 +32,20 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import create_reply
 from wechatpy.utils import check_signature
 
-from bot import appkeys as K
-from bot import metrics
-from bot.config import Config, ConfigError
-from bot.models import Contact, OutboxMessage, utcnow
-from bot.models import messaging as st
-from bot.models.messaging import InboxMessage
-from bot.outbox import enqueue
-from handlers import messages as m
-from handlers.messages import Incoming, Reply, render_numbered
-from handlers.texts import t
-
-from .inbox import Delivery, Inbox, Result, Tasks, recover_forever
-from .text import pack_bytes
-from .wechat_api import WeChatAPI
-from .wechat_send import CHANNEL, TEXT_LIMIT, WeChatSender
+from bot.core import messages as m
+from bot.core import metrics
+from bot.core.config import Config, ConfigError
+from bot.core.messages import Incoming, Reply, render_numbered
+from bot.core.models import Contact, OutboxMessage, utcnow
+from bot.core.models import messaging as st
+from bot.core.models.messaging import InboxMessage
+from bot.core.texts import t
+from bot.services.outbox import enqueue
+from integrations import appkeys as K
+from integrations.inbox import Delivery, Inbox, Result, Tasks, recover_forever
+from integrations.text import pack_bytes
+from integrations.wechat_api import WeChatAPI
+from integrations.wechat_send import CHANNEL, TEXT_LIMIT, WeChatSender
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +95,7 @@ WECHAT: web.AppKey[WeChatChannel] = web.AppKey("wechat")
 
 
 # -- wire format ---------------------------------------------------------------------------------
-def _signed(config: Config, query) -> bool:  # noqa: ANN001 - a MultiDict
+def _signed(config: Config, query) -> bool:
     try:
         check_signature(config.wechat_token, query.get("signature", ""), query.get("timestamp", ""),
                         query.get("nonce", ""))
@@ -117,7 +116,7 @@ def safe_xml(body: bytes) -> ET.Element:
     return root
 
 
-def unwrap(channel: WeChatChannel, body: bytes, query) -> tuple[str, bool]:  # noqa: ANN001
+def unwrap(channel: WeChatChannel, body: bytes, query) -> tuple[str, bool]:
     """The message's plaintext XML, and whether the request came encrypted."""
     root = safe_xml(body)
     encrypted = query.get("encrypt_type") == "aes"
@@ -133,7 +132,7 @@ def unwrap(channel: WeChatChannel, body: bytes, query) -> tuple[str, bool]:  # n
                                                query.get("timestamp", ""), query.get("nonce", ""))
     except (InvalidSignatureException, InvalidAppIdException) as exc:
         raise Forbidden(type(exc).__name__) from exc
-    except Exception as exc:  # noqa: BLE001 - bad base64, padding, length: the client's fault
+    except Exception as exc:
         raise BadRequest(f"cannot decrypt: {type(exc).__name__}") from exc
     plain_bytes = plain.encode("utf-8") if isinstance(plain, str) else plain
     safe_xml(plain_bytes)
@@ -147,12 +146,12 @@ def _text(body: bytes) -> str:
         raise BadRequest("not UTF-8") from exc
 
 
-def to_incoming(msg) -> tuple[str, Incoming]:  # noqa: ANN001 - a wechatpy message
+def to_incoming(msg) -> tuple[str, Incoming]:
     """The inbox key (MsgId; FromUserName + CreateTime for events) and the channel-neutral message."""
     source = msg.source
     if not source or not isinstance(source, str):
         raise BadRequest("no FromUserName")
-    received = datetime.now(timezone.utc)
+    received = datetime.now(UTC)
     kind, text, event, extra = m.OTHER, "", None, {}
     if msg.type == "text":
         kind, text = m.TEXT, msg.content or ""
@@ -171,7 +170,7 @@ def to_incoming(msg) -> tuple[str, Incoming]:  # noqa: ANN001 - a wechatpy messa
                          extra=extra)
 
 
-def render(channel: WeChatChannel, msg, text: str | None, query, encrypted: bool) -> web.Response:  # noqa: ANN001
+def render(channel: WeChatChannel, msg, text: str | None, query, encrypted: bool) -> web.Response:
     if not text:
         return web.Response(text="success")
     xml = create_reply(text, message=msg, render=True)
@@ -212,7 +211,7 @@ async def receive(request: web.Request) -> web.Response:
     except BadRequest as exc:
         log.info("wechat request rejected", extra={"reason": str(exc)})
         return web.Response(status=400, text="malformed message")
-    except Exception as exc:  # noqa: BLE001 - wechatpy/xmltodict on odd input: the client's fault
+    except Exception as exc:
         log.info("wechat request rejected", extra={"reason": type(exc).__name__})
         return web.Response(status=400, text="malformed message")
 
@@ -260,7 +259,7 @@ async def _late(channel: WeChatChannel, task: asyncio.Task) -> None:
     channel.inbox.notify()
 
 
-def make_respond(secrets):  # noqa: ANN001, ANN201
+def make_respond(secrets):
     async def respond(s: AsyncSession, contact: Contact, replies: list[Reply], inbox_id: int,
                       passive: bool) -> Delivery:
         messages = pack_bytes([render_numbered(r) for r in replies], TEXT_LIMIT)
@@ -285,7 +284,7 @@ def _crypto(config: Config) -> WeChatCrypto | None:
         raise ConfigError("WECHAT_AES_KEY (safe mode) needs WECHAT_APP_ID")
     try:
         return WeChatCrypto(config.wechat_token, config.wechat_aes_key, config.wechat_app_id)
-    except Exception as exc:  # noqa: BLE001 - wechatpy asserts on the key length
+    except Exception as exc:
         raise ConfigError("WECHAT_AES_KEY must be the 43-character EncodingAESKey") from exc
 
 

@@ -17,11 +17,11 @@ from typing import Any
 import aiohttp
 from sqlalchemy import select
 
-from bot import locks
-from bot.config import Config
-from bot.crypto import Secrets
-from bot.db import Database
-from bot.models import SharedValue, utcnow
+from bot.core import locks
+from bot.core.config import Config
+from bot.core.crypto import Secrets
+from bot.core.db import Database
+from bot.core.models import SharedValue, utcnow
 
 log = logging.getLogger(__name__)
 

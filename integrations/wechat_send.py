@@ -6,21 +6,19 @@ inbox). Reminders use the configured template message, which has no window.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
 import aiohttp
 
-from bot.contacts import find_contact
-from bot.crypto import Secrets
-from bot.db import Database
-from bot.models import utcnow
-from bot.outbox import Held, RetryLater, Undeliverable
-from handlers.messages import Reply, render_numbered
-
-from .text import split_bytes
-from .wechat_api import WeChatAPI, WeChatError
+from bot.core.crypto import Secrets
+from bot.core.db import Database
+from bot.core.messages import Reply, render_numbered
+from bot.core.models import utcnow
+from bot.services.contacts import find_contact
+from bot.services.outbox import Held, RetryLater, Undeliverable
+from integrations.text import split_bytes
+from integrations.wechat_api import WeChatAPI, WeChatError
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +47,7 @@ class WeChatSender:
                         await self.api.send_text(destination, piece)
         except WeChatError as exc:
             raise self._outcome(exc) from exc
-        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise RetryLater(f"network: {type(exc).__name__}") from exc
 
     async def _check_window(self, openid: str) -> None:

@@ -15,9 +15,9 @@ import gc
 import os
 from pathlib import Path
 
-from .engine import KnowledgeBase
-from .errors import KnowledgeError
-from .model import Answer, BlackoutWindow, Facts, Status, Suggestion
+from knowledge.engine import KnowledgeBase
+from knowledge.errors import KnowledgeError
+from knowledge.model import Answer, BlackoutWindow, Facts, Status, Suggestion
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 

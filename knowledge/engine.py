@@ -7,13 +7,12 @@ import re
 import unicodedata
 from pathlib import Path
 
-from . import parsing
-from .errors import KnowledgeError
-from .loader import (LANGS, FactResolver, build_calendar, build_entries, build_facts, data_files,
-                     read_toml)
-from .matcher import Matcher
-from .model import Answer, BlackoutWindow, Entry, Suggestion
-from .text import ZH_STOP, TermSet, detect_lang, features, has_cjk, is_traditional, normalise, to_traditional
+from knowledge import parsing
+from knowledge.errors import KnowledgeError
+from knowledge.loader import LANGS, FactResolver, build_calendar, build_entries, build_facts, data_files, read_toml
+from knowledge.matcher import Matcher
+from knowledge.model import Answer, BlackoutWindow, Entry, Suggestion
+from knowledge.text import ZH_STOP, TermSet, detect_lang, features, has_cjk, is_traditional, normalise, to_traditional
 
 THRESHOLD = 0.40          # below: "not sure", topic null, handoff
 AMBIGUITY_MARGIN = 0.02   # top two closer than this (and neither sure): ask which one
@@ -502,7 +501,7 @@ class KnowledgeBase:
         # of an area another clause is sure about
         areas = {a.topic.split(".", 1)[0] for a in answers if a.topic}
         picks: list[Answer] = []
-        for a, part in zip(answers, parts):
+        for a, part in zip(answers, parts, strict=False):
             area = a.topic.split(".", 1)[0] if a.topic else None
             named = area in _AREA_WORDS and _AREA_WORDS[area].search(self._matcher.prepare_query(part))
             if area is None or (len(areas) > 1 and area not in areas - {area} and not named):

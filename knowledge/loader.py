@@ -20,8 +20,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .errors import KnowledgeError
-from .model import BlackoutWindow, Closure, Contact, Contacts, Entry, Facts, Fees, Status
+from knowledge.errors import KnowledgeError
+from knowledge.model import BlackoutWindow, Closure, Contact, Contacts, Entry, Facts, Fees, Status
 
 LANGS = ("en", "zh")
 STATUS_KEYS = ("certified", "remediation", "probation", "progressing", "assessed", "terminated")
@@ -235,7 +235,7 @@ def _requires(e: dict[str, Any], file: str, eid: str) -> "re.Pattern[str] | None
         return None
     if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
         raise KnowledgeError(file, eid, "'requires' must be a non-empty list of words")
-    from .text import normalise
+    from knowledge.text import normalise
 
     return re.compile("|".join(re.escape(normalise(w, simplify=False)) for w in words))
 

@@ -13,8 +13,8 @@ import functools
 import math
 import re
 
-from .model import Entry
-from .text import EN_STOP, Rewriter, features, normalise
+from knowledge.model import Entry
+from knowledge.text import EN_STOP, Rewriter, features, normalise
 
 _EN_WORD_RE = re.compile(r"(?<![a-z0-9])[a-z]{4,}(?![a-z0-9])")
 

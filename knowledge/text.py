@@ -19,12 +19,7 @@ _WORD_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 _PUNCT_RE = re.compile(r"[^\w\s\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff$@.+:/-]")
 
 EN_STOP = frozenset(
-    """a an the is are was were be been being to of in on for and or i we you he she they my our your
-    their its it this that these those do does did can could would should will shall may might must
-    please me us them there any some with at by from about what how so if get got have has had just
-    tell know want need hi hello hey thanks thank which whom whose am also as into than then too very
-    let s t pls plz dear sir madam kindly regarding question ask asking like up out it's i'm we're
-    our's one's whats what's wat whta hw abt u ur mch wht thx tks ok okay yes yeah yep nope no""".split()
+    ["a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "to", "of", "in", "on", "for", "and", "or", "i", "we", "you", "he", "she", "they", "my", "our", "your", "their", "its", "it", "this", "that", "these", "those", "do", "does", "did", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "please", "me", "us", "them", "there", "any", "some", "with", "at", "by", "from", "about", "what", "how", "so", "if", "get", "got", "have", "has", "had", "just", "tell", "know", "want", "need", "hi", "hello", "hey", "thanks", "thank", "which", "whom", "whose", "am", "also", "as", "into", "than", "then", "too", "very", "let", "s", "t", "pls", "plz", "dear", "sir", "madam", "kindly", "regarding", "question", "ask", "asking", "like", "up", "out", "it's", "i'm", "we're", "our's", "one's", "whats", "what's", "wat", "whta", "hw", "abt", "u", "ur", "mch", "wht", "thx", "tks", "ok", "okay", "yes", "yeah", "yep", "nope", "no"]
 )
 # characters that carry no topic in Chinese questions (kept inside bigrams, dropped as unigrams)
 ZH_STOP = frozenset("的了吗呢吧啊呀是我们你他她它在有和与及么什怎样这那个一请问能会可以就都也还到给对把哪些儿里吧嘛哦呗该")

@@ -8,9 +8,9 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from bot import appkeys as K
-from bot.models.cases import Case
-from handlers.messages import Reply
+from bot.core.messages import Reply
+from bot.core.models.cases import Case
+from integrations import appkeys as K
 
 REF = re.compile(r"\b([HID]-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})\b")
 PASSWORD = "correct horse battery"
@@ -22,7 +22,7 @@ def reference_in(text: str) -> str:
     return found.group(1)
 
 
-async def file_helpline_report(chat, text: str, *, category: str = "wages", notify: str = "message") -> str:  # noqa: ANN001
+async def file_helpline_report(chat, text: str, *, category: str = "wages", notify: str = "message") -> str:
     """Go through the helpline flow as a worker; returns the case reference."""
     await chat.send("/helpline")
     await chat.choose(f"helpline:cat:{category}")
@@ -33,7 +33,7 @@ async def file_helpline_report(chat, text: str, *, category: str = "wages", noti
     return reference_in(chat.text)
 
 
-async def cases_in_db(runtime) -> list[Case]:  # noqa: ANN001
+async def cases_in_db(runtime) -> list[Case]:
     async with runtime.db.session() as s:
         return list((await s.execute(select(Case).order_by(Case.id))).scalars())
 
@@ -54,14 +54,14 @@ class FakeSender:
         return [r.text for d, replies, _ in self.sent if d == destination for r in replies]
 
 
-async def add_staff(runtime, email: str, role: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+async def add_staff(runtime, email: str, role: str, password: str = PASSWORD) -> None:
     from bot.staff.accounts import create_account
 
     async with runtime.db.session() as s:
         await create_account(s, email, role, password)
 
 
-def console_app(runtime) -> web.Application:  # noqa: ANN001
+def console_app(runtime) -> web.Application:
     """The console on an application that shares the test's runtime (and clock)."""
     from bot.staff import setup
 
@@ -77,10 +77,10 @@ _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 class Console:
     """A browser on the staff console: cookies kept by the test client's session."""
 
-    def __init__(self, client) -> None:  # noqa: ANN001
+    def __init__(self, client) -> None:
         self.client = client
 
-    async def login(self, email: str, password: str = PASSWORD):  # noqa: ANN201
+    async def login(self, email: str, password: str = PASSWORD):
         page = await self.client.get("/staff/login")
         token = _CSRF.search(await page.text()).group(1)
         return await self.client.post("/staff/login", data={"email": email, "password": password, "csrf": token},
@@ -96,16 +96,16 @@ class Console:
         assert found, f"{ref} not in the case list"
         return int(found.group(1))
 
-    async def post(self, path: str, **data: str):  # noqa: ANN201
+    async def post(self, path: str, **data: str):
         data.setdefault("csrf", await self.csrf())
         return await self.client.post(path, data=data, allow_redirects=False)
 
-    async def reply(self, case_id: int, body: str):  # noqa: ANN201
+    async def reply(self, case_id: int, body: str):
         return await self.post(f"/staff/cases/{case_id}/reply", body=body)
 
 
 @pytest.fixture
-async def console(runtime):  # noqa: ANN001, ANN201
+async def console(runtime):
     """A function returning a new signed-out browser on the console (each with its own cookies)."""
     from aiohttp import CookieJar
     from aiohttp.test_utils import TestClient, TestServer

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.config import Config
+from bot.core.config import Config
 
 # fake WeChat/Telegram servers and a running app, for every test folder (tests/fakes/fixtures.py)
 pytest_plugins = ["tests.fakes.fixtures"]
@@ -55,7 +55,7 @@ async def clean_database(database_url: str) -> str:
 @pytest.fixture
 async def db(config: Config):
     """A database with every table, without a runtime (for data-layer tests)."""
-    from bot.db import Database
+    from bot.core.db import Database
 
     database = Database(config.database_url)
     await database.create_schema()
@@ -77,12 +77,12 @@ class Clock:
     """A settable clock: `clock.now`, `clock.advance(timedelta)`."""
 
     def __init__(self, now: datetime | None = None) -> None:
-        self.now = now or datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)  # 11:00 in Hong Kong
+        self.now = now or datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # 11:00 in Hong Kong
 
     def __call__(self) -> datetime:
         return self.now
 
-    def advance(self, delta) -> None:  # noqa: ANN001
+    def advance(self, delta) -> None:
         self.now += delta
 
 
@@ -104,13 +104,13 @@ async def runtime(config: Config, clock: Clock):
 class ChatDriver:
     """Talks to the dialogue as one chat account, the way a channel adapter does."""
 
-    def __init__(self, runtime, channel: str = "terminal", contact: str = "user-1") -> None:  # noqa: ANN001
+    def __init__(self, runtime, channel: str = "terminal", contact: str = "user-1") -> None:
         self.runtime, self.channel, self.contact = runtime, channel, contact
         self.replies: list = []
         self._n = 0
 
-    async def send(self, text: str = "", *, kind: str = "text", **kw) -> list:  # noqa: ANN003
-        from handlers.messages import Incoming
+    async def send(self, text: str = "", *, kind: str = "text", **kw) -> list:
+        from bot.core.messages import Incoming
 
         self._n += 1
         incoming = Incoming(self.channel, self.contact, f"{self.contact}-{self._n}", kind=kind, text=text,
@@ -137,5 +137,5 @@ class ChatDriver:
 
 
 @pytest.fixture
-def chat(runtime) -> ChatDriver:  # noqa: ANN001
+def chat(runtime) -> ChatDriver:
     return ChatDriver(runtime)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -12,17 +13,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.config import Config
-    from bot.logs import setup_logging
+    from bot.core.config import Config
+    from bot.core.logs import setup_logging
+    from bot.outbox_worker import OutboxWorker
     from bot.runtime import build_runtime
-    from integrations.terminal import chat
+    from integrations.terminal import CHANNEL, TerminalSender, chat
 
     setup_logging(quiet=True)
 
     async def main() -> None:
         runtime = await build_runtime(Config.from_env())
         try:
-            await chat(runtime, lang=args.lang)
+            worker = OutboxWorker(runtime.db, runtime.services.secrets, {CHANNEL: TerminalSender(sys.stdout)})
+            await chat(runtime, worker.deliver_due, lang=args.lang)
         finally:
             await runtime.close()
 

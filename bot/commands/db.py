@@ -13,9 +13,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
-    from bot.config import Config
-    from bot.db import Database
-    from bot.migrate import upgrade
+    from bot.core.config import Config
+    from bot.core.db import Database
+    from bot.core.migrate import upgrade
 
     config = Config.from_env()
 

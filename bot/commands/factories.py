@@ -7,8 +7,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,11 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _with_database(work: Callable[[Any, Any, Any], Awaitable[int]], *, secrets: bool = False) -> int:
     """Run `work(db, secrets, config)` against the configured database (created if missing).
     Only commands that hash codes need the secret key (`secrets=True`); the others get None."""
-    from bot.config import Config, ConfigError
-    from bot.crypto import Secrets
-    from bot.db import Database
-    from bot.errors import UserError
-    from bot.migrate import upgrade
+    from bot.core.config import Config, ConfigError
+    from bot.core.crypto import Secrets
+    from bot.core.db import Database
+    from bot.core.errors import UserError
+    from bot.core.migrate import upgrade
 
     try:
         config = Config.from_env()
@@ -64,19 +65,19 @@ def _with_database(work: Callable[[Any, Any, Any], Awaitable[int]], *, secrets: 
     return asyncio.run(main())
 
 
-def _warn_ignored(parsed) -> None:  # noqa: ANN001 - bot.csvfile.ParsedFile
+def _warn_ignored(parsed) -> None:
     for name in parsed.ignored_columns:
         print(f"etp-bot: warning: column {name!r} is not used by the import and was ignored", file=sys.stderr)
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from bot.csvfile import read_path
-    from bot.factories import parse_factories, upsert_factories
+    from bot.core.csvfile import read_path
+    from bot.services.factories import parse_factories, upsert_factories
 
     parsed = parse_factories(read_path(args.file), progress=True)  # every bad row, before any write
     _warn_ignored(parsed)
 
-    async def work(db, secrets, config) -> int:  # noqa: ANN001
+    async def work(db, secrets, config) -> int:
         async with db.session() as s:
             result = await upsert_factories(s, parsed.rows, progress=True)
         print(f"imported {result.total} factories: {result.created} created, {result.updated} updated")
@@ -86,10 +87,10 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_code(args: argparse.Namespace) -> int:
-    from bot.bindings import UnknownFactory, issue_code
-    from bot.errors import UserError
+    from bot.core.errors import UserError
+    from bot.services.bindings import UnknownFactory, issue_code
 
-    async def work(db, secrets, config) -> int:  # noqa: ANN001
+    async def work(db, secrets, config) -> int:
         days = args.ttl_days if args.ttl_days is not None else config.code_ttl_days
         if days < 1:
             raise UserError("--ttl-days must be at least 1")
@@ -106,15 +107,15 @@ def run_code(args: argparse.Namespace) -> int:
     return _with_database(work, secrets=True)
 
 
-def _when(value) -> str:  # noqa: ANN001
+def _when(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
 def run_bindings(args: argparse.Namespace) -> int:
-    from bot.bindings import UnknownFactory, list_bindings
-    from bot.errors import UserError
+    from bot.core.errors import UserError
+    from bot.services.bindings import UnknownFactory, list_bindings
 
-    async def work(db, secrets, config) -> int:  # noqa: ANN001
+    async def work(db, secrets, config) -> int:
         try:
             async with db.session() as s:
                 found = await list_bindings(s, args.factory_id, include_revoked=not args.active)
@@ -128,20 +129,20 @@ def run_bindings(args: argparse.Namespace) -> int:
                   f"{_when(b.revoked_at)} by {b.revoked_by}" if b.revoked_at else "") for b in found]
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         for r in rows:
-            print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+            print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip())
         return 0
 
     return _with_database(work)
 
 
 def run_revoke(args: argparse.Namespace) -> int:
-    from bot.bindings import UnknownFactory, list_bindings, revoke_binding
-    from bot.errors import UserError
+    from bot.core.errors import UserError
+    from bot.services.bindings import UnknownFactory, list_bindings, revoke_binding
 
     if not args.binding_ids and not args.factory:
         raise UserError("give binding ids (see `etp-bot factories bindings`) or --factory FACTORY_ID")
 
-    async def work(db, secrets, config) -> int:  # noqa: ANN001
+    async def work(db, secrets, config) -> int:
         missing = []
         async with db.session() as s:
             ids = list(args.binding_ids)
@@ -165,13 +166,13 @@ def run_revoke(args: argparse.Namespace) -> int:
 
 
 def run_auditors_import(args: argparse.Namespace) -> int:
-    from bot.auditors import parse_auditors, replace_register
-    from bot.csvfile import read_path
+    from bot.core.csvfile import read_path
+    from bot.services.auditors import parse_auditors, replace_register
 
     parsed = parse_auditors(read_path(args.file))
     _warn_ignored(parsed)
 
-    async def work(db, secrets, config) -> int:  # noqa: ANN001
+    async def work(db, secrets, config) -> int:
         async with db.session() as s:
             count = await replace_register(s, parsed.rows)
         print(f"auditor register replaced: {count} auditors")

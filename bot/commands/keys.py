@@ -19,12 +19,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_rotate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from bot.config import Config
-    from bot.crypto import Secrets
-    from bot.db import Database
-    from bot.errors import UserError
-    from bot.keys import rotate_keys
-    from bot.migrate import upgrade
+    from bot.core.config import Config
+    from bot.core.crypto import Secrets
+    from bot.core.db import Database
+    from bot.core.errors import UserError
+    from bot.core.migrate import upgrade
+    from bot.services.keys import rotate_keys
 
     config = Config.from_env().with_secret()
     if not config.old_secret_keys:

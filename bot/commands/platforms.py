@@ -19,8 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_set_webhook(args: argparse.Namespace) -> int:
-    from bot.config import Config
-    from bot.errors import UserError
+    from bot.core.config import Config
+    from bot.core.errors import UserError
 
     config = Config.from_env()
     if not config.telegram_enabled:
@@ -34,7 +34,7 @@ def run_set_webhook(args: argparse.Namespace) -> int:
     return 0
 
 
-def _commands(lang: str):  # noqa: ANN202
+def _commands(lang: str):
     from telegram import BotCommand
 
     from integrations.telegram import COMMANDS
@@ -42,7 +42,7 @@ def _commands(lang: str):  # noqa: ANN202
     return [BotCommand(name, text) for name, text in COMMANDS[lang]]
 
 
-async def set_webhook(config, url: str) -> None:  # noqa: ANN001
+async def set_webhook(config, url: str) -> None:
     from telegram import Bot
 
     from integrations.telegram import ALLOWED_UPDATES
@@ -54,8 +54,8 @@ async def set_webhook(config, url: str) -> None:  # noqa: ANN001
 
 
 def run_wechat_menu(args: argparse.Namespace) -> int:
-    from bot.config import Config
-    from bot.errors import UserError
+    from bot.core.config import Config
+    from bot.core.errors import UserError
 
     config = Config.from_env()
     if not (config.wechat_app_id and config.wechat_app_secret):
@@ -65,8 +65,8 @@ def run_wechat_menu(args: argparse.Namespace) -> int:
     return 0
 
 
-async def create_menu(config) -> None:  # noqa: ANN001
-    from bot.errors import UserError
+async def create_menu(config) -> None:
+    from bot.core.errors import UserError
     from bot.runtime import build_runtime
     from integrations.wechat import MENU
     from integrations.wechat_api import WeChatAPI, WeChatError

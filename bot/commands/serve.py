@@ -17,8 +17,8 @@ def run(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from bot.app import create_app
-    from bot.config import Config
-    from bot.logs import setup_logging
+    from bot.core.config import Config
+    from bot.core.logs import setup_logging
 
     setup_logging()
     config = Config.from_env()

@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _read_password(args: argparse.Namespace) -> str:
-    from bot.errors import UserError
+    from bot.core.errors import UserError
 
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -34,9 +34,9 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from bot.config import Config
-    from bot.db import Database
-    from bot.migrate import upgrade
+    from bot.core.config import Config
+    from bot.core.db import Database
+    from bot.core.migrate import upgrade
     from bot.staff.accounts import check_new_account, create_account, normalize_email
 
     password = _read_password(args)
@@ -57,15 +57,15 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_purge(args: argparse.Namespace) -> int:
-    from bot.config import Config
-    from bot.db import Database
-    from bot.migrate import upgrade
-    from bot.models import utcnow
-    from bot.purge import purge
+    from bot.core.config import Config
+    from bot.core.db import Database
+    from bot.core.migrate import upgrade
+    from bot.core.models import utcnow
+    from bot.services.retention import purge
 
     config = Config.from_env()
 
-    async def main():  # noqa: ANN202 - bot.purge.Purged
+    async def main():
         db = Database(config.database_url)
         try:
             await upgrade(db)

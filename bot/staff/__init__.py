@@ -7,17 +7,16 @@ import hmac
 import secrets
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot import appkeys as K
-from bot.models.cases import StaffUser
-
-from . import accounts
+from bot.core.models.cases import StaffUser
+from bot.staff import accounts
+from integrations import appkeys as K
 
 COOKIE = "etp_staff"
 LOGIN_CSRF_COOKIE = "etp_staff_login"
@@ -29,11 +28,11 @@ FORM_DATA: web.RequestKey[Any] = web.RequestKey("form", object)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def runtime(request: web.Request):  # noqa: ANN201 - bot.runtime.Runtime
+def runtime(request: web.Request):
     return request.config_dict[K.RUNTIME]
 
 
-def now(request: web.Request):  # noqa: ANN201
+def now(request: web.Request):
     return runtime(request).services.clock()
 
 
@@ -47,7 +46,7 @@ def same_token(expected: str | None, given: object) -> bool:
 
 
 @web.middleware
-async def signed_in(request: web.Request, handler):  # noqa: ANN001, ANN201
+async def signed_in(request: web.Request, handler):
     route = request.match_info.route
     if route.name in PUBLIC or route.resource is None:
         return await handler(request)
@@ -69,7 +68,7 @@ async def signed_in(request: web.Request, handler):  # noqa: ANN001, ANN201
 
 
 @web.middleware
-async def security_headers(request: web.Request, handler):  # noqa: ANN001, ANN201
+async def security_headers(request: web.Request, handler):
     response = await handler(request)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -78,7 +77,7 @@ async def security_headers(request: web.Request, handler):  # noqa: ANN001, ANN2
     return response
 
 
-async def read_form(request: web.Request):  # noqa: ANN201 - MultiDictProxy
+async def read_form(request: web.Request):
     try:
         return await request.post()
     except ValueError:  # undecodable bytes, malformed multipart
@@ -126,7 +125,7 @@ def render(request: web.Request, template: str, values: dict[str, Any], status: 
 
 
 def create_staff_app() -> web.Application:
-    from . import admin, cases_views, factories, login, questions, statistics
+    from bot.staff import admin, cases_views, factories, login, questions, statistics
 
     staff = web.Application(middlewares=[security_headers, signed_in])
     env = aiohttp_jinja2.setup(staff, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)

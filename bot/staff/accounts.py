@@ -13,8 +13,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import UserError
-from bot.models.cases import ROLES, StaffSession, StaffUser
+from bot.core.errors import UserError
+from bot.core.models.cases import ROLES, StaffSession, StaffUser
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)

@@ -4,12 +4,11 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import select
 
-from bot import cases
-from bot.errors import UserError
-from bot.models.cases import ADMIN, ROLES, Case, CaseAccess, StaffSession, StaffUser
-from bot.models.factories import Factory
-
-from . import FORM_DATA, SIGNED_IN, accounts, id_from, now, redirect, render, runtime
+from bot.core.errors import UserError
+from bot.core.models.cases import ADMIN, ROLES, Case, CaseAccess, StaffSession, StaffUser
+from bot.core.models.factories import Factory
+from bot.services import cases
+from bot.staff import FORM_DATA, SIGNED_IN, accounts, id_from, now, redirect, render, runtime
 
 ACCESS_LOG_LIMIT = 500
 
@@ -77,7 +76,7 @@ async def access_log(request: web.Request) -> web.Response:
     return render(request, "access.html", {"entries": entries})
 
 
-def _subject(secrets, entry: CaseAccess, case: Case | None, factory_id: str | None) -> str:  # noqa: ANN001
+def _subject(secrets, entry: CaseAccess, case: Case | None, factory_id: str | None) -> str:
     if entry.factory_id is not None:
         return f"factory {factory_id}" if factory_id is not None else "(deleted factory)"
     return cases.reference(secrets, case) if case else "(purged)"

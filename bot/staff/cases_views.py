@@ -9,16 +9,24 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import appkeys as K
-from bot import cases
-from bot.models import OutboxMessage
-from bot.models import outbox as ob
-from bot.models.cases import (
-    CLOSED, NOTE, NOTIFY_CHECK_BACK, QUEUES, REPORTER, STAFF, STATUSES, Case, CaseMessage, StaffUser,
+from bot.core.models import OutboxMessage
+from bot.core.models import outbox as ob
+from bot.core.models.cases import (
+    CLOSED,
+    NOTE,
+    NOTIFY_CHECK_BACK,
+    QUEUES,
+    REPORTER,
+    STAFF,
+    STATUSES,
+    Case,
+    CaseMessage,
+    StaffUser,
 )
-from handlers.texts import t
-
-from . import FORM_DATA, SIGNED_IN, id_from, now, page_number, redirect, render, runtime
+from bot.core.texts import t
+from bot.services import cases
+from bot.staff import FORM_DATA, SIGNED_IN, id_from, now, page_number, redirect, render, runtime
+from integrations import appkeys as K
 
 MAX_REPLY = 4000
 PAGE_SIZE = 100

@@ -1,7 +1,7 @@
 """Factories, for the helpdesk (and admins): find a factory, see its active chat bindings (never who
 is behind them), revoke one, and issue a one-time binding code. The code is shown once, on the
 page answering the POST: never in a URL, never logged, and stored only as a keyed hash
-(`bot.bindings.issue_code`). Issuing and revoking are recorded in the access log."""
+(`bot.services.bindings.issue_code`). Issuing and revoking are recorded in the access log."""
 from __future__ import annotations
 
 import logging
@@ -11,11 +11,10 @@ from aiohttp import web
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.bindings import issue_code, list_bindings, revoke_binding
-from bot.models.cases import ADMIN, HELPDESK, CaseAccess, StaffUser
-from bot.models.factories import Binding, Factory
-
-from . import FORM_DATA, SIGNED_IN, id_from, now, page_number, redirect, render, runtime
+from bot.core.models.cases import ADMIN, HELPDESK, CaseAccess, StaffUser
+from bot.core.models.factories import Binding, Factory
+from bot.services.bindings import issue_code, list_bindings, revoke_binding
+from bot.staff import FORM_DATA, SIGNED_IN, id_from, now, page_number, redirect, render, runtime
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 50
@@ -75,7 +74,7 @@ async def _factory(session: AsyncSession, request: web.Request) -> Factory:
 
 
 async def _factory_page(request: web.Request, session: AsyncSession, factory: Factory,
-                        **values) -> web.Response:  # noqa: ANN003
+                        **values) -> web.Response:
     bindings = await list_bindings(session, factory.factory_id, include_revoked=False)
     return render(request, "factory.html", {"factory": factory, "bindings": bindings, **values})
 

@@ -5,9 +5,20 @@ import logging
 
 from aiohttp import web
 
-from bot.models.cases import ADMIN
-
-from . import COOKIE, LOGIN_CSRF_COOKIE, accounts, new_login_token, now, read_form, redirect, render, runtime, same_token, set_cookie
+from bot.core.models.cases import ADMIN
+from bot.staff import (
+    COOKIE,
+    LOGIN_CSRF_COOKIE,
+    accounts,
+    new_login_token,
+    now,
+    read_form,
+    redirect,
+    render,
+    runtime,
+    same_token,
+    set_cookie,
+)
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.models.cases import ADMIN, HELPDESK
-from bot.models.insights import UnansweredQuestion
-
-from . import SIGNED_IN, page_number, render, runtime
+from bot.core.models.cases import ADMIN, HELPDESK
+from bot.core.models.insights import UnansweredQuestion
+from bot.staff import SIGNED_IN, page_number, render, runtime
 
 PAGE_SIZE = 50
 LANGS = ("en", "zh")

@@ -14,11 +14,10 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlalchemy import or_, select
 
-from bot.models.cases import ADMIN, CLOSED, QUEUES, Case, CaseStats
-from bot.purge import iso_week
-
-from . import SIGNED_IN, now, render, runtime
-from .cases_views import category_label
+from bot.core.models.cases import ADMIN, CLOSED, QUEUES, Case, CaseStats
+from bot.services.retention import iso_week
+from bot.staff import SIGNED_IN, now, render, runtime
+from bot.staff.cases_views import category_label
 
 RANGES = (13, 26, 52, 0)  # weeks shown; 0: all
 DEFAULT_RANGE = 26
@@ -60,7 +59,7 @@ def first_week_shown(today: date, weeks: int, tz: tzinfo) -> datetime | None:
     return datetime.combine(monday, time(0), tz)
 
 
-async def figures(session, queues: list[str], since: datetime | None, tz: tzinfo) -> dict[str, QueueFigures]:  # noqa: ANN001
+async def figures(session, queues: list[str], since: datetime | None, tz: tzinfo) -> dict[str, QueueFigures]:
     out = {q: QueueFigures() for q in queues}
     query = select(Case.queue, Case.category, Case.status, Case.created_at, Case.closed_at,
                    Case.first_response_at).where(Case.queue.in_(queues))

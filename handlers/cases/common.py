@@ -2,16 +2,15 @@
 the urgent-words check, the notify choice, confirmation, and opening the case."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
-from bot import cases
-from bot.models.cases import HELPDESK, HELPLINE, INTEGRITY, NOTIFY_CHECK_BACK, NOTIFY_MESSAGE
-from handlers import messages as m
+from bot.core import messages as m
+from bot.core.messages import Choice, Reply
+from bot.core.models.cases import HELPDESK, HELPLINE, INTEGRITY, NOTIFY_CHECK_BACK, NOTIFY_MESSAGE
+from bot.services import cases
+from handlers.cases import hours
 from handlers.context import DRAFT_TTL, Context, Input
-from handlers.messages import Choice, Reply
-
-from . import hours
 
 # channels on which a user can send a photo the platform lets us fetch later
 PHOTO_CHANNELS = {"wechat", "telegram"}
@@ -150,7 +149,7 @@ async def notify_and_confirm(ctx: Context, inp: Input, flow: str, queue: str,
     return urgent_check(ctx, inp.text) + [confirm(ctx)]
 
 
-def picked_category(choice: str, flow: str, allowed) -> str | None:  # noqa: ANN001 - a container of ids
+def picked_category(choice: str, flow: str, allowed) -> str | None:
     """The category a `FLOW:cat:ID` choice names, if it is one of `allowed`."""
     prefix = f"{flow}:cat:"
     category = choice.removeprefix(prefix)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import cases, throttle
-from bot.models.cases import HELPDESK, Case
-from bot.references import looks_like_reference
+from bot.core.messages import Choice, Reply
+from bot.core.models.cases import HELPDESK, Case
+from bot.services import cases, throttle
+from bot.services.references import looks_like_reference
+from handlers.cases import common, hours
 from handlers.context import Context, Input
-from handlers.messages import Choice, Reply
 from handlers.registry import COMMANDS, command, flow, matcher
-
-from . import common, hours
 
 FLOW = "case"
 # reference look-ups per account and hour, right or wrong: a right one must not slip through
@@ -36,7 +35,7 @@ async def case_command(ctx: Context, arg: str) -> list[Reply]:
 
 
 @matcher
-def reference_on_its_own(text: str):  # noqa: ANN201 - registry.Matcher
+def reference_on_its_own(text: str):
     return (COMMANDS["case"], text) if looks_like_reference(text) else None
 
 

@@ -1,13 +1,12 @@
 """"Talk to staff" (and the FAQ's offer of a person when unsure): a helpdesk case."""
 from __future__ import annotations
 
-from bot import metrics
+from bot.core import metrics
+from bot.core.messages import Reply
+from handlers.cases import common
+from handlers.cases.texts import HELPDESK_CATEGORY
 from handlers.context import Context, Input
-from handlers.messages import Reply
 from handlers.registry import command, flow
-
-from . import common
-from .texts import HELPDESK_CATEGORY
 
 FLOW = "human"
 

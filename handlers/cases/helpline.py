@@ -2,12 +2,11 @@
 confirm → a case reference and when a person will answer."""
 from __future__ import annotations
 
+from bot.core.messages import Choice, Reply
+from handlers.cases import common
+from handlers.cases.texts import HELPLINE_CATEGORIES
 from handlers.context import Context, Input
-from handlers.messages import Choice, Reply
 from handlers.registry import command, flow
-
-from . import common
-from .texts import HELPLINE_CATEGORIES
 
 FLOW = "helpline"
 

@@ -10,7 +10,7 @@ DEFAULT_HOURS = (time(9, 0), time(21, 0))
 _RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*[-–~至到]\s*(\d{1,2}):(\d{2})")
 
 
-def helpline_hours(kb) -> tuple[time, time]:  # noqa: ANN001 - knowledge.KnowledgeBase
+def helpline_hours(kb) -> tuple[time, time]:
     raw = getattr(kb.facts.contacts.helpline, "hours", None) or ""
     m = _RANGE.search(raw)
     if not m:
@@ -19,7 +19,7 @@ def helpline_hours(kb) -> tuple[time, time]:  # noqa: ANN001 - knowledge.Knowled
     return time(h1, m1), time(min(h2, 23), m2 if h2 < 24 else 59)
 
 
-def next_opening(kb, tz: ZoneInfo, now: datetime) -> tuple[datetime | None, bool]:  # noqa: ANN001
+def next_opening(kb, tz: ZoneInfo, now: datetime) -> tuple[datetime | None, bool]:
     """(None, False) when the helpline is open now; else (local opening time, closed for a
     holiday)."""
     start, end = helpline_hours(kb)

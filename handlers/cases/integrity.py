@@ -2,13 +2,12 @@
 default; the guided questions who, what, when, where, evidence; a receipt code for follow-up."""
 from __future__ import annotations
 
+from bot.core.messages import Choice, Reply
+from bot.core.texts import t
+from handlers.cases import common
+from handlers.cases.texts import INTEGRITY_CATEGORIES
 from handlers.context import Context, Input
-from handlers.messages import Choice, Reply
 from handlers.registry import command, flow
-from handlers.texts import t
-
-from . import common
-from .texts import INTEGRITY_CATEGORIES
 
 FLOW = "report"
 QUESTIONS = ["who", "what", "when", "where", "evidence"]

@@ -1,7 +1,7 @@
 """Words of the helpline, integrity-report, handoff and follow-up flows (en, zh)."""
 from __future__ import annotations
 
-from handlers.texts import add_texts
+from bot.core.texts import add_texts
 
 HELPLINE_CATEGORIES = ["wages", "hours", "contract", "safety", "harassment", "support", "other"]
 INTEGRITY_CATEGORIES = ["bribery", "auditor", "impostor", "other"]
@@ -24,9 +24,6 @@ add_texts({
         "看不到您的姓名、电话或聊天账号。您不需要留下姓名。随时输入 /cancel 可取消：确认前不会发送任何内容，"
         "未发送的草稿 24 小时后自动删除。",
     },
-    "case_team.helpline": {"en": "Worker Helpline officers", "zh": "工人热线人员"},
-    "case_team.integrity": {"en": "Integrity team", "zh": "诚信团队"},
-    "case_team.helpdesk": {"en": "Factory Helpdesk", "zh": "工厂服务台"},
     "case_add_more": {
         "en": "Received. You can send more{photos}, or choose Done.",
         "zh": "已收到。您可以继续补充{photos}，或选择“完成”。",
@@ -176,10 +173,4 @@ add_texts({
         "en": "Thank you. Send your reference at any time to continue.",
         "zh": "谢谢。随时发送案件编号即可继续。",
     },
-    # -- sent to the reporter and to staff ------------------------------------------------------
-    "case_staff_reply": {
-        "en": "Answer from the {team} on case {ref}:\n\n{body}\n\nTo answer, send {ref} and then your message.",
-        "zh": "{team}对案件 {ref} 的回复：\n\n{body}\n\n如需回复，请先发送 {ref}，再写您的留言。",
-    },
-    "case_alert": {"en": "New {queue} case {ref}", "zh": "新{queue}案件 {ref}"},
 })

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import re
 
-from bot.auditors import check_auditor
+from bot.core.messages import Reply
+from bot.services.auditors import check_auditor
+from handlers.context import Context, Input
+from handlers.core import helpdesk_contacts
+from handlers.lang import answer_lang
+from handlers.registry import COMMANDS, Command, command, flow, matcher
+from handlers.status.report import fmt_date
 from knowledge.text import to_simplified
-
-from ..context import Context, Input
-from ..core import helpdesk_contacts
-from ..lang import answer_lang
-from ..messages import Reply
-from ..registry import COMMANDS, Command, command, flow, matcher
-from .report import fmt_date
 
 FLOW = "auditor"
 

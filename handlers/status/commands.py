@@ -8,17 +8,16 @@ from datetime import timedelta
 
 from prometheus_client import Counter
 
-from bot import bindings, throttle
-from bot.bindings import normalise_code
-from bot.metrics import REGISTRY
-
-from .. import messages as m
-from ..context import Context
-from ..core import helpdesk_contacts
-from ..lang import answer_lang
-from ..messages import Choice, Reply
-from ..registry import COMMANDS, command
-from .report import factory_name, status_report
+from bot.core import messages as m
+from bot.core.messages import Choice, Reply
+from bot.core.metrics import REGISTRY
+from bot.services import bindings, throttle
+from bot.services.bindings import normalise_code
+from handlers.context import Context
+from handlers.core import helpdesk_contacts
+from handlers.lang import answer_lang
+from handlers.registry import COMMANDS, command
+from handlers.status.report import factory_name, status_report
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.models.factories import Factory
-from bot.validity import Validity, validity_of
-
-from ..texts import t
+from bot.core.models.factories import Factory
+from bot.core.texts import t
+from bot.services.validity import Validity, validity_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge import Facts

@@ -2,7 +2,7 @@
 validity periods, next steps, contacts) come from the knowledge base, never from here."""
 from __future__ import annotations
 
-from ..texts import add_texts
+from bot.core.texts import add_texts
 
 add_texts({
     # -- status ----------------------------------------------------------------------------

@@ -6,16 +6,16 @@ import logging
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
-from bot.logs import JsonFormatter, setup_logging
+from bot.core.logs import JsonFormatter, setup_logging
 
 
-async def _client(config) -> TestClient:  # noqa: ANN001
-    client = TestClient(TestServer(create_app(config, plugins=["bot.metrics"])))
+async def _client(config) -> TestClient:
+    client = TestClient(TestServer(create_app(config, plugins=["bot.metrics_view"])))
     await client.start_server()
     return client
 
 
-async def test_healthz_reports_the_database(config) -> None:  # noqa: ANN001
+async def test_healthz_reports_the_database(config) -> None:
     client = await _client(config)
     try:
         resp = await client.get("/healthz")
@@ -26,8 +26,8 @@ async def test_healthz_reports_the_database(config) -> None:  # noqa: ANN001
         await client.close()
 
 
-async def test_metrics_in_prometheus_format_with_outbox_figures(config) -> None:  # noqa: ANN001
-    from bot.metrics import MESSAGES_IN
+async def test_metrics_in_prometheus_format_with_outbox_figures(config) -> None:
+    from bot.core.metrics import MESSAGES_IN
 
     MESSAGES_IN.labels("wechat", "text").inc()
     client = await _client(config)
@@ -43,7 +43,7 @@ async def test_metrics_in_prometheus_format_with_outbox_figures(config) -> None:
 
 
 def test_json_logs_one_object_a_line_with_request_id() -> None:
-    from bot.logs import request_id
+    from bot.core.logs import request_id
 
     stream = io.StringIO()
     root = logging.getLogger()

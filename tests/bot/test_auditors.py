@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from bot.auditors import check_auditor, parse_auditors, replace_register
-from bot.csvfile import CsvImportError
+from bot.core.csvfile import CsvImportError
+from bot.services.auditors import check_auditor, parse_auditors, replace_register
 
 from ..conftest import ChatDriver
 
@@ -19,17 +19,17 @@ REGISTER = (
 ).encode()
 
 
-async def load(runtime, data: bytes = REGISTER) -> None:  # noqa: ANN001
+async def load(runtime, data: bytes = REGISTER) -> None:
     async with runtime.db.session() as s:
         await replace_register(s, parse_auditors(data).rows)
 
 
-async def check(runtime, name: str, firm: str | None = None):  # noqa: ANN001, ANN201
+async def check(runtime, name: str, firm: str | None = None):
     async with runtime.db.session() as s:
         return await check_auditor(s, name, firm, TODAY)
 
 
-async def test_exact_matches_after_folding_case_spaces_width_and_script(runtime) -> None:  # noqa: ANN001
+async def test_exact_matches_after_folding_case_spaces_width_and_script(runtime) -> None:
     await load(runtime)
     for name, firm in [("Zhang Wei", "SGS"), ("  zhang   WEI ", "sgs"), ("ZhangWei", "ＳＧＳ"), ("张伟", "SGS"),
                        ("張偉", "SGS"), ("张 伟", None)]:
@@ -44,33 +44,33 @@ async def test_exact_matches_after_folding_case_spaces_width_and_script(runtime)
     ("Zhang Wie", "SGS"), ("Zhang Weii", "SGS"), ("Zhang", "SGS"), ("Zhang Wei Jr", None), ("张玮", None),
     ("Zhang Wei", "UL"), ("Zhang Wei", "SGS Ltd"), ("Maria Lopes", None), ("", None),
 ])
-async def test_similar_names_and_wrong_firms_are_never_confirmed(runtime, name: str, firm: str | None) -> None:  # noqa: ANN001
+async def test_similar_names_and_wrong_firms_are_never_confirmed(runtime, name: str, firm: str | None) -> None:
     await load(runtime)
     result = await check(runtime, name, firm)
     assert result.outcome == "not_listed" and result.auditors == ()
     assert result.firms == ("ELEVATE", "SCSA", "SGS", "UL")
 
 
-async def test_an_ended_accreditation_is_not_confirmed(runtime) -> None:  # noqa: ANN001
+async def test_an_ended_accreditation_is_not_confirmed(runtime) -> None:
     await load(runtime)
     assert (await check(runtime, "Chen Jing", "ELEVATE")).outcome == "expired"
     assert (await check(runtime, "Maria Lopez", "UL")).outcome == "confirmed"  # valid until 31 Dec 2026
 
 
-async def test_an_import_replaces_the_whole_register(runtime) -> None:  # noqa: ANN001
+async def test_an_import_replaces_the_whole_register(runtime) -> None:
     await load(runtime)
     await load(runtime, b"firm,name\nUL,Li Na\n")
     assert (await check(runtime, "Li Na", "UL")).outcome == "confirmed"
     assert (await check(runtime, "Zhang Wei", "SGS")).outcome == "not_listed"
 
 
-async def test_an_empty_register_cannot_verify(runtime) -> None:  # noqa: ANN001
+async def test_an_empty_register_cannot_verify(runtime) -> None:
     assert (await check(runtime, "Zhang Wei", "SGS")).outcome == "empty_register"
 
 
-async def test_a_bad_file_is_refused_with_row_numbers_and_changes_nothing(runtime) -> None:  # noqa: ANN001
+async def test_a_bad_file_is_refused_with_row_numbers_and_changes_nothing(runtime) -> None:
     await load(runtime)
-    bad = "firm,name,valid_until\nSGS,Li Na,2026-13-01\n,No Firm,\nUL,Li Na,\nul, li  na ,\n".encode()
+    bad = b"firm,name,valid_until\nSGS,Li Na,2026-13-01\n,No Firm,\nUL,Li Na,\nul, li  na ,\n"
     with pytest.raises(CsvImportError) as caught:
         parse_auditors(bad)
     by_row = {e.row: e.reason for e in caught.value.errors}
@@ -88,7 +88,7 @@ def test_gb18030_auditor_files_are_read() -> None:
 
 
 # -- in the chat -------------------------------------------------------------------------------
-async def test_a_question_phrased_as_a_check_is_answered_from_the_register(runtime, chat: ChatDriver) -> None:  # noqa: ANN001
+async def test_a_question_phrased_as_a_check_is_answered_from_the_register(runtime, chat: ChatDriver) -> None:
     await load(runtime)
     runtime.services.today_override = TODAY
     await chat.send("/lang en")
@@ -105,7 +105,7 @@ async def test_a_question_phrased_as_a_check_is_answered_from_the_register(runti
     assert "accredited only until 31 January 2026" in chat.text and "Yes" not in chat.text
 
 
-async def test_the_check_from_the_status_menu_asks_for_the_name(runtime, chat: ChatDriver) -> None:  # noqa: ANN001
+async def test_the_check_from_the_status_menu_asks_for_the_name(runtime, chat: ChatDriver) -> None:
     await load(runtime)
     await chat.send("/lang zh")
     await chat.send("/status")
@@ -118,7 +118,7 @@ async def test_the_check_from_the_status_menu_asks_for_the_name(runtime, chat: C
     assert "SGS的王强不在认可审核员名册上" in chat.text and "名册上的审核机构：ELEVATE、SCSA、SGS、UL。" in chat.text
 
 
-async def test_an_empty_register_says_where_to_ask(runtime, chat: ChatDriver) -> None:  # noqa: ANN001
+async def test_an_empty_register_says_where_to_ask(runtime, chat: ChatDriver) -> None:
     await chat.send("/lang en")
     await chat.send("/auditor Zhang Wei, SGS")
     helpdesk = runtime.services.kb.facts.contacts.helpdesk
@@ -126,7 +126,7 @@ async def test_an_empty_register_says_where_to_ask(runtime, chat: ChatDriver) ->
     assert "Yes" not in chat.text and "not on the register" not in chat.text
 
 
-async def test_general_questions_about_auditors_still_reach_the_faq(runtime, chat: ChatDriver) -> None:  # noqa: ANN001
+async def test_general_questions_about_auditors_still_reach_the_faq(runtime, chat: ChatDriver) -> None:
     await load(runtime)
     await chat.send("/lang en")
     for question in ["How do I know the auditor is genuine?", "Is the auditor who visits us authorised?",

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.crypto import DecryptError, Secrets
+from bot.core.crypto import DecryptError, Secrets
 
 KEY_A = "a" * 40
 KEY_B = "b" * 40

@@ -3,13 +3,13 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot.db import Database
-from bot.dialect import insert_ignore, insert_ignore_returning, migration_lock, upsert_returning
-from bot.migrate import upgrade
-from bot.models import Lease, utcnow
+from bot.core.db import Database
+from bot.core.dialect import insert_ignore, insert_ignore_returning, migration_lock, upsert_returning
+from bot.core.migrate import upgrade
+from bot.core.models import Lease, utcnow
 
 
-async def test_insert_ignore_and_upsert_on_both_databases(config) -> None:  # noqa: ANN001
+async def test_insert_ignore_and_upsert_on_both_databases(config) -> None:
     db = Database(config.database_url)
     await upgrade(db)
     try:
@@ -30,7 +30,7 @@ async def test_insert_ignore_and_upsert_on_both_databases(config) -> None:  # no
         await db.close()
 
 
-async def test_migration_lock_serialises(config) -> None:  # noqa: ANN001
+async def test_migration_lock_serialises(config) -> None:
     db = Database(config.database_url)
     order: list[str] = []
 

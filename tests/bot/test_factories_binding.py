@@ -1,26 +1,33 @@
 """Binding codes and bindings as the service layer offers them (CLI and staff console), and
 the generic throttle."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot import throttle
-from bot.bindings import (ALPHABET, UnknownFactory, issue_code, list_bindings, normalise_code, redeem_code,
-                          revoke_binding)
-from bot.contacts import get_or_create_contact
-from bot.crypto import Secrets
-from bot.db import Database
-from bot.models.factories import BindingCode
+from bot.core.crypto import Secrets
+from bot.core.db import Database
+from bot.core.models.factories import BindingCode
+from bot.services import throttle
+from bot.services.bindings import (
+    ALPHABET,
+    UnknownFactory,
+    issue_code,
+    list_bindings,
+    normalise_code,
+    redeem_code,
+    revoke_binding,
+)
+from bot.services.contacts import get_or_create_contact
 
 from ..conftest import SECRET
 from .factories_support import import_rows
 
-NOW = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(config):  # noqa: ANN001
+async def db(config):
     database = Database(config.database_url)
     await database.create_schema()
     await import_rows(database, "F-1,Sunny Toys,certified,2026-01-15,,,,,", "F-2,Bright Plastics,assessed,2026-01-15,,,,,")

@@ -18,7 +18,7 @@ FACTORIES = (
 
 
 @pytest.fixture
-def cli(config, monkeypatch, tmp_path: Path, capsys):  # noqa: ANN001, ANN201
+def cli(config, monkeypatch, tmp_path: Path, capsys):
     monkeypatch.setenv("ETP_DATABASE_URL", config.database_url)
     monkeypatch.setenv("ETP_SECRET_KEY", SECRET)
     monkeypatch.setenv("ETP_KEY_FILE", str(tmp_path / "etp-bot.key"))
@@ -37,7 +37,7 @@ def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> str:
     return str(path)
 
 
-async def _chat(config, contact: str, *texts: str) -> str:  # noqa: ANN001
+async def _chat(config, contact: str, *texts: str) -> str:
     runtime = await build_runtime(config)
     try:
         chat = ChatDriver(runtime, channel="telegram", contact=contact)
@@ -48,13 +48,13 @@ async def _chat(config, contact: str, *texts: str) -> str:  # noqa: ANN001
         await runtime.close()
 
 
-def test_import_twice_creates_then_updates(cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_import_twice_creates_then_updates(cli, tmp_path: Path) -> None:
     path = write(tmp_path, "factories.csv", FACTORIES)
     assert cli("factories", "import", path) == (0, "imported 2 factories: 2 created, 0 updated\n", "")
     assert cli("factories", "import", path)[1] == "imported 2 factories: 0 created, 2 updated\n"
 
 
-def test_a_bad_file_is_refused_with_every_row_and_imports_nothing(cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_bad_file_is_refused_with_every_row_and_imports_nothing(cli, tmp_path: Path) -> None:
     bad = write(tmp_path, "bad.csv", FACTORIES + "F-3,Typo,certifed,2026-01-01,\nF-1,Again,certified,2026-01-01,\n")
     code, out, err = cli("factories", "import", bad)
     assert code == 2 and out == ""
@@ -64,18 +64,18 @@ def test_a_bad_file_is_refused_with_every_row_and_imports_nothing(cli, tmp_path:
     assert code == 2 and "no factory with id 'F-1'" in err
 
 
-def test_ignored_columns_are_named_on_stderr(cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_ignored_columns_are_named_on_stderr(cli, tmp_path: Path) -> None:
     path = write(tmp_path, "f.csv", "factory_id,name,status,status_since,valid_untill\nF-1,X,certified,2026-01-01,2026-06-01\n")
     code, out, err = cli("factories", "import", path)
     assert code == 0 and "1 created" in out and "column 'valid_untill' is not used by the import" in err
 
 
-def test_a_missing_file_is_a_clear_error(cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_missing_file_is_a_clear_error(cli, tmp_path: Path) -> None:
     code, _, err = cli("factories", "import", str(tmp_path / "nope.csv"))
     assert code == 2 and "cannot read" in err
 
 
-def test_code_bind_list_and_revoke_end_to_end(cli, config, tmp_path: Path) -> None:  # noqa: ANN001
+def test_code_bind_list_and_revoke_end_to_end(cli, config, tmp_path: Path) -> None:
     cli("factories", "import", write(tmp_path, "f.csv", FACTORIES, encoding="gb18030"))
     code, out, err = cli("factories", "code", "F-1")
     assert code == 0 and re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}\n", out)
@@ -99,7 +99,7 @@ def test_code_bind_list_and_revoke_end_to_end(cli, config, tmp_path: Path) -> No
     assert "No factory is linked" in asyncio.run(_chat(config, "555000111", "/lang en", "/status"))
 
 
-def test_revoke_every_binding_of_a_factory(cli, config, tmp_path: Path) -> None:  # noqa: ANN001
+def test_revoke_every_binding_of_a_factory(cli, config, tmp_path: Path) -> None:
     cli("factories", "import", write(tmp_path, "f.csv", FACTORIES))
     for who in ("a", "b"):
         asyncio.run(_chat(config, who, f"/bind {cli('factories', 'code', 'F-1')[1].strip()}"))
@@ -108,14 +108,14 @@ def test_revoke_every_binding_of_a_factory(cli, config, tmp_path: Path) -> None:
     assert cli("factories", "revoke", "--factory", "F-404")[0] == 2
 
 
-def test_code_life_can_be_set(cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_code_life_can_be_set(cli, tmp_path: Path) -> None:
     cli("factories", "import", write(tmp_path, "f.csv", FACTORIES))
     code, _, err = cli("factories", "code", "F-2", "--ttl-days", "2")
     assert code == 0 and "2 days" in err
     assert cli("factories", "code", "F-2", "--ttl-days", "0")[0] == 2
 
 
-def test_auditors_import_replaces_the_register(cli, config, tmp_path: Path) -> None:  # noqa: ANN001
+def test_auditors_import_replaces_the_register(cli, config, tmp_path: Path) -> None:
     path = write(tmp_path, "a.csv", "\ufefffirm,name,name_zh\nSGS,Zhang Wei,张伟\nUL,Li Na,\n")
     assert cli("auditors", "import", path) == (0, "auditor register replaced: 2 auditors\n", "")
     assert "Yes: Zhang Wei" in asyncio.run(_chat(config, "x", "/lang en", "/auditor Zhang Wei, SGS"))
@@ -125,14 +125,14 @@ def test_auditors_import_replaces_the_register(cli, config, tmp_path: Path) -> N
     assert "not on the register" in asyncio.run(_chat(config, "x", "/auditor Zhang Wei, SGS"))
 
 
-def test_codes_need_the_secret_key_and_say_so(cli, monkeypatch) -> None:  # noqa: ANN001
+def test_codes_need_the_secret_key_and_say_so(cli, monkeypatch) -> None:
     monkeypatch.delenv("ETP_SECRET_KEY")
     monkeypatch.setenv("ETP_DATABASE_URL", "postgresql+asyncpg://nobody@127.0.0.1:1/none")
     code, _, err = cli("factories", "code", "F-1")
     assert code == 2 and "ETP_SECRET_KEY is required" in err
 
 
-def test_import_needs_no_secret_key(cli, monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
+def test_import_needs_no_secret_key(cli, monkeypatch, tmp_path: Path) -> None:
     monkeypatch.delenv("ETP_SECRET_KEY")
     assert cli("factories", "import", write(tmp_path, "f.csv", FACTORIES))[0] == 0
     assert not (tmp_path / "etp-bot.key").exists()

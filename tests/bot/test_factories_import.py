@@ -4,17 +4,15 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from bot.csvfile import CsvImportError
-from bot.db import Database
-from bot.factories import parse_factories, upsert_factories
-from bot.models.factories import Factory
+from bot.core.csvfile import CsvImportError
+from bot.core.db import Database
+from bot.core.models.factories import Factory
+from bot.services.factories import parse_factories, upsert_factories
 
 from .factories_support import HEADER, csv_bytes
 
 
-
-
-async def _import(db: Database, data: bytes):  # noqa: ANN202
+async def _import(db: Database, data: bytes):
     async with db.session() as s:
         return await upsert_factories(s, parse_factories(data).rows)
 
@@ -139,7 +137,7 @@ async def test_utf8_with_bom_and_gb18030_files_are_read(db: Database) -> None:
     ((HEADER + "\n").encode("utf-16"), "CSV UTF-8"),
 ])
 def test_files_that_are_not_csv_text_get_a_clear_error(data: bytes, hint: str) -> None:
-    from bot.errors import UserError
+    from bot.core.errors import UserError
 
     with pytest.raises(UserError, match=hint):
         parse_factories(data)
@@ -150,7 +148,7 @@ async def test_header_names_tolerate_case_and_spaces(db: Database) -> None:
     assert (await _factories(db))["F-020"].status == "probation"
 
 
-async def test_large_files_show_a_progress_bar_on_stderr(db: Database, capsys) -> None:  # noqa: ANN001
+async def test_large_files_show_a_progress_bar_on_stderr(db: Database, capsys) -> None:
     rows = [f"F-{n:05d},Factory {n},certified,2026-01-15,,,,," for n in range(2500)]
     async with db.session() as s:
         result = await upsert_factories(s, parse_factories(csv_bytes(*rows), progress=True).rows, progress=True)

@@ -1,20 +1,20 @@
 """Key rotation keeps every stored secret readable under the new key alone."""
 from sqlalchemy import select
 
-from bot.contacts import find_contact, get_or_create_contact
-from bot.crypto import DecryptError, Secrets
-from bot.db import Database
-from bot.keys import rotate_keys
-from bot.migrate import upgrade
-from bot.models import Conversation, OutboxMessage
-from bot.outbox import enqueue
-from handlers.messages import Reply
+from bot.core.crypto import DecryptError, Secrets
+from bot.core.db import Database
+from bot.core.messages import Reply
+from bot.core.migrate import upgrade
+from bot.core.models import Conversation, OutboxMessage
+from bot.services.contacts import find_contact, get_or_create_contact
+from bot.services.keys import rotate_keys
+from bot.services.outbox import enqueue
 
 OLD = "old-key-" + "o" * 40
 NEW = "new-key-" + "n" * 40
 
 
-async def test_rotation_reencrypts_and_rehashes(config) -> None:  # noqa: ANN001
+async def test_rotation_reencrypts_and_rehashes(config) -> None:
     db = Database(config.database_url)
     await upgrade(db)
     old = Secrets(OLD)
@@ -47,7 +47,7 @@ async def test_rotation_reencrypts_and_rehashes(config) -> None:  # noqa: ANN001
         await db.close()
 
 
-def test_cli_refuses_without_old_keys(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+def test_cli_refuses_without_old_keys(tmp_path, monkeypatch, capsys) -> None:
     from bot.cli import main
 
     monkeypatch.setenv("ETP_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/k.db")

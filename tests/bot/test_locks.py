@@ -1,10 +1,10 @@
 from datetime import timedelta
 
-from bot import locks
-from bot.db import Database
+from bot.core import locks
+from bot.core.db import Database
 
 
-async def test_one_owner_at_a_time_and_expiry(config) -> None:  # noqa: ANN001
+async def test_one_owner_at_a_time_and_expiry(config) -> None:
     db = Database(config.database_url)
     await db.create_schema()
     try:

@@ -6,13 +6,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
-from bot.contacts import get_or_create_contact
-from bot.crypto import Secrets
-from bot.db import Database
-from bot.migrate import current_revision, head_revision, upgrade
-from bot.models import Base, Contact, Conversation, OutboxMessage
-from bot.outbox import enqueue
-from handlers.messages import Reply
+from bot.core.crypto import Secrets
+from bot.core.db import Database
+from bot.core.messages import Reply
+from bot.core.migrate import current_revision, head_revision, upgrade
+from bot.core.models import Base, Contact, Conversation, OutboxMessage
+from bot.services.contacts import get_or_create_contact
+from bot.services.outbox import enqueue
 
 from ..conftest import SECRET
 
@@ -24,7 +24,7 @@ async def _diff(db: Database) -> list:
         return await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
 
 
-async def test_empty_database_gets_the_whole_schema(config) -> None:  # noqa: ANN001
+async def test_empty_database_gets_the_whole_schema(config) -> None:
     db = Database(config.database_url)
     try:
         await upgrade(db)
@@ -36,7 +36,7 @@ async def test_empty_database_gets_the_whole_schema(config) -> None:  # noqa: AN
         await db.close()
 
 
-async def test_previous_release_with_data_is_upgraded_without_loss(config) -> None:  # noqa: ANN001
+async def test_previous_release_with_data_is_upgraded_without_loss(config) -> None:
     secrets = Secrets(SECRET)
     db = Database(config.database_url)
     try:
@@ -59,7 +59,7 @@ async def test_previous_release_with_data_is_upgraded_without_loss(config) -> No
         await db.close()
 
 
-async def test_processes_starting_together_migrate_once(config) -> None:  # noqa: ANN001
+async def test_processes_starting_together_migrate_once(config) -> None:
     dbs = [Database(config.database_url) for _ in range(3)]
     try:
         await asyncio.gather(*(upgrade(db) for db in dbs))

@@ -4,19 +4,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.crypto import Secrets
-from bot.db import Database
-from bot.models import OutboxMessage, utcnow
-from bot.models import outbox as st
-from bot.outbox import Held, OutboxWorker, RetryLater, Undeliverable, enqueue, release_held
-from bot.contacts import get_or_create_contact
-from handlers.messages import Choice, Reply
-
+from bot.core.crypto import Secrets
+from bot.core.db import Database
+from bot.core.messages import Choice, Reply
+from bot.core.models import OutboxMessage, utcnow
+from bot.core.models import outbox as st
+from bot.outbox_worker import OutboxWorker
+from bot.services.contacts import get_or_create_contact
+from bot.services.outbox import Held, RetryLater, Undeliverable, enqueue, release_held
 from tests.casekit import FakeSender
 
 from ..conftest import SECRET
-
-
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ import pytest
 from sqlalchemy import select
 
 from bot import scheduler
-from bot.bindings import list_bindings, revoke_binding
-from bot.models import OutboxMessage
-from bot.models.factories import ReminderSent
-from bot.outbox import OutboxWorker
-from bot.reminders import due_threshold, send_reminders
+from bot.core.messages import Reply
+from bot.core.models import OutboxMessage
+from bot.core.models.factories import ReminderSent
+from bot.jobs.reminders import due_threshold, send_reminders
+from bot.outbox_worker import OutboxWorker
 from bot.runtime import build_runtime
-from handlers.messages import Reply
+from bot.services.bindings import list_bindings, revoke_binding
 
 from ..conftest import ChatDriver
 from .factories_support import import_rows, new_code
@@ -30,19 +30,19 @@ class FakeSender:
         self.sent.append((destination, replies, kind))
 
 
-async def bind(runtime, factory_id: str, contact: str, lang: str = "en", channel: str = "telegram") -> ChatDriver:  # noqa: ANN001
+async def bind(runtime, factory_id: str, contact: str, lang: str = "en", channel: str = "telegram") -> ChatDriver:
     chat = ChatDriver(runtime, channel=channel, contact=contact)
     await chat.send(f"/lang {lang}")
     await chat.send(f"/bind {await new_code(runtime, factory_id, days=365)}")
     return chat
 
 
-async def outbox(runtime) -> list[OutboxMessage]:  # noqa: ANN001
+async def outbox(runtime) -> list[OutboxMessage]:
     async with runtime.db.session() as s:
         return list((await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
 
 
-def texts(runtime, rows: list[OutboxMessage]) -> list[str]:  # noqa: ANN001
+def texts(runtime, rows: list[OutboxMessage]) -> list[str]:
     return [runtime.services.secrets.decrypt_json(r.body_enc)[0]["text"] for r in rows]
 
 
@@ -50,7 +50,7 @@ def test_the_due_threshold_is_the_smallest_not_yet_passed() -> None:
     assert [due_threshold(d, (60, 30, 7)) for d in (61, 60, 45, 30, 8, 7, 0, -1)] == [None, 60, 60, 30, 30, 7, 7, None]
 
 
-async def test_reminders_go_through_the_outbox_once_each_in_the_contacts_language(runtime) -> None:  # noqa: ANN001
+async def test_reminders_go_through_the_outbox_once_each_in_the_contacts_language(runtime) -> None:
     await import_rows(runtime.db, SUNNY)
     await bind(runtime, "C1", "alice", "en")
     await bind(runtime, "C1", "bao", "zh", channel="wechat")
@@ -69,7 +69,7 @@ async def test_reminders_go_through_the_outbox_once_each_in_the_contacts_languag
     assert {kind for _, _, kind in sender.sent} == {"reminder"}
 
 
-async def test_each_threshold_fires_once_across_a_restart(runtime, config, clock) -> None:  # noqa: ANN001
+async def test_each_threshold_fires_once_across_a_restart(runtime, config, clock) -> None:
     await import_rows(runtime.db, SUNNY)
     await bind(runtime, "C1", "alice")
     assert await send_reminders(runtime) == 1  # 60 days left
@@ -98,7 +98,7 @@ async def test_each_threshold_fires_once_across_a_restart(runtime, config, clock
     assert [r.outbox_id for r in sent] == [r.id for r in rows]
 
 
-async def test_a_missed_run_sends_the_relevant_reminder_late_with_the_true_days(runtime) -> None:  # noqa: ANN001
+async def test_a_missed_run_sends_the_relevant_reminder_late_with_the_true_days(runtime) -> None:
     # Probation since 15 April 2025: ends 15 April 2026, 44 days after 2 March 2026
     await import_rows(runtime.db, "PB,Hill Games,probation,2025-04-15,,,,,")
     await bind(runtime, "PB", "alice")
@@ -108,7 +108,7 @@ async def test_a_missed_run_sends_the_relevant_reminder_late_with_the_true_days(
     assert row.dedupe_key.endswith(":2026-04-15:60")
 
 
-async def test_progressing_reminders_name_what_to_close(runtime, clock) -> None:  # noqa: ANN001
+async def test_progressing_reminders_name_what_to_close(runtime, clock) -> None:
     # Progressing since 9 October 2025: lapses 9 April 2026, 38 days after 2 March 2026
     await import_rows(runtime.db, "P1,Bright Plastics,progressing,2025-10-09,,,1,2,0")
     await bind(runtime, "P1", "alice")
@@ -117,7 +117,7 @@ async def test_progressing_reminders_name_what_to_close(runtime, clock) -> None:
     assert "38 days left." in text and "Close the remaining 3 non-compliances before 9 April 2026" in text
 
 
-async def test_no_reminder_without_a_known_end_nor_for_revoked_bindings(runtime) -> None:  # noqa: ANN001
+async def test_no_reminder_without_a_known_end_nor_for_revoked_bindings(runtime) -> None:
     await import_rows(runtime.db, SUNNY,
                       "R1,River Dolls,remediation,2026-01-05,,,,,",       # 9 or 12 months: no end to remind of
                       "T1,Closed Works,terminated,2025-05-01,,,,,",       # nothing valid
@@ -132,7 +132,7 @@ async def test_no_reminder_without_a_known_end_nor_for_revoked_bindings(runtime)
     assert await outbox(runtime) == []
 
 
-async def test_thresholds_come_from_the_configuration(runtime, config, clock) -> None:  # noqa: ANN001
+async def test_thresholds_come_from_the_configuration(runtime, config, clock) -> None:
     other = await build_runtime(replace(config, reminder_days=(14,)))
     other.services.clock = clock
     try:
@@ -145,7 +145,7 @@ async def test_thresholds_come_from_the_configuration(runtime, config, clock) ->
         await other.close()
 
 
-async def test_the_scheduler_runs_the_job_once_per_interval(runtime) -> None:  # noqa: ANN001
+async def test_the_scheduler_runs_the_job_once_per_interval(runtime) -> None:
     await import_rows(runtime.db, SUNNY)
     await bind(runtime, "C1", "alice")
     assert "reminders" in await scheduler.run_due(runtime)
@@ -154,7 +154,7 @@ async def test_the_scheduler_runs_the_job_once_per_interval(runtime) -> None:  #
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-async def test_the_reminder_offers_the_status(runtime, lang: str) -> None:  # noqa: ANN001
+async def test_the_reminder_offers_the_status(runtime, lang: str) -> None:
     await import_rows(runtime.db, SUNNY)
     chat = await bind(runtime, "C1", "alice", lang)
     await send_reminders(runtime)
@@ -173,7 +173,7 @@ class WindowSender:
         self.open, self.blocked, self.sent = False, False, []
 
     async def send(self, destination: str, replies: list[Reply], *, kind: str) -> None:
-        from bot.outbox import Held, Undeliverable
+        from bot.services.outbox import Held, Undeliverable
 
         if self.blocked:
             raise Undeliverable("user blocked the account")
@@ -182,9 +182,9 @@ class WindowSender:
         self.sent.append((destination, kind))
 
 
-async def test_a_held_reminder_goes_out_when_the_user_writes_and_a_failed_one_is_recorded(runtime) -> None:  # noqa: ANN001
-    from bot.models import outbox as st
-    from bot.outbox import release_held
+async def test_a_held_reminder_goes_out_when_the_user_writes_and_a_failed_one_is_recorded(runtime) -> None:
+    from bot.core.models import outbox as st
+    from bot.services.outbox import release_held
 
     await import_rows(runtime.db, SUNNY)
     chat = await bind(runtime, "C1", "o-wechat-user", channel="wechat")

@@ -14,13 +14,13 @@ loaded by `tests/conftest.py`, so every test folder can use them):
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import replace
-from typing import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.config import Config
+from bot.core.config import Config
 
 from . import telegram as tg
 from . import wechat as wx
@@ -68,13 +68,13 @@ def channels_config(config: Config, fake_wechat: wx.FakeWeChatAPI, fake_telegram
 
 
 @contextlib.asynccontextmanager
-async def running(config: Config, *, telegram_polling: bool = False, clock=None) -> AsyncIterator[TestClient]:  # noqa: ANN001
+async def running(config: Config, *, telegram_polling: bool = False, clock=None) -> AsyncIterator[TestClient]:
     from bot.app import create_app
-    from bot import appkeys as K
+    from integrations import appkeys as K
 
     app = create_app(config, telegram_polling=telegram_polling)
     if clock is not None:
-        async def set_clock(app):  # noqa: ANN001, ANN202
+        async def set_clock(app):
             app[K.RUNTIME].services.clock = clock
             yield
         app.cleanup_ctx.insert(1, set_clock)
@@ -87,16 +87,16 @@ async def running(config: Config, *, telegram_polling: bool = False, clock=None)
 
 
 @pytest.fixture
-def serve():  # noqa: ANN201
+def serve():
     return running
 
 
 @pytest.fixture
-def wechat_user():  # noqa: ANN201
+def wechat_user():
     platform = wx.WeChatPlatform()
     plain = wx.WeChatPlatform(aes_key=None)
 
-    def make(client, openid: str = "oTestUser0000000000000001", *, safe_mode: bool = True) -> wx.WeChatUser:  # noqa: ANN001
+    def make(client, openid: str = "oTestUser0000000000000001", *, safe_mode: bool = True) -> wx.WeChatUser:
         return wx.WeChatUser(client, platform if safe_mode else plain, openid)
 
     return make

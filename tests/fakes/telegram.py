@@ -93,7 +93,7 @@ class FakeTelegramAPI(FakeServer):
             self._update_event.clear()
             try:  # long polling, capped so a test never waits long
                 await asyncio.wait_for(self._update_event.wait(), min(float(params.get("timeout") or 0), 1.0))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         return web.json_response({"ok": True, "result": self.updates[:100]})
 

@@ -176,10 +176,10 @@ class WeChatPlatform:
 class WeChatUser:
     """One WeChat user talking to the bot through an aiohttp TestClient."""
 
-    def __init__(self, client, platform: WeChatPlatform, openid: str = "oTestUser0000000000000001") -> None:  # noqa: ANN001
+    def __init__(self, client, platform: WeChatPlatform, openid: str = "oTestUser0000000000000001") -> None:
         self.client, self.platform, self.openid = client, platform, openid
 
-    async def post(self, xml: str, **kw: Any):  # noqa: ANN201 - aiohttp ClientResponse
+    async def post(self, xml: str, **kw: Any):
         query, body = self.platform.request(xml, **kw)
         return await self.client.post("/wechat", params=query, data=body)
 

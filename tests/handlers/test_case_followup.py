@@ -2,8 +2,8 @@
 throttled; replies waiting for a reporter who checks back are shown to them."""
 from datetime import timedelta
 
-from bot.outbox import OutboxWorker
-from bot.references import looks_like_reference, new_reference, normalize
+from bot.outbox_worker import OutboxWorker
+from bot.services.references import looks_like_reference, new_reference, normalize
 from tests.casekit import FakeSender, cases_in_db, file_helpline_report
 from tests.conftest import ChatDriver
 
@@ -37,8 +37,8 @@ async def test_the_reference_on_its_own_continues_the_case_from_another_account(
     assert "Thank you" in other.text
 
 
-async def _contact_id(runtime, platform_id: str) -> int:  # noqa: ANN001
-    from bot.contacts import find_contact
+async def _contact_id(runtime, platform_id: str) -> int:
+    from bot.services.contacts import find_contact
 
     async with runtime.db.session() as s:
         return (await find_contact(s, runtime.services.secrets, "terminal", platform_id)).id
@@ -81,7 +81,7 @@ async def test_an_urgent_follow_up_marks_the_case_urgent(chat, runtime) -> None:
 
 
 async def test_a_follow_up_on_a_closed_case_reopens_it(chat, runtime) -> None:
-    from bot import cases
+    from bot.services import cases
 
     ref = await file_helpline_report(chat, "wages late")
     async with runtime.db.session() as s:
@@ -95,8 +95,8 @@ async def test_a_follow_up_on_a_closed_case_reopens_it(chat, runtime) -> None:
 
 
 async def test_staff_replies_reach_the_account_that_last_wrote(chat, runtime) -> None:
-    from bot import cases
-    from bot.models.cases import StaffUser
+    from bot.core.models.cases import StaffUser
+    from bot.services import cases
 
     ref = await file_helpline_report(chat, "wages late")
     second = ChatDriver(runtime, contact="second-phone")
@@ -124,7 +124,7 @@ async def test_questions_about_cases_are_not_taken_for_references(chat, runtime)
 async def test_after_a_quiet_while_messages_no_longer_go_into_the_case(chat, runtime, clock) -> None:
     from sqlalchemy import func, select
 
-    from bot.models.cases import CaseMessage
+    from bot.core.models.cases import CaseMessage
 
     ref = await file_helpline_report(chat, "wages late")
     await chat.send(ref)
@@ -138,8 +138,8 @@ async def test_after_a_quiet_while_messages_no_longer_go_into_the_case(chat, run
 
 
 async def test_a_case_filed_on_wechat_continues_on_telegram(runtime) -> None:
-    from bot import cases
-    from bot.models.cases import StaffUser
+    from bot.core.models.cases import StaffUser
+    from bot.services import cases
 
     wechat = ChatDriver(runtime, channel="wechat", contact="oWx-reporter")
     ref = await file_helpline_report(wechat, "dormitory fire exits are locked")
@@ -158,7 +158,7 @@ async def test_a_case_filed_on_wechat_continues_on_telegram(runtime) -> None:
     assert any("Thank you, we saw it" in text for text in senders["telegram"].texts_to("42424242"))
 
 
-async def test_a_quiet_follow_up_ends_without_claiming_anything_was_lost(chat, runtime, clock) -> None:  # noqa: ANN001
+async def test_a_quiet_follow_up_ends_without_claiming_anything_was_lost(chat, runtime, clock) -> None:
     ref = await file_helpline_report(chat, "no rest day")
     await chat.send(ref)
     await chat.send("and no overtime pay either")

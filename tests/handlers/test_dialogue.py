@@ -1,11 +1,9 @@
 """The channel-neutral dialogue: menus, choices, language, events, state kept in the database."""
-from dataclasses import replace
 
 from sqlalchemy import select
 
-from bot.models import Contact
+from bot.core.models import Contact
 from bot.runtime import build_runtime
-from handlers.messages import Incoming
 
 from ..conftest import ChatDriver
 
@@ -25,7 +23,7 @@ async def test_a_choice_can_be_typed_as_its_label(chat: ChatDriver) -> None:
     assert "Language set to English" in chat.text
 
 
-async def test_language_is_remembered_by_another_process(chat: ChatDriver, config, clock) -> None:  # noqa: ANN001
+async def test_language_is_remembered_by_another_process(chat: ChatDriver, config, clock) -> None:
     await chat.send("/lang zh")
     other = await build_runtime(config)  # a second server process over the same database
     other.services.clock = clock
@@ -67,7 +65,7 @@ async def test_cancel_without_a_flow_says_so(chat: ChatDriver) -> None:
     assert "nothing to cancel" in chat.text
 
 
-async def test_events_subscribe_unsubscribe_and_menu_click(chat: ChatDriver, runtime) -> None:  # noqa: ANN001
+async def test_events_subscribe_unsubscribe_and_menu_click(chat: ChatDriver, runtime) -> None:
     await chat.send(kind="event", event="subscribe")
     assert "Welcome" in chat.text or "欢迎" in chat.text
     await chat.send(kind="event", event="unsubscribe")
@@ -100,7 +98,7 @@ async def test_empty_and_very_long_messages(chat: ChatDriver) -> None:
     assert "first 4000 characters" in chat.text
 
 
-async def test_contact_is_stored_hashed_and_encrypted(chat: ChatDriver, runtime) -> None:  # noqa: ANN001
+async def test_contact_is_stored_hashed_and_encrypted(chat: ChatDriver, runtime) -> None:
     chat.contact = "oWECHAT-openid-123"
     await chat.send("/help")
     async with runtime.db.session() as s:
@@ -108,8 +106,8 @@ async def test_contact_is_stored_hashed_and_encrypted(chat: ChatDriver, runtime)
     assert rows and all("openid-123" not in (r.key_hash + r.platform_id_enc) for r in rows)
 
 
-async def test_unconfident_questions_are_kept_for_staff_without_the_asker(chat: ChatDriver, runtime) -> None:  # noqa: ANN001
-    from bot.models.insights import UnansweredQuestion
+async def test_unconfident_questions_are_kept_for_staff_without_the_asker(chat: ChatDriver, runtime) -> None:
+    from bot.core.models.insights import UnansweredQuestion
 
     await chat.send("/lang en")
     await chat.send("can you recommend a good restaurant near the factory")

@@ -1,11 +1,11 @@
 """The worker helpline as a worker meets it on the terminal channel (and Telegram for photos)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.models import Conversation, OutboxMessage
-from bot.models.cases import CaseMessage
-from bot.references import normalize
+from bot.core.models import Conversation, OutboxMessage
+from bot.core.models.cases import CaseMessage
+from bot.services.references import normalize
 from tests.casekit import cases_in_db, file_helpline_report, reference_in
 from tests.conftest import ChatDriver
 
@@ -87,19 +87,19 @@ async def test_chinese_urgent_words(runtime) -> None:
 
 
 async def test_outside_hours_the_acknowledgement_says_when(chat, clock) -> None:
-    clock.now = datetime(2026, 3, 2, 14, 30, tzinfo=timezone.utc)  # 22:30 in Hong Kong
+    clock.now = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)  # 22:30 in Hong Kong
     await file_helpline_report(chat, "unpaid wages")
     assert "closed now" in chat.text and "09:00 on Tue 3 Mar" in chat.text
 
 
 async def test_before_opening_the_answer_comes_the_same_morning(chat, clock) -> None:
-    clock.now = datetime(2026, 3, 2, 23, 0, tzinfo=timezone.utc)  # 07:00 on 3 March in Hong Kong
+    clock.now = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)  # 07:00 on 3 March in Hong Kong
     await file_helpline_report(chat, "unpaid wages")
     assert "09:00 on Tue 3 Mar" in chat.text
 
 
 async def test_closed_over_chinese_new_year(chat, clock, runtime) -> None:
-    clock.now = datetime(2024, 2, 12, 4, 0, tzinfo=timezone.utc)  # noon, in the 2024 closure
+    clock.now = datetime(2024, 2, 12, 4, 0, tzinfo=UTC)  # noon, in the 2024 closure
     closure = runtime.services.kb.helpline_closures[0]
     await file_helpline_report(chat, "unpaid wages")
     reopens = closure.end + timedelta(days=1)

@@ -2,11 +2,11 @@
 handoff ("talk to staff") that opens a case the same way."""
 from sqlalchemy import select
 
-from bot.models.cases import CaseMessage
+from bot.core.models.cases import CaseMessage
 from tests.casekit import cases_in_db, reference_in
 
 
-async def _body(runtime) -> str:  # noqa: ANN001
+async def _body(runtime) -> str:
     async with runtime.db.session() as s:
         (message,) = (await s.execute(select(CaseMessage))).scalars()
     return runtime.services.secrets.decrypt(message.body_enc)

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.bindings import list_bindings, revoke_binding
+from bot.services.bindings import list_bindings, revoke_binding
 from handlers.status import commands as status_commands
 
 from ..bot.factories_support import import_rows, new_code
@@ -27,17 +27,17 @@ NAMES = ["Sunny Toys", "阳光玩具", "Bright Plastics", "明亮塑料", "Old M
 
 
 @pytest.fixture
-async def factories(runtime):  # noqa: ANN001
+async def factories(runtime):
     runtime.services.today_override = TODAY
     await import_rows(runtime.db, *FACTORIES)
     return runtime
 
 
-def person(runtime, name: str, channel: str = "telegram") -> ChatDriver:  # noqa: ANN001
+def person(runtime, name: str, channel: str = "telegram") -> ChatDriver:
     return ChatDriver(runtime, channel=channel, contact=name)
 
 
-async def bound(runtime, factory_id: str, who: str = "user-1", lang: str = "en") -> ChatDriver:  # noqa: ANN001
+async def bound(runtime, factory_id: str, who: str = "user-1", lang: str = "en") -> ChatDriver:
     chat = person(runtime, who)
     await chat.send(f"/lang {lang}")
     await chat.send(f"/bind {await new_code(runtime, factory_id)}")
@@ -46,7 +46,7 @@ async def bound(runtime, factory_id: str, who: str = "user-1", lang: str = "en")
 
 
 # -- status answers ------------------------------------------------------------------------------
-async def test_certified_in_english_and_chinese(factories) -> None:  # noqa: ANN001
+async def test_certified_in_english_and_chinese(factories) -> None:
     kb = factories.services.kb
     chat = await bound(factories, "C1")
     await chat.send("/status")
@@ -66,7 +66,7 @@ async def test_certified_in_english_and_chinese(factories) -> None:  # noqa: ANN
     assert kb.facts.statuses["certified"].next_steps_zh in chat.text
 
 
-async def test_progressing_names_the_open_ncs_and_the_deadline(factories) -> None:  # noqa: ANN001
+async def test_progressing_names_the_open_ncs_and_the_deadline(factories) -> None:
     chat = await bound(factories, "P1")
     await chat.send("my status")
     assert "Status: Progressing, since 20 October 2025." in chat.text
@@ -79,7 +79,7 @@ async def test_progressing_names_the_open_ncs_and_the_deadline(factories) -> Non
     assert "还剩 49 天" in chat.text
 
 
-async def test_an_expired_validity_is_said_plainly(factories) -> None:  # noqa: ANN001
+async def test_an_expired_validity_is_said_plainly(factories) -> None:
     chat = await bound(factories, "A1")
     await chat.send("/status")
     assert "Your Assessed status expired on 1 March 2026, 1 day ago." in chat.text
@@ -89,7 +89,7 @@ async def test_an_expired_validity_is_said_plainly(factories) -> None:  # noqa: 
     assert "已评估（Assessed）状态已于 2026年3月1日 到期（已过 1 天）" in chat.text
 
 
-async def test_remediation_without_an_end_states_the_period_and_invents_no_date(factories) -> None:  # noqa: ANN001
+async def test_remediation_without_an_end_states_the_period_and_invents_no_date(factories) -> None:
     chat = await bound(factories, "R1")
     await chat.send("/status")
     assert "the Remediation period is 9 or 12 months" in chat.text
@@ -98,13 +98,13 @@ async def test_remediation_without_an_end_states_the_period_and_invents_no_date(
     assert "整改（Remediation）期限为 9或12 个月" in chat.text
 
 
-async def test_remediation_with_an_end_from_the_file(factories) -> None:  # noqa: ANN001
+async def test_remediation_with_an_end_from_the_file(factories) -> None:
     chat = await bound(factories, "R2")
     await chat.send("/status")
     assert "Valid until 5 October 2026: 217 days left." in chat.text
 
 
-async def test_probation_on_its_last_day(factories) -> None:  # noqa: ANN001
+async def test_probation_on_its_last_day(factories) -> None:
     chat = await bound(factories, "PB")
     await chat.send("/status")
     assert "Valid until 2 March 2026: today is the last day." in chat.text
@@ -112,7 +112,7 @@ async def test_probation_on_its_last_day(factories) -> None:  # noqa: ANN001
     assert "有效期至 2026年3月2日，今天是最后一天。" in chat.text
 
 
-async def test_terminated_gives_the_earliest_reapplication_date(factories) -> None:  # noqa: ANN001
+async def test_terminated_gives_the_earliest_reapplication_date(factories) -> None:
     chat = await bound(factories, "T1")
     await chat.send("/status")
     assert "Status: Terminated, since 1 December 2025." in chat.text
@@ -124,14 +124,14 @@ async def test_terminated_gives_the_earliest_reapplication_date(factories) -> No
     assert "You may reapply now: the 6-month wait after termination ended on 15 February 2026." in other.text
 
 
-async def test_days_left_follow_the_date(factories) -> None:  # noqa: ANN001
+async def test_days_left_follow_the_date(factories) -> None:
     chat = await bound(factories, "C1")
     factories.services.today_override = date(2026, 6, 9)
     await chat.send("/status")
     assert "Valid until 10 June 2026: 1 day left." in chat.text
 
 
-async def test_a_contact_bound_to_several_factories_gets_each(factories) -> None:  # noqa: ANN001
+async def test_a_contact_bound_to_several_factories_gets_each(factories) -> None:
     chat = await bound(factories, "C1")
     await chat.send(f"/bind {await new_code(factories, 'T1')}")
     await chat.send("/status")
@@ -140,7 +140,7 @@ async def test_a_contact_bound_to_several_factories_gets_each(factories) -> None
 
 
 # -- isolation ----------------------------------------------------------------------------------
-async def test_each_contact_sees_only_its_own_factory(factories) -> None:  # noqa: ANN001
+async def test_each_contact_sees_only_its_own_factory(factories) -> None:
     sunny = await bound(factories, "C1", who="sunny")
     bright = await bound(factories, "P1", who="bright")
     await sunny.send("/status")
@@ -149,7 +149,7 @@ async def test_each_contact_sees_only_its_own_factory(factories) -> None:  # noq
     assert "Bright Plastics" in bright.text and "Sunny" not in bright.text and "C1" not in bright.text
 
 
-async def test_an_unbound_contact_is_told_how_to_get_a_code_and_sees_no_factory(factories) -> None:  # noqa: ANN001
+async def test_an_unbound_contact_is_told_how_to_get_a_code_and_sees_no_factory(factories) -> None:
     await bound(factories, "C1", who="sunny")
     helpdesk = factories.services.kb.facts.contacts.helpdesk
     stranger = person(factories, "stranger")
@@ -161,7 +161,7 @@ async def test_an_unbound_contact_is_told_how_to_get_a_code_and_sees_no_factory(
     assert stranger.choice_ids[0] == "faq:status.overview"  # what the statuses mean, for anyone
 
 
-async def test_the_menu_choice_and_the_wechat_menu_key_show_the_status(factories) -> None:  # noqa: ANN001
+async def test_the_menu_choice_and_the_wechat_menu_key_show_the_status(factories) -> None:
     chat = await bound(factories, "C1")
     await chat.send("/menu")
     await chat.choose("status")
@@ -174,7 +174,7 @@ async def test_the_menu_choice_and_the_wechat_menu_key_show_the_status(factories
 INVALID = "This code is not valid"
 
 
-async def test_binding_accepts_any_case_with_or_without_the_dash_and_the_chinese_form(factories) -> None:  # noqa: ANN001
+async def test_binding_accepts_any_case_with_or_without_the_dash_and_the_chinese_form(factories) -> None:
     code = await new_code(factories, "C1")
     chat = person(factories, "a")
     await chat.send("/bind " + code.replace("-", "").lower())
@@ -184,7 +184,7 @@ async def test_binding_accepts_any_case_with_or_without_the_dash_and_the_chinese
     assert "绑定成功：此聊天已绑定 阳光玩具有限公司（工厂编号 C1）" in zh.text
 
 
-async def test_telegram_deep_link_start_code_binds(factories) -> None:  # noqa: ANN001
+async def test_telegram_deep_link_start_code_binds(factories) -> None:
     chat = person(factories, "deep")
     await chat.send(f"/start {await new_code(factories, 'P1')}")
     assert "linked to Bright Plastics" in chat.text
@@ -192,7 +192,7 @@ async def test_telegram_deep_link_start_code_binds(factories) -> None:  # noqa: 
     assert "Welcome" in chat.text
 
 
-async def test_an_expired_code_is_refused(factories) -> None:  # noqa: ANN001
+async def test_an_expired_code_is_refused(factories) -> None:
     code = await new_code(factories, "C1", days=7)
     factories.services.clock.advance(timedelta(days=7, minutes=1))
     chat = person(factories, "late")
@@ -202,7 +202,7 @@ async def test_an_expired_code_is_refused(factories) -> None:  # noqa: ANN001
     assert "No factory is linked" in chat.text
 
 
-async def test_a_code_is_consumed_once(factories) -> None:  # noqa: ANN001
+async def test_a_code_is_consumed_once(factories) -> None:
     code = await new_code(factories, "C1")
     first = person(factories, "first")
     await first.send(f"/bind {code}")
@@ -213,7 +213,7 @@ async def test_a_code_is_consumed_once(factories) -> None:  # noqa: ANN001
     assert "already linked to Sunny Toys Ltd" in first.text
 
 
-async def test_wrong_expired_and_used_codes_get_the_same_answer(factories) -> None:  # noqa: ANN001
+async def test_wrong_expired_and_used_codes_get_the_same_answer(factories) -> None:
     used = await new_code(factories, "C1")
     await person(factories, "owner").send(f"/bind {used}")
     expired = await new_code(factories, "P1", days=1)
@@ -226,7 +226,7 @@ async def test_wrong_expired_and_used_codes_get_the_same_answer(factories) -> No
     assert answers[0] == answers[1] == answers[2] and INVALID in answers[0]
 
 
-async def test_guessing_is_throttled_per_account(factories) -> None:  # noqa: ANN001
+async def test_guessing_is_throttled_per_account(factories) -> None:
     good = await new_code(factories, "C1", days=30)
     chat = person(factories, "guesser")
     for guess in ["AAAA-AAAA", "BBBB-BBBB", "CCCC-CCCC", "DDDD-DDDD", "EEEE-EEEE"]:
@@ -242,7 +242,7 @@ async def test_guessing_is_throttled_per_account(factories) -> None:  # noqa: AN
     assert "linked to Sunny Toys Ltd" in chat.text
 
 
-async def test_guessing_is_throttled_globally_across_accounts(factories, monkeypatch) -> None:  # noqa: ANN001
+async def test_guessing_is_throttled_globally_across_accounts(factories, monkeypatch) -> None:
     monkeypatch.setattr(status_commands, "GLOBAL_LIMIT", 3)
     for i in range(3):
         chat = person(factories, f"bot-{i}")
@@ -253,7 +253,7 @@ async def test_guessing_is_throttled_globally_across_accounts(factories, monkeyp
     assert "Too many binding attempts" in fresh.text
 
 
-async def test_text_that_is_not_a_code_is_not_counted_as_a_guess(factories) -> None:  # noqa: ANN001
+async def test_text_that_is_not_a_code_is_not_counted_as_a_guess(factories) -> None:
     chat = person(factories, "asker")
     for _ in range(6):
         await chat.send("绑定码怎么获取？")  # a question about codes, for the FAQ
@@ -266,7 +266,7 @@ async def test_text_that_is_not_a_code_is_not_counted_as_a_guess(factories) -> N
     assert "linked to Sunny Toys Ltd" in chat.text
 
 
-async def test_a_revoked_binding_shows_nothing(factories) -> None:  # noqa: ANN001
+async def test_a_revoked_binding_shows_nothing(factories) -> None:
     chat = await bound(factories, "C1")
     async with factories.db.session() as s:
         (info,) = await list_bindings(s, "C1")
@@ -278,7 +278,7 @@ async def test_a_revoked_binding_shows_nothing(factories) -> None:  # noqa: ANN0
     assert "Sunny Toys Ltd" in chat.text
 
 
-async def test_several_people_of_one_factory_bind_and_are_listed(factories) -> None:  # noqa: ANN001
+async def test_several_people_of_one_factory_bind_and_are_listed(factories) -> None:
     people = [await bound(factories, "C1", who=f"staff-{i}") for i in range(3)]
     people.append(person(factories, "wechat-person", channel="wechat"))
     await people[-1].send(f"/bind {await new_code(factories, 'C1')}")
@@ -291,7 +291,7 @@ async def test_several_people_of_one_factory_bind_and_are_listed(factories) -> N
     assert all(b.active for b in listed)
 
 
-async def test_unbind_one_or_choose_among_several(factories) -> None:  # noqa: ANN001
+async def test_unbind_one_or_choose_among_several(factories) -> None:
     chat = await bound(factories, "C1")
     await chat.send(f"/bind {await new_code(factories, 'P1')}")
     await chat.send("/unbind")
@@ -306,7 +306,7 @@ async def test_unbind_one_or_choose_among_several(factories) -> None:  # noqa: A
     assert "not linked to any factory" in chat.text
 
 
-async def test_a_forged_unbind_choice_cannot_touch_someone_elses_binding(factories) -> None:  # noqa: ANN001
+async def test_a_forged_unbind_choice_cannot_touch_someone_elses_binding(factories) -> None:
     owner = await bound(factories, "C1", who="owner")
     mine = await bound(factories, "P1", who="intruder")
     await mine.choose("unbind:C1")  # names a factory the intruder is not bound to
@@ -317,7 +317,7 @@ async def test_a_forged_unbind_choice_cannot_touch_someone_elses_binding(factori
     assert "Bright Plastics" in mine.text
 
 
-async def test_codes_and_chat_ids_never_reach_the_logs(factories, caplog) -> None:  # noqa: ANN001
+async def test_codes_and_chat_ids_never_reach_the_logs(factories, caplog) -> None:
     code = await new_code(factories, "C1")
     chat = person(factories, "chat-id-zq8w5x")
     with caplog.at_level(logging.INFO):  # the production level; DEBUG of drivers prints SQL

@@ -6,26 +6,26 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot import appkeys as K
-from bot.models import OutboxMessage
-from bot.models.messaging import InboxMessage
+from bot.core.models import OutboxMessage
+from bot.core.models.messaging import InboxMessage
+from integrations import appkeys as K
 
 
-def runtime_of(client):  # noqa: ANN001, ANN201
+def runtime_of(client):
     return client.app[K.RUNTIME]
 
 
 class DialogueSpy:
     """Counts the dialogue's runs (and can slow it down) in a running app."""
 
-    def __init__(self, runtime, delay: float = 0.0) -> None:  # noqa: ANN001
+    def __init__(self, runtime, delay: float = 0.0) -> None:
         self.runtime, self.delay, self.runs = runtime, delay, 0
         self.incoming: list[Any] = []
         self._handle = runtime.dialogue.handle
         self.replace_with = None
         runtime.dialogue.handle = self.handle
 
-    async def handle(self, session, incoming):  # noqa: ANN001, ANN201
+    async def handle(self, session, incoming):
         import asyncio
 
         self.runs += 1
@@ -40,11 +40,11 @@ class DialogueSpy:
         return await self._handle(session, incoming)
 
 
-    async def _offer(self, session, incoming, replies) -> None:  # noqa: ANN001
+    async def _offer(self, session, incoming, replies) -> None:
         import json
 
-        from bot.contacts import find_contact
-        from bot.models import Conversation
+        from bot.core.models import Conversation
+        from bot.services.contacts import find_contact
 
         contact = await find_contact(session, self.runtime.services.secrets, incoming.channel, incoming.contact)
         conv = await session.get(Conversation, contact.id)
@@ -53,15 +53,15 @@ class DialogueSpy:
 
 
 @pytest.fixture
-def spy():  # noqa: ANN201
+def spy():
     return DialogueSpy
 
 
-async def count(runtime, model=InboxMessage, *where) -> int:  # noqa: ANN001
+async def count(runtime, model=InboxMessage, *where) -> int:
     async with runtime.db.session() as s:
         return (await s.execute(select(func.count()).select_from(model).where(*where))).scalar_one()
 
 
-async def outbox_rows(runtime) -> list[OutboxMessage]:  # noqa: ANN001
+async def outbox_rows(runtime) -> list[OutboxMessage]:
     async with runtime.db.session() as s:
         return list((await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())

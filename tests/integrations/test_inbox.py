@@ -6,11 +6,11 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot.models import Contact
-from bot.models import messaging as st
-from bot.models.messaging import InboxMessage, RateBucket
-from bot.ratelimit import RateLimit
-from handlers.messages import Incoming
+from bot.core.messages import Incoming
+from bot.core.models import Contact
+from bot.core.models import messaging as st
+from bot.core.models.messaging import InboxMessage, RateBucket
+from bot.services.ratelimit import RateLimit
 from integrations.inbox import Delivery, Inbox
 from integrations.telegram import make_respond
 from tests.fakes import telegram as tg
@@ -22,7 +22,7 @@ def _incoming(text: str, contact: str = "chat-1", n: int = 1) -> Incoming:
     return Incoming("telegram", contact, str(n), text=text)
 
 
-async def test_concurrent_processing_of_one_message_runs_the_dialogue_once(runtime) -> None:  # noqa: ANN001
+async def test_concurrent_processing_of_one_message_runs_the_dialogue_once(runtime) -> None:
     spy = DialogueSpy(runtime, delay=0.2)
     inbox = Inbox(runtime, "telegram", make_respond(runtime.services.secrets))
     row_id, new = await inbox.store("1", _incoming("/help"))
@@ -33,7 +33,7 @@ async def test_concurrent_processing_of_one_message_runs_the_dialogue_once(runti
     assert len(await outbox_rows(runtime)) == 1
 
 
-async def test_payload_and_key_are_not_stored_in_clear(runtime) -> None:  # noqa: ANN001
+async def test_payload_and_key_are_not_stored_in_clear(runtime) -> None:
     inbox = Inbox(runtime, "wechat", make_respond(runtime.services.secrets))
     await inbox.store("oSecretOpenId|1700000000", Incoming("wechat", "oSecretOpenId", "k", text="my secret words"))
     async with runtime.db.session() as s:
@@ -42,14 +42,14 @@ async def test_payload_and_key_are_not_stored_in_clear(runtime) -> None:  # noqa
     assert "oSecretOpenId" not in stored and "secret words" not in stored
 
 
-async def test_a_failing_dialogue_is_retried_then_set_aside(runtime) -> None:  # noqa: ANN001
-    async def broken(session, incoming):  # noqa: ANN001, ANN202
+async def test_a_failing_dialogue_is_retried_then_set_aside(runtime) -> None:
+    async def broken(session, incoming):
         raise RuntimeError("bug")
 
     runtime.dialogue.handle = broken
     inbox = Inbox(runtime, "telegram", make_respond(runtime.services.secrets))
     row_id, _ = await inbox.store("9", _incoming("hi"))
-    for attempt in range(1, 4):
+    for _attempt in range(1, 4):
         result = await inbox.process(row_id)
         assert result.failed and not result.ran
     async with runtime.db.session() as s:
@@ -59,13 +59,13 @@ async def test_a_failing_dialogue_is_retried_then_set_aside(runtime) -> None:  #
     assert await count(runtime, Contact) == 0  # the failed transaction left nothing behind
 
 
-async def test_rate_limit_answers_once_politely_then_drops(runtime, clock) -> None:  # noqa: ANN001
+async def test_rate_limit_answers_once_politely_then_drops(runtime, clock) -> None:
     from datetime import timedelta
 
     spy = DialogueSpy(runtime)
     replies: list = []
 
-    async def respond(s, contact, out, inbox_id, passive):  # noqa: ANN001, ANN202
+    async def respond(s, contact, out, inbox_id, passive):
         replies.append(out)
         return Delivery(st.OUTBOX)
 
@@ -83,11 +83,11 @@ async def test_rate_limit_answers_once_politely_then_drops(runtime, clock) -> No
     assert len(buckets) == 2 and all("chat-" not in b.key_hash for b in buckets)
 
 
-async def test_rate_limit_is_shared_by_processes(config, clock) -> None:  # noqa: ANN001
+async def test_rate_limit_is_shared_by_processes(config, clock) -> None:
     from datetime import timedelta
 
     from bot.runtime import build_runtime
-    from bot.ratelimit import Verdict
+    from bot.services.ratelimit import Verdict
 
     a, b = await build_runtime(config), await build_runtime(config)
     limit = RateLimit(limit=2, window=timedelta(minutes=1))

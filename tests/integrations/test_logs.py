@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.logs import QUIET_LOGGERS, JsonFormatter
+from bot.core.logs import QUIET_LOGGERS, JsonFormatter
 from tests.fakes import telegram as tg
 from tests.fakes.fixtures import TELEGRAM_SECRET
 

@@ -15,22 +15,22 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import AsyncIterator, Callable
 
 import aiohttp
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.config import Config
-from bot.models import OutboxMessage, utcnow
-from bot.models import outbox as ost
-from bot.models.cases import Case
-from bot.models.messaging import InboxMessage
-from bot.outbox import enqueue
+from bot.core.config import Config
+from bot.core.messages import Reply
+from bot.core.models import OutboxMessage, utcnow
+from bot.core.models import outbox as ost
+from bot.core.models.cases import Case
+from bot.core.models.messaging import InboxMessage
 from bot.runtime import build_runtime
-from handlers.messages import Reply
+from bot.services.outbox import enqueue
 from tests.conftest import ChatDriver, require
 from tests.fakes import telegram as tg
 from tests.fakes import wechat as wx
@@ -136,12 +136,12 @@ async def until(condition: Callable[[], object], what: str, timeout: float = 15.
         await asyncio.sleep(0.05)
 
 
-async def scalar(db, stmt):  # noqa: ANN001, ANN201
+async def scalar(db, stmt):
     async with db.session() as s:
         return (await s.execute(stmt)).scalar_one()
 
 
-async def all_sent(db) -> bool:  # noqa: ANN001
+async def all_sent(db) -> bool:
     """Every outbox row is sent (nothing pending or being sent: no delivery can still come)."""
     unsent = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status != ost.SENT)
     return await scalar(db, unsent) == 0
@@ -153,7 +153,7 @@ def delivered_ids(server: Server, channel: str) -> list[int]:
 
 
 @pytest.fixture
-async def runtime_pg(channels_config: Config):  # noqa: ANN201
+async def runtime_pg(channels_config: Config):
     """A runtime in the test process over the same database (migrates it; reads what the servers did)."""
     rt = await build_runtime(channels_config)
     yield rt
@@ -162,7 +162,7 @@ async def runtime_pg(channels_config: Config):  # noqa: ANN201
 
 # -- the tests ----------------------------------------------------------------------------------------
 async def test_a_wechat_message_and_its_retries_on_both_processes_run_the_dialogue_once(
-        channels_config, runtime_pg, tmp_path) -> None:  # noqa: ANN001
+        channels_config, runtime_pg, tmp_path) -> None:
     platform = wx.WeChatPlatform()
     openid = "oMultiProcessUser00000000001"
     async with two_servers(channels_config, tmp_path) as (a, b), \
@@ -189,7 +189,7 @@ async def test_a_wechat_message_and_its_retries_on_both_processes_run_the_dialog
 
 
 async def test_the_same_telegram_update_on_both_processes_is_answered_once(
-        channels_config, runtime_pg, fake_telegram, tmp_path) -> None:  # noqa: ANN001
+        channels_config, runtime_pg, fake_telegram, tmp_path) -> None:
     chat = 7707001
     update = tg.text_update("/help", chat_id=chat, update_id=880001)
     async with two_servers(channels_config, tmp_path) as (a, b), aiohttp.ClientSession() as http:
@@ -206,7 +206,7 @@ async def test_the_same_telegram_update_on_both_processes_is_answered_once(
 
 
 async def test_outbox_rows_are_delivered_once_with_both_workers_claiming(
-        channels_config, runtime_pg, fake_telegram, tmp_path) -> None:  # noqa: ANN001
+        channels_config, runtime_pg, fake_telegram, tmp_path) -> None:
     chat, count = 7707002, 60
     db = runtime_pg.db
     async with two_servers(channels_config, tmp_path) as (a, b):
@@ -235,7 +235,7 @@ async def test_outbox_rows_are_delivered_once_with_both_workers_claiming(
 
 
 async def test_the_wechat_token_is_fetched_once_for_both_processes(
-        channels_config, runtime_pg, fake_wechat, tmp_path) -> None:  # noqa: ANN001
+        channels_config, runtime_pg, fake_wechat, tmp_path) -> None:
     fake_wechat.token_delay = 2.5  # a slow first fetch: the other process's worker (polling each second) needs it meanwhile
     platform = wx.WeChatPlatform()
     openids = [f"oMultiTokenUser0000000000{n:02d}" for n in range(3)]
@@ -254,7 +254,7 @@ async def test_the_wechat_token_is_fetched_once_for_both_processes(
 
 
 async def test_scheduled_jobs_run_once_across_both_processes(
-        channels_config, runtime_pg, fake_telegram, tmp_path) -> None:  # noqa: ANN001
+        channels_config, runtime_pg, fake_telegram, tmp_path) -> None:
     chat = 7707003
     ends = runtime_pg.services.today() + timedelta(days=30)  # the 30-day reminder is due today
     await import_rows(runtime_pg.db, f"M1,Multi Toys Ltd,certified,2025-01-01,,{ends.isoformat()},,,")

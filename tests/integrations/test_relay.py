@@ -9,16 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
-from typing import AsyncIterator
 
 import pytest
 from aiohttp import CookieJar
 from aiohttp.test_utils import TestClient
 
-from bot.contacts import find_contact
-from bot.models import utcnow
+from bot.core.models import utcnow
+from bot.services.contacts import find_contact
 from tests.casekit import PASSWORD, add_staff, reference_in
 from tests.fakes import telegram as tg
 from tests.fakes.fixtures import TELEGRAM_SECRET
@@ -33,7 +33,7 @@ _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 @pytest.fixture(autouse=True)
-def cheap_kdf(monkeypatch):  # noqa: ANN001, ANN201 - argon2 with a small cost: these tests are about the relay
+def cheap_kdf(monkeypatch):
     from argon2 import PasswordHasher
 
     from bot.staff import accounts
@@ -51,7 +51,7 @@ def numbered(text: str, label: str) -> str:
 class WeChatWorker:
     """A worker on WeChat: what the bot answers, passively or through customer service."""
 
-    def __init__(self, user, fake) -> None:  # noqa: ANN001
+    def __init__(self, user, fake) -> None:
         self.user, self.fake = user, fake
         self.last = ""
 
@@ -114,11 +114,11 @@ class StaffBrowser:
         assert response.status == 303
 
 
-async def tg_post(client, update: dict) -> None:  # noqa: ANN001
+async def tg_post(client, update: dict) -> None:
     assert (await client.post("/telegram", json=update, headers=HEADERS)).status == 200
 
 
-async def wait_until(condition, timeout: float = 10.0) -> None:  # noqa: ANN001
+async def wait_until(condition, timeout: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while not await condition():
@@ -167,7 +167,7 @@ async def _page_has(staff: StaffBrowser, case_id: int, part: str) -> bool:
     return part in await staff.page(f"/staff/cases/{case_id}")
 
 
-async def _backdate_last_message(client, openid: str, hours: int) -> None:  # noqa: ANN001
+async def _backdate_last_message(client, openid: str, hours: int) -> None:
     runtime = runtime_of(client)
     async with runtime.db.session() as s:
         contact = await find_contact(s, runtime.services.secrets, "wechat", openid)
@@ -221,7 +221,7 @@ async def test_the_staff_alert_of_an_integrity_report_carries_the_reference_and_
                 assert secret not in str(params)
 
 
-async def _sent_to(fake, chat: str) -> bool:  # noqa: ANN001
+async def _sent_to(fake, chat: str) -> bool:
     return bool(fake.messages_to(chat))
 
 
@@ -272,5 +272,5 @@ async def test_metrics_follow_a_report_a_handoff_and_staff_replies(
             await wait_until(lambda: _failed_metric(scrape, failures))
 
 
-async def _failed_metric(scrape, before: float) -> bool:  # noqa: ANN001
+async def _failed_metric(scrape, before: float) -> bool:
     return metric(await scrape(), "etp_delivery_failures_total", channel="wechat", outcome="undeliverable") == before + 1

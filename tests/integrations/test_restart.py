@@ -14,9 +14,9 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import select
 
-from bot.db import Database
-from bot.models import OutboxMessage
-from bot.models import outbox as st
+from bot.core.db import Database
+from bot.core.models import OutboxMessage
+from bot.core.models import outbox as st
 from tests.fakes import telegram as tg
 from tests.fakes.fixtures import TELEGRAM_SECRET
 
@@ -30,7 +30,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-async def _start(config, fake, tmp_path: Path) -> tuple[subprocess.Popen, str]:  # noqa: ANN001
+async def _start(config, fake, tmp_path: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ETP_DATABASE_URL": config.database_url,
            "ETP_SECRET_KEY": config.secret_key, "ETP_KEY_FILE": str(tmp_path / "key"),
@@ -99,7 +99,7 @@ async def test_killed_between_receiving_and_delivering_then_delivered_once(
     assert len(fake_telegram.messages_to(CHAT)) == 1
 
 
-async def _wait_delivered(fake, timeout: float = 15.0) -> list[dict]:  # noqa: ANN001
+async def _wait_delivered(fake, timeout: float = 15.0) -> list[dict]:
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while not fake.messages_to(CHAT):

@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import appkeys as K
 from bot.commands.platforms import set_webhook
-from bot.errors import UserError
-from bot.models import Contact, utcnow
-from bot.models import outbox as st
-from handlers.messages import Choice, Reply
+from bot.core.errors import UserError
+from bot.core.messages import Choice, Reply
+from bot.core.models import Contact, utcnow
+from bot.core.models import outbox as st
+from integrations import appkeys as K
 from integrations import telegram as tgm
 from tests.fakes import telegram as tg
 from tests.fakes.fixtures import TELEGRAM_SECRET
@@ -25,7 +25,7 @@ CHAT = 5550001
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
 
 
-async def post(client, update: dict, headers: dict | None = None):  # noqa: ANN001, ANN201
+async def post(client, update: dict, headers: dict | None = None):
     return await client.post("/telegram", json=update, headers=HEADERS if headers is None else headers)
 
 

@@ -10,9 +10,8 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from bot.models import Contact
-from bot.models.messaging import InboxMessage
-from handlers.messages import Reply
+from bot.core.messages import Reply
+from bot.core.models import Contact
 from integrations import wechat as wechat_module
 from tests.fakes import wechat as wx
 from tests.fakes.fixtures import with_wechat
@@ -158,7 +157,7 @@ async def test_empty_and_very_long_texts(wechat_config, serve, wechat_user) -> N
 
 
 # -- bad input ------------------------------------------------------------------------------------
-async def _post_raw(client, platform: wx.WeChatPlatform, body: bytes, **query_overrides):  # noqa: ANN001, ANN202
+async def _post_raw(client, platform: wx.WeChatPlatform, body: bytes, **query_overrides):
     timestamp, nonce = str(int(time.time())), "9911"
     query = {"signature": platform.signature(timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
              **query_overrides}

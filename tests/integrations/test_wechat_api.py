@@ -7,15 +7,16 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot import appkeys as K
 from bot.commands.platforms import create_menu
-from bot.contacts import get_or_create_contact
-from bot.db import Database
-from bot.models import Contact, OutboxMessage, utcnow
-from bot.models import outbox as st
-from bot.outbox import OutboxWorker, enqueue
+from bot.core.db import Database
+from bot.core.messages import Choice, Reply
+from bot.core.models import Contact, utcnow
+from bot.core.models import outbox as st
+from bot.outbox_worker import OutboxWorker
 from bot.runtime import build_runtime
-from handlers.messages import Choice, Reply
+from bot.services.contacts import get_or_create_contact
+from bot.services.outbox import enqueue
+from integrations import appkeys as K
 from integrations.wechat import MENU
 from integrations.wechat_api import WeChatAPI
 from integrations.wechat_send import WeChatSender
@@ -53,7 +54,7 @@ async def test_the_token_is_stored_encrypted(wechat_config, fake_wechat) -> None
     api = WeChatAPI(wechat_config, runtime.db, runtime.services.secrets)
     try:
         token = await api.access_token()
-        from bot.models import SharedValue
+        from bot.core.models import SharedValue
 
         async with runtime.db.session() as s:
             (row,) = (await s.execute(select(SharedValue))).scalars().all()

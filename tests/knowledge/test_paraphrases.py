@@ -10,7 +10,7 @@ _KB = knowledge.load_default()
 CASES = [(e.id, lang, p) for e in _KB.entries for lang in ("en", "zh") for p in e.paraphrases[lang]]
 
 
-@pytest.mark.parametrize("topic,lang,question", CASES, ids=[f"{t}-{l}-{i}" for i, (t, l, _) in enumerate(CASES)])
+@pytest.mark.parametrize("topic,lang,question", CASES, ids=[f"{t}-{lang_}-{i}" for i, (t, lang_, _) in enumerate(CASES)])
 def test_paraphrase_finds_its_entry(kb, topic, lang, question):
     a = kb.answer(question)
     if kb.by_id[topic].declines:  # found, but answered as a decline: topic null, a person offered

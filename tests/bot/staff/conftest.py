@@ -8,7 +8,7 @@ ACCOUNTS = [("line@etp.org", "helpline"), ("integrity@etp.org", "integrity"),
 
 
 @pytest.fixture
-async def accounts(runtime, monkeypatch):  # noqa: ANN001, ANN201
+async def accounts(runtime, monkeypatch):
     from argon2 import PasswordHasher
 
     from bot.staff import accounts as staff_accounts
@@ -19,8 +19,8 @@ async def accounts(runtime, monkeypatch):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def sign_in(console, accounts):  # noqa: ANN001, ANN201
-    async def signed_in(email: str):  # noqa: ANN202 - tests.casekit.Console
+def sign_in(console, accounts):
+    async def signed_in(email: str):
         browser = await console()
         assert (await browser.login(email)).status == 303
         return browser

@@ -7,7 +7,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.models import OutboxMessage
+from bot.core.models import OutboxMessage
 from tests.casekit import PASSWORD, add_staff, file_helpline_report
 from tests.conftest import ChatDriver, require
 

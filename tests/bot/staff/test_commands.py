@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.db import Database
-from bot.models.cases import StaffUser
+from bot.core.db import Database
+from bot.core.models.cases import StaffUser
 
 
 @pytest.fixture
-def sqlite_env(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+def sqlite_env(tmp_path, monkeypatch):
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("ETP_DATABASE_URL", url)
     return url
@@ -30,7 +30,7 @@ def _accounts(url: str) -> list[tuple[str, str, str]]:
     return asyncio.run(read())
 
 
-def test_staff_add_reads_the_password_from_stdin(sqlite_env, monkeypatch, capsys) -> None:  # noqa: ANN001
+def test_staff_add_reads_the_password_from_stdin(sqlite_env, monkeypatch, capsys) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("a long passphrase\n"))
     assert main(["staff", "add", "Officer@ETP.org", "--role", "helpline", "--password-stdin"]) == 0
     assert "officer@etp.org (helpline) created" in capsys.readouterr().out
@@ -46,7 +46,7 @@ def test_staff_add_reads_the_password_from_stdin(sqlite_env, monkeypatch, capsys
     assert "at least" in capsys.readouterr().err
 
 
-def test_staff_add_prompts_twice_without_stdin(sqlite_env, monkeypatch, capsys) -> None:  # noqa: ANN001
+def test_staff_add_prompts_twice_without_stdin(sqlite_env, monkeypatch, capsys) -> None:
     answers = iter(["first password!", "other password!"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     assert main(["staff", "add", "x@etp.org", "--role", "integrity"]) == 2
@@ -54,7 +54,7 @@ def test_staff_add_prompts_twice_without_stdin(sqlite_env, monkeypatch, capsys) 
     assert _accounts(sqlite_env) == []
 
 
-def test_purge_command_reports_what_it_did(sqlite_env, capsys, monkeypatch) -> None:  # noqa: ANN001
+def test_purge_command_reports_what_it_did(sqlite_env, capsys, monkeypatch) -> None:
     monkeypatch.setenv("ETP_RETENTION_DAYS", "30")
     assert main(["purge"]) == 0
     out = capsys.readouterr().out

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.outbox import OutboxWorker
+from bot.outbox_worker import OutboxWorker
 from tests.casekit import FakeSender, file_helpline_report
 from tests.conftest import ChatDriver
 
@@ -26,8 +26,8 @@ async def test_raw_database_and_logs_hold_no_id_and_no_report_text(runtime, conf
     await reporter.choose("report:cat:bribery")
     await reporter.send("auditor Zhang from the audit firm")  # a draft in progress, too
 
-    from bot import cases
-    from bot.models.cases import StaffUser
+    from bot.core.models.cases import StaffUser
+    from bot.services import cases
 
     async with runtime.db.session() as s:
         staff = StaffUser(email="line@etp.org", role="helpline", password_hash="x")

@@ -4,13 +4,14 @@ from datetime import timedelta
 
 import pytest
 
-from bot.outbox import Held, OutboxWorker
+from bot.outbox_worker import OutboxWorker
+from bot.services.outbox import Held
 from tests.casekit import FakeSender, add_staff, console, file_helpline_report  # noqa: F401 - fixture
 from tests.conftest import ChatDriver
 
 
 @pytest.fixture
-async def staff(runtime, monkeypatch):  # noqa: ANN001, ANN201
+async def staff(runtime, monkeypatch):
     from argon2 import PasswordHasher
 
     from bot.staff import accounts
@@ -22,7 +23,7 @@ async def staff(runtime, monkeypatch):  # noqa: ANN001, ANN201
         await add_staff(runtime, email, role)
 
 
-async def _signed_in(console, email: str):  # noqa: ANN001, ANN202
+async def _signed_in(console, email: str):
     browser = await console()
     response = await browser.login(email)
     assert response.status == 303

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.models import Base
+from bot.core.models import Base
 from tests.bot.factories_support import import_rows
 from tests.conftest import ChatDriver
 
@@ -22,25 +22,25 @@ CHAT_ID = "tg-chat-9081726354"  # what the platform calls the factory's chat
 CODE = re.compile(r'<strong id="code">([0-9A-Z]{4}-[0-9A-Z]{4})</strong>')
 
 
-async def _factories(runtime) -> None:  # noqa: ANN001
+async def _factories(runtime) -> None:
     await import_rows(runtime.db, *FACTORIES)
 
 
-async def _factory_path(browser, factory_id: str) -> str:  # noqa: ANN001
+async def _factory_path(browser, factory_id: str) -> str:
     html = await (await browser.client.get("/staff/factories", params={"q": factory_id})).text()
     found = re.search(r'<a href="(/staff/factories/\d+)">' + re.escape(factory_id) + "<", html)
     assert found, f"{factory_id} not found in {html}"
     return found.group(1)
 
 
-async def _issue(browser, path: str) -> tuple[str, str]:  # noqa: ANN001
+async def _issue(browser, path: str) -> tuple[str, str]:
     response = await browser.post(path + "/code")
     html = await response.text()
     assert response.status == 200, html
     return CODE.search(html).group(1), html
 
 
-async def _bound_chat(runtime, browser, path: str) -> ChatDriver:  # noqa: ANN001
+async def _bound_chat(runtime, browser, path: str) -> ChatDriver:
     code, _ = await _issue(browser, path)
     chat = ChatDriver(runtime, channel="telegram", contact=CHAT_ID)
     await chat.send("/lang en")
@@ -49,7 +49,7 @@ async def _bound_chat(runtime, browser, path: str) -> ChatDriver:  # noqa: ANN00
     return chat
 
 
-async def test_helpdesk_finds_factories_by_id_or_name_escaped(sign_in, runtime) -> None:  # noqa: ANN001
+async def test_helpdesk_finds_factories_by_id_or_name_escaped(sign_in, runtime) -> None:
     await _factories(runtime)
     desk = await sign_in("desk@etp.org")
     html = await (await desk.client.get("/staff/factories")).text()
@@ -65,7 +65,7 @@ async def test_helpdesk_finds_factories_by_id_or_name_escaped(sign_in, runtime) 
         assert response.status == 200, nonsense
 
 
-async def test_a_long_list_is_paged(sign_in, runtime) -> None:  # noqa: ANN001
+async def test_a_long_list_is_paged(sign_in, runtime) -> None:
     await import_rows(runtime.db, *[f"F{n:03},Factory {n},assessed,2025-05-01,,,,," for n in range(60)])
     desk = await sign_in("desk@etp.org")
     first = await (await desk.client.get("/staff/factories")).text()
@@ -74,7 +74,7 @@ async def test_a_long_list_is_paged(sign_in, runtime) -> None:  # noqa: ANN001
     assert "page 1 of 2" in first and ">F000<" in first and ">F059<" in second and ">F000<" not in second
 
 
-async def test_only_helpdesk_and_admins_reach_the_page(sign_in, console, runtime) -> None:  # noqa: ANN001
+async def test_only_helpdesk_and_admins_reach_the_page(sign_in, console, runtime) -> None:
     await _factories(runtime)
     desk = await sign_in("desk@etp.org")
     path = await _factory_path(desk, "C1")
@@ -93,7 +93,7 @@ async def test_only_helpdesk_and_admins_reach_the_page(sign_in, console, runtime
     assert (await stranger.client.post(path + "/code", data={"csrf": "x"})).status == 403
 
 
-async def test_unknown_factories_and_bindings_are_not_found(sign_in, runtime) -> None:  # noqa: ANN001
+async def test_unknown_factories_and_bindings_are_not_found(sign_in, runtime) -> None:
     await _factories(runtime)
     desk = await sign_in("desk@etp.org")
     path = await _factory_path(desk, "C1")
@@ -111,7 +111,7 @@ async def test_unknown_factories_and_bindings_are_not_found(sign_in, runtime) ->
     assert "Sunny Toys Ltd" in chat.text  # nothing was revoked
 
 
-async def test_forms_without_the_csrf_token_are_refused(sign_in, runtime) -> None:  # noqa: ANN001
+async def test_forms_without_the_csrf_token_are_refused(sign_in, runtime) -> None:
     await _factories(runtime)
     desk = await sign_in("desk@etp.org")
     path = await _factory_path(desk, "C1")
@@ -126,7 +126,7 @@ async def test_forms_without_the_csrf_token_are_refused(sign_in, runtime) -> Non
     assert "Sunny Toys Ltd" in chat.text
 
 
-async def test_a_code_issued_on_the_page_binds_the_factorys_chat(sign_in, runtime, clock) -> None:  # noqa: ANN001
+async def test_a_code_issued_on_the_page_binds_the_factorys_chat(sign_in, runtime, clock) -> None:
     await _factories(runtime)
     desk = await sign_in("desk@etp.org")
     path = await _factory_path(desk, "C1")
@@ -147,7 +147,7 @@ async def test_a_code_issued_on_the_page_binds_the_factorys_chat(sign_in, runtim
     assert "Sunny Toys Ltd (factory ID C1)" in chat.text
 
 
-async def test_the_page_lists_active_bindings_without_who_is_behind_them(sign_in, runtime) -> None:  # noqa: ANN001
+async def test_the_page_lists_active_bindings_without_who_is_behind_them(sign_in, runtime) -> None:
     await _factories(runtime)
     desk = await sign_in("desk@etp.org")
     path = await _factory_path(desk, "C1")
@@ -165,7 +165,7 @@ async def test_the_page_lists_active_bindings_without_who_is_behind_them(sign_in
         assert identity not in confirm
 
 
-async def test_revoking_asks_first_then_unlinks_the_chat(sign_in, runtime) -> None:  # noqa: ANN001
+async def test_revoking_asks_first_then_unlinks_the_chat(sign_in, runtime) -> None:
     await _factories(runtime)
     desk = await sign_in("desk@etp.org")
     path = await _factory_path(desk, "C1")
@@ -187,7 +187,7 @@ async def test_revoking_asks_first_then_unlinks_the_chat(sign_in, runtime) -> No
     assert (await desk.post(f"{path}/bindings/{binding}/revoke", confirm="yes")).status == 404  # only once
 
 
-async def test_issuing_and_revoking_are_in_the_access_log(sign_in, runtime) -> None:  # noqa: ANN001
+async def test_issuing_and_revoking_are_in_the_access_log(sign_in, runtime) -> None:
     await _factories(runtime)
     desk = await sign_in("desk@etp.org")
     path = await _factory_path(desk, "P1")
@@ -206,7 +206,7 @@ async def test_issuing_and_revoking_are_in_the_access_log(sign_in, runtime) -> N
     assert code not in html and code.replace("-", "") not in html
 
 
-async def test_the_code_is_neither_logged_nor_stored_in_clear(sign_in, runtime, caplog) -> None:  # noqa: ANN001
+async def test_the_code_is_neither_logged_nor_stored_in_clear(sign_in, runtime, caplog) -> None:
     await _factories(runtime)
     desk = await sign_in("desk@etp.org")
     path = await _factory_path(desk, "C1")

@@ -1,8 +1,8 @@
 """Cases stay readable and findable by reference across a key rotation."""
 
-from bot import cases
-from bot.crypto import Secrets
-from bot.keys import rotate_keys
+from bot.core.crypto import Secrets
+from bot.services import cases
+from bot.services.keys import rotate_keys
 from tests.casekit import file_helpline_report
 from tests.conftest import SECRET
 

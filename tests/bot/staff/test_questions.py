@@ -3,12 +3,12 @@ admins only, newest first, filterable by language and suggested topic, escaped, 
 helpline or integrity text."""
 from datetime import timedelta
 
-from bot.models.insights import UnansweredQuestion
+from bot.core.models.insights import UnansweredQuestion
 from tests.casekit import file_helpline_report
 from tests.conftest import ChatDriver
 
 
-async def _question(runtime, text: str, lang: str, confidence: float, topic: str | None, ambiguous: bool) -> None:  # noqa: ANN001
+async def _question(runtime, text: str, lang: str, confidence: float, topic: str | None, ambiguous: bool) -> None:
     async with runtime.db.session() as s:
         s.add(UnansweredQuestion(text_enc=runtime.services.secrets.encrypt(text), lang=lang, confidence=confidence,
                                  best_topic=topic, ambiguous=ambiguous, created_at=runtime.services.clock()))

@@ -7,25 +7,25 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot import cases, throttle
-from bot.models import OutboxMessage
-from bot.models import outbox as ob
-from bot.models.cases import CaseMessage, CaseStats, StaffUser
-from bot.models.factories import ThrottleCounter
-from bot.models.insights import UnansweredQuestion
-from bot.models.messaging import DONE, FAILED, RECEIVED, InboxMessage, RateBucket
-from bot.outbox import enqueue
-from bot.purge import iso_week, purge
-from bot.ratelimit import RateLimit
+from bot.core.messages import Reply
+from bot.core.models import OutboxMessage
+from bot.core.models import outbox as ob
+from bot.core.models.cases import CaseMessage, CaseStats, StaffUser
+from bot.core.models.factories import ThrottleCounter
+from bot.core.models.insights import UnansweredQuestion
+from bot.core.models.messaging import DONE, FAILED, RECEIVED, InboxMessage, RateBucket
 from bot.scheduler import run_due
-from handlers.messages import Reply
+from bot.services import cases, throttle
+from bot.services.outbox import enqueue
+from bot.services.ratelimit import RateLimit
+from bot.services.retention import iso_week, purge
 from tests.casekit import cases_in_db, file_helpline_report
 from tests.conftest import ChatDriver
 
 DAY = timedelta(days=1)
 
 
-async def _reply_and_close(runtime, ref: str, after: timedelta, close: bool = True,  # noqa: ANN001
+async def _reply_and_close(runtime, ref: str, after: timedelta, close: bool = True,
                            closed_after: timedelta | None = None) -> None:
     clock = runtime.services.clock
     async with runtime.db.session() as s:
@@ -40,13 +40,13 @@ async def _reply_and_close(runtime, ref: str, after: timedelta, close: bool = Tr
             cases.close(case, case.created_at + closed_after if closed_after else clock())
 
 
-async def _stats(runtime) -> dict:  # noqa: ANN001
+async def _stats(runtime) -> dict:
     async with runtime.db.session() as s:
         rows = (await s.execute(select(CaseStats))).scalars().all()
     return {(r.queue, r.category, r.week): (r.opened, r.closed, json.loads(r.first_response_seconds)) for r in rows}
 
 
-async def _count(runtime, model, *where) -> int:  # noqa: ANN001
+async def _count(runtime, model, *where) -> int:
     async with runtime.db.session() as s:
         return (await s.execute(select(func.count()).select_from(model).where(*where))).scalar_one()
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import cases
-from bot.db import Database
-from bot.migrate import upgrade
-from bot.models.cases import StaffUser
-from bot.purge import iso_week, purge
+from bot.core.db import Database
+from bot.core.migrate import upgrade
+from bot.core.models.cases import StaffUser
+from bot.services import cases
+from bot.services.retention import iso_week, purge
 from bot.staff.statistics import duration
 from tests.casekit import file_helpline_report
 from tests.conftest import ChatDriver
@@ -19,7 +19,7 @@ from tests.conftest import ChatDriver
 WEEK = timedelta(days=7)
 
 
-async def _answer(runtime, ref: str, after: timedelta, *, close_after: timedelta | None = None) -> None:  # noqa: ANN001
+async def _answer(runtime, ref: str, after: timedelta, *, close_after: timedelta | None = None) -> None:
     async with runtime.db.session() as s:
         staff = (await s.execute(select(StaffUser).where(StaffUser.role == "helpline"))).scalar_one()
         case = await cases.find_case(s, runtime.services.secrets, ref)
@@ -90,7 +90,7 @@ def test_durations_read_naturally() -> None:
         "–", "42 s", "10 min", "30 min", "3 h 05 min", "2 d 3 h"]
 
 
-async def test_counts_kept_by_the_previous_release_survive_the_upgrade(config) -> None:  # noqa: ANN001
+async def test_counts_kept_by_the_previous_release_survive_the_upgrade(config) -> None:
     from sqlalchemy import text
 
     db = Database(config.database_url)

@@ -1,0 +1,86 @@
+"""The one place where SQL differs between SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+_MIGRATION_LOCK_KEY = 0x657470  # "etp"
+
+
+async def insert_ignore(session: AsyncSession, table: Table, values: dict[str, Any], conflict: list[str]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when the row was inserted (first writer wins)."""
+    result = await session.execute(_insert_ignore(_dialect_name(session), table, tuple(conflict), None), values)
+    return bool(result.rowcount)
+
+
+@asynccontextmanager
+async def migration_lock(conn: AsyncConnection) -> AsyncIterator[None]:
+    """Serialise schema migrations across processes: a PostgreSQL advisory lock held by this
+    connection. SQLite serialises writers on the database file itself."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+    await conn.commit()
+    try:
+        yield
+    finally:
+        await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+        await conn.commit()
+
+
+def _dialect_name(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+def _insert(session: AsyncSession, table: Table):
+    return (postgresql if _dialect_name(session) == "postgresql" else sqlite).insert(table)
+
+
+@functools.cache
+def _insert_ignore(dialect: str, table: Table, conflict: tuple[str, ...], returning: str | None):
+    """Built once per table: the values are the execution's parameters, so a hot path (the inbox)
+    does not pay for building and hashing a new statement each time."""
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table).on_conflict_do_nothing(
+        index_elements=list(conflict))
+    return stmt.returning(table.c[returning]) if returning else stmt
+
+
+async def insert_ignore_returning(session: AsyncSession, table: Table, values: dict[str, Any],
+                                  conflict: list[str], column: Any) -> Any | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING column: the new row's value, or None when a row
+    with the same conflict key already existed (one statement instead of insert + select)."""
+    stmt = _insert_ignore(_dialect_name(session), table, tuple(conflict), column.expression.key)
+    return (await session.execute(stmt, values)).scalar_one_or_none()
+
+
+async def upsert_returning(session: AsyncSession, table: Table, values: dict[str, Any], conflict: list[str],
+                           set_: dict[str, Any], column: Any) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE SET … RETURNING column, in one statement (counters)."""
+    stmt = _insert(session, table).values(**values).on_conflict_do_update(index_elements=conflict, set_=set_)
+    return (await session.execute(stmt.returning(column))).scalar_one()
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {}
+    return {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def configure_engine(engine: AsyncEngine) -> None:
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -1,0 +1,62 @@
+"""The two value types that carry everything between channels and the dialogue."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+TEXT = "text"
+IMAGE = "image"
+VOICE = "voice"
+LOCATION = "location"
+LINK = "link"
+EVENT = "event"
+CHOICE = "choice"  # a button press: `text` is the choice id
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message from a user, whatever the channel.
+
+    `contact` is the platform's id of the chat account (OpenID, Telegram chat id, …): it is
+    opaque to the dialogue, never logged, and stored only hashed and encrypted.
+    """
+
+    channel: str
+    contact: str
+    message_id: str
+    kind: str = TEXT
+    text: str = ""
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    private: bool = True  # False in a group chat
+    event: str | None = None  # subscribe, unsubscribe, click, …
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str  # an action, e.g. "status", "faq:fees.registration", "hl:cat:wages"
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    choices: tuple[Choice, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "choices": [[c.id, c.label] for c in self.choices]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Reply":
+        return cls(data["text"], tuple(Choice(i, label) for i, label in data.get("choices", [])))
+
+
+def render_numbered(reply: Reply) -> str:
+    """Text with choices as numbered lines (WeChat, terminal): the user answers with a digit."""
+    if not reply.choices:
+        return reply.text
+    lines = [reply.text, ""] if reply.text else []
+    lines += [f"{n}. {c.label}" for n, c in enumerate(reply.choices, 1)]
+    return "\n".join(lines)

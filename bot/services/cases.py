@@ -1,0 +1,205 @@
+"""What happens to a case, whoever causes it: the reporter's flows (handlers/cases) and the
+staff console (bot/staff) both change cases only through these functions, each inside the
+caller's transaction (a staff reply and its outbox row commit together, or not at all)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core import metrics
+from bot.core.crypto import Secrets
+from bot.core.messages import Reply
+from bot.core.models import Contact, OutboxMessage
+from bot.core.models import outbox as ob
+from bot.core.models.cases import (
+    ANSWERED,
+    CLOSED,
+    NOTE,
+    NOTIFY_MESSAGE,
+    REPORTER,
+    STAFF,
+    WAITING,
+    Case,
+    CaseAccess,
+    CaseMessage,
+    StaffUser,
+)
+from bot.core.texts import add_texts, t
+from bot.services.outbox import enqueue
+from bot.services.references import new_reference, normalize
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """A reporter's finished draft."""
+
+    queue: str
+    category: str
+    body: str
+    notify: str
+    lang: str
+    urgent: bool = False
+    attachments: tuple[dict[str, Any], ...] = ()
+
+
+def reference(secrets: Secrets, case: Case) -> str:
+    return secrets.decrypt(case.reference_enc)
+
+
+def _attachments(secrets: Secrets, attachments: tuple[dict[str, Any], ...] | list) -> str | None:
+    return secrets.encrypt_json(list(attachments)) if attachments else None
+
+
+async def open_case(
+    session: AsyncSession, secrets: Secrets, report: NewReport, *, contact_id: int, now: datetime,
+    alert_chat: str | None = None,
+) -> tuple[Case, str]:
+    """Create the case with an unguessable reference and its first message; alert staff."""
+    while True:
+        ref = new_reference(report.queue)
+        ref_hash = secrets.lookup_hash(ref)
+        taken = await session.execute(select(Case.id).where(Case.ref_hash == ref_hash))
+        if taken.first() is None:
+            break
+    case = Case(
+        ref_hash=ref_hash, reference_enc=secrets.encrypt(ref), queue=report.queue, category=report.category,
+        status=WAITING, urgent=report.urgent, notify=report.notify, lang=report.lang,
+        # a reporter who checks back is not linked to any chat account
+        contact_id=contact_id if report.notify == NOTIFY_MESSAGE else None,
+        created_at=now, updated_at=now, waiting_since=now,
+    )
+    session.add(case)
+    await session.flush()
+    session.add(CaseMessage(case_id=case.id, author=REPORTER, body_enc=secrets.encrypt(report.body),
+                            attachments_enc=_attachments(secrets, report.attachments), created_at=now))
+    if alert_chat:
+        await enqueue(session, secrets, channel="telegram", destination=alert_chat, kind="alert",
+                      replies=[Reply(_t("case_alert", "en", ref=ref, queue=report.queue))])
+    metrics.CASES_OPENED.labels(queue=report.queue).inc()
+    log.info("case opened", extra={"queue": report.queue, "event": "case_opened"})
+    return case, ref
+
+
+async def find_case(session: AsyncSession, secrets: Secrets, typed: str) -> Case | None:
+    canonical = normalize(typed)
+    if canonical is None:
+        return None
+    found = await session.execute(select(Case).where(Case.ref_hash.in_(secrets.lookup_hashes(canonical))))
+    return found.scalars().first()
+
+
+async def add_reporter_message(
+    session: AsyncSession, secrets: Secrets, case: Case, *, contact_id: int, body: str, now: datetime,
+    urgent: bool = False, attachments: tuple[dict[str, Any], ...] | list = (),
+) -> None:
+    """The reporter wrote again (perhaps from another account): the case waits for staff, is
+    reopened if closed, and staff replies now go to this account."""
+    session.add(CaseMessage(case_id=case.id, author=REPORTER, body_enc=secrets.encrypt(body),
+                            attachments_enc=_attachments(secrets, attachments), created_at=now))
+    if case.notify == NOTIFY_MESSAGE:
+        case.contact_id = contact_id
+    if case.status != WAITING:
+        case.status, case.waiting_since, case.closed_at = WAITING, now, None
+    case.urgent = case.urgent or urgent
+    case.updated_at = now
+    log.info("case follow-up", extra={"queue": case.queue, "event": "reporter_message"})
+
+
+# Texts the case service writes itself: to the reporter (a staff answer) and to the staff alert chat.
+add_texts({
+    "case_team.helpline": {"en": "Worker Helpline officers", "zh": "工人热线人员"},
+    "case_team.integrity": {"en": "Integrity team", "zh": "诚信团队"},
+    "case_team.helpdesk": {"en": "Factory Helpdesk", "zh": "工厂服务台"},
+    "case_staff_reply": {
+        "en": "Answer from the {team} on case {ref}:\n\n{body}\n\nTo answer, send {ref} and then your message.",
+        "zh": "{team}对案件 {ref} 的回复：\n\n{body}\n\n如需回复，请先发送 {ref}，再写您的留言。",
+    },
+    "case_alert": {"en": "New {queue} case {ref}", "zh": "新{queue}案件 {ref}"},
+})
+
+
+def _t(key: str, lang: str, **kw: Any) -> str:
+    return t(key, lang, **kw)
+
+
+def relay_text(secrets: Secrets, case: Case, body: str) -> str:
+    return _t("case_staff_reply", case.lang, ref=reference(secrets, case), body=body,
+             team=_t(f"case_team.{case.queue}", case.lang))
+
+
+async def staff_reply(
+    session: AsyncSession, secrets: Secrets, case: Case, staff: StaffUser, body: str, *, now: datetime,
+) -> CaseMessage:
+    """Record a staff answer and queue it for the reporter's last account (unless they chose to
+    check back with the reference: then it waits for them)."""
+    message = CaseMessage(case_id=case.id, author=STAFF, staff_id=staff.id, body_enc=secrets.encrypt(body),
+                          created_at=now)
+    if case.notify == NOTIFY_MESSAGE and case.contact_id is not None:
+        contact = await session.get(Contact, case.contact_id)
+        if contact is not None:
+            message.outbox_id = await enqueue(
+                session, secrets, channel=contact.channel, contact_id=contact.id, kind="staff_reply",
+                replies=[Reply(relay_text(secrets, case, body))])
+    session.add(message)
+    if case.status != CLOSED:
+        case.status = ANSWERED
+    case.waiting_since = None
+    case.first_response_at = case.first_response_at or now
+    case.updated_at = now
+    log.info("staff reply", extra={"queue": case.queue, "event": "staff_reply"})
+    return message
+
+
+async def add_note(session: AsyncSession, secrets: Secrets, case: Case, staff: StaffUser, body: str, *,
+                   now: datetime) -> None:
+    session.add(CaseMessage(case_id=case.id, author=NOTE, staff_id=staff.id, body_enc=secrets.encrypt(body),
+                            created_at=now))
+    case.updated_at = now
+
+
+def close(case: Case, now: datetime) -> None:
+    case.status, case.closed_at, case.waiting_since, case.updated_at = CLOSED, now, None, now
+
+
+def reopen(case: Case, now: datetime) -> None:
+    case.status, case.closed_at, case.waiting_since, case.updated_at = WAITING, None, now, now
+
+
+async def log_access(session: AsyncSession, staff: StaffUser, case: Case, action: str, now: datetime) -> None:
+    session.add(CaseAccess(staff_id=staff.id, case_id=case.id, action=action, at=now))
+
+
+async def messages(session: AsyncSession, case: Case) -> list[CaseMessage]:
+    found = await session.execute(
+        select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.created_at, CaseMessage.id))
+    return list(found.scalars())
+
+
+async def replies_not_delivered(session: AsyncSession, case: Case) -> list[CaseMessage]:
+    """Staff replies the reporter has not received: waiting for them to check back, or held or
+    failed on the platform."""
+    found = await session.execute(
+        select(CaseMessage, OutboxMessage.status)
+        .outerjoin(OutboxMessage, OutboxMessage.id == CaseMessage.outbox_id)
+        .where(CaseMessage.case_id == case.id, CaseMessage.author == STAFF, CaseMessage.seen_at.is_(None))
+        .order_by(CaseMessage.created_at, CaseMessage.id))
+    return [m for m, status in found.all() if status != ob.SENT]
+
+
+async def mark_seen(session: AsyncSession, shown: list[CaseMessage], now: datetime) -> None:
+    """Replies shown to the reporter who checked back are delivered: a held or pending copy in
+    the outbox must not arrive a second time."""
+    for m in shown:
+        m.seen_at = now
+        if m.outbox_id is not None:
+            row = await session.get(OutboxMessage, m.outbox_id)
+            if row is not None and row.status != ob.SENT:
+                row.status, row.sent_at, row.last_error = ob.SENT, now, "shown when the reporter checked back"
+

@@ -1,0 +1,57 @@
+"""Find or create the contact of a platform id without ever storing the id in clear."""
+from __future__ import annotations
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.crypto import Secrets
+from bot.core.dialect import insert_ignore
+from bot.core.models import Contact, utcnow
+
+# built once: every inbound message looks its contact up
+_BY_HASH = select(Contact).where(Contact.key_hash.in_(bindparam("hashes", expanding=True)))
+
+
+def contact_key(channel: str, platform_id: str) -> str:
+    return f"{channel}:{platform_id}"
+
+
+async def find_contact(session: AsyncSession, secrets: Secrets, channel: str, platform_id: str) -> Contact | None:
+    # A contact found once is kept for the session (the identity map holds objects weakly, so a
+    # second look-up in the same transaction, e.g. by the channel after the dialogue, re-read it).
+    found: dict[str, Contact] = session.info.setdefault("contacts", {})
+    key = contact_key(channel, platform_id)
+    contact = found.get(key)
+    if contact is not None and contact in session:
+        return contact
+    hashes = secrets.lookup_hashes(key)
+    contact = (await session.execute(_BY_HASH, {"hashes": hashes})).scalars().first()
+    if contact is not None:
+        found[key] = contact
+    return contact
+
+
+async def get_or_create_contact(session: AsyncSession, secrets: Secrets, channel: str, platform_id: str) -> Contact:
+    contact = await find_contact(session, secrets, channel, platform_id)
+    if contact is not None:
+        return contact
+    await insert_ignore(
+        session,
+        Contact.__table__,
+        {
+            "channel": channel,
+            "key_hash": secrets.lookup_hash(contact_key(channel, platform_id)),
+            "platform_id_enc": secrets.encrypt(platform_id),
+            "created_at": utcnow(),
+            "subscribed": True,
+            "blocked": False,
+        },
+        ["key_hash"],
+    )
+    contact = await find_contact(session, secrets, channel, platform_id)
+    assert contact is not None
+    return contact
+
+
+def platform_id(secrets: Secrets, contact: Contact) -> str:
+    return secrets.decrypt(contact.platform_id_enc)
