@@ -65,6 +65,7 @@ async def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
 
+    from bot import staff
     from bot.app import create_app
     from bot.runtime import build_runtime
     from bot.staff.accounts import create_account
@@ -91,7 +92,7 @@ async def main() -> None:
     print(f"filed {args.cases} helpline reports ({messages} messages) in {seconds:.1f} s: "
           f"{messages / seconds:.0f} messages/s, {1000 * seconds / messages:.2f} ms/message")
 
-    runner = web.AppRunner(create_app(config, plugins=["bot.staff"]))
+    runner = web.AppRunner(create_app(config, plugins=(staff.setup,)))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

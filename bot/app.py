@@ -7,20 +7,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from bot import metrics_view, scheduler, staff
 from bot.core.config import Config
 from bot.core.logs import request_id
 from bot.outbox_worker import OutboxWorker
 from bot.runtime import build_runtime
 from integrations import appkeys as K
+from integrations import telegram, wechat
 
-# Modules with `setup(app)`: add routes and a cleanup_ctx of their own (channels, console).
-PLUGINS = ["integrations.wechat", "integrations.telegram", "bot.staff", "bot.metrics_view", "bot.scheduler"]
+# What the server is made of: each `setup(app)` adds its routes and a cleanup_ctx of its own.
+# The channels register their outbox sender in `app[K.SENDERS]`; the outbox worker starts after them.
+Plugin = Callable[[web.Application], None]
+PLUGINS: tuple[Plugin, ...] = (
+    wechat.setup,  # /wechat
+    telegram.setup,  # /telegram (or long polling)
+    staff.setup,  # /staff/ console
+    metrics_view.setup,  # /metrics
+    scheduler.setup,  # periodic jobs (bot.scheduler.JOBS)
+)
 
 
 @web.middleware
@@ -41,14 +50,14 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
-def create_app(config: Config, *, telegram_polling: bool = False, plugins: list[str] | None = None) -> web.Application:
+def create_app(config: Config, *, telegram_polling: bool = False, plugins: tuple[Plugin, ...] | None = None) -> web.Application:
     app = web.Application(middlewares=[request_ids], client_max_size=config.max_body_bytes)
     app[K.CONFIG] = config
     app[K.SENDERS] = {}
     app[K.OPTIONS] = {"telegram_polling": telegram_polling}
     app.cleanup_ctx.append(_runtime)
-    for name in PLUGINS if plugins is None else plugins:
-        importlib.import_module(name).setup(app)
+    for setup in PLUGINS if plugins is None else plugins:
+        setup(app)
     app.cleanup_ctx.append(_outbox)
     app.router.add_get("/healthz", healthz)
     return app

@@ -3,19 +3,12 @@ sub-parser; heavy imports happen inside the command, so `etp-bot ask` starts fas
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
-COMMAND_MODULES = [
-    "bot.commands.ask",
-    "bot.commands.chat",
-    "bot.commands.serve",
-    "bot.commands.db",
-    "bot.commands.factories",
-    "bot.commands.staff",
-    "bot.commands.platforms",
-    "bot.commands.keys",
-]
+from bot.commands import ask, chat, db, factories, keys, platforms, serve, staff
+
+# Each command group registers its sub-parser (heavy imports happen inside the command).
+COMMAND_GROUPS = (ask, chat, serve, db, factories, staff, platforms, keys)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,8 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Helpdesk and worker-helpline bot of the Ethical Supply Chain Program.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for group in COMMAND_GROUPS:
+        group.register(sub)
     return parser
 
 

@@ -15,17 +15,7 @@ from bot.core.models import outbox as st
 from bot.core.models.cases import QUEUES, WAITING, Case
 from integrations import appkeys as K
 
-# Async functions (session) -> None that set gauges from the database; features append theirs.
-DatabaseGauge = Callable[..., Awaitable[None]]
-DATABASE_GAUGES: list[DatabaseGauge] = []
 
-
-def database_gauge(fn: DatabaseGauge) -> DatabaseGauge:
-    DATABASE_GAUGES.append(fn)
-    return fn
-
-
-@database_gauge
 async def _outbox(session) -> None:
     counts = dict((await session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))).all())
@@ -39,12 +29,15 @@ async def _outbox(session) -> None:
     OUTBOX_LAG.set((utcnow() - oldest).total_seconds() if oldest else 0)
 
 
-@database_gauge
 async def _cases_waiting(session) -> None:
     counts = dict((await session.execute(
         select(Case.queue, func.count()).where(Case.status == WAITING).group_by(Case.queue))).all())
     for queue in QUEUES:
         CASES_WAITING.labels(queue).set(counts.get(queue, 0))
+
+
+# Async functions (session) -> None that set gauges from the database at scrape time.
+DATABASE_GAUGES: tuple[Callable[..., Awaitable[None]], ...] = (_outbox, _cases_waiting)
 
 
 async def metrics_view(request: web.Request) -> web.Response:

@@ -27,7 +27,7 @@ from bot.core.metrics import REGISTRY
 from bot.core.models import Contact, utcnow
 from bot.core.models.factories import Binding, Factory, ReminderSent
 from bot.core.texts import t
-from bot.scheduler import job
+from bot.jobs import Job
 from bot.services.outbox import enqueue
 from bot.services.validity import TERMINATED, validity_of
 from handlers.status.report import reminder_text
@@ -49,7 +49,6 @@ def due_threshold(days_left: int, thresholds: tuple[int, ...]) -> int | None:
     return min((d for d in thresholds if days_left <= d), default=None)
 
 
-@job("reminders", every=timedelta(hours=1))
 async def send_reminders(runtime: "Runtime") -> int:
     """Queue every reminder due today; returns how many were queued."""
     services, today = runtime.services, runtime.services.today()
@@ -94,3 +93,6 @@ async def _record(s, factory: Factory, contact: Contact, end: date, days_before:
         "factory_pk": factory.id, "contact_id": contact.id, "valid_until": end, "days_before": days_before,
         "outbox_id": None, "created_at": utcnow(),
     }, ["factory_pk", "contact_id", "valid_until", "days_before"])
+
+
+JOB = Job("reminders", timedelta(hours=1), send_reminders)

@@ -5,12 +5,13 @@ import logging
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot import metrics_view
 from bot.app import create_app
 from bot.core.logs import JsonFormatter, setup_logging
 
 
 async def _client(config) -> TestClient:
-    client = TestClient(TestServer(create_app(config, plugins=["bot.metrics_view"])))
+    client = TestClient(TestServer(create_app(config, plugins=(metrics_view.setup,))))
     await client.start_server()
     return client
 

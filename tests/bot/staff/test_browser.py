@@ -6,6 +6,7 @@ import shutil
 from aiohttp import web
 from sqlalchemy import select
 
+from bot import staff
 from bot.app import create_app
 from bot.core.models import OutboxMessage
 from tests.casekit import PASSWORD, add_staff, file_helpline_report
@@ -23,7 +24,7 @@ async def test_sign_in_reply_and_close_in_a_browser(config, runtime) -> None:
     await add_staff(runtime, "line@etp.org", "helpline")
     ref = await file_helpline_report(ChatDriver(runtime, contact="browser-reporter"), "Unpaid overtime <b>since May</b>")
 
-    runner = web.AppRunner(create_app(config, plugins=["bot.staff"]))
+    runner = web.AppRunner(create_app(config, plugins=(staff.setup,)))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
