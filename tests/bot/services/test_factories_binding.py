@@ -19,9 +19,8 @@ from bot.services.bindings import (
     revoke_binding,
 )
 from bot.services.contacts import get_or_create_contact
-
-from ..conftest import SECRET
-from .factories_support import import_rows
+from tests.conftest import SECRET
+from tests.factories_support import import_rows
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 
