@@ -53,7 +53,7 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 POLLING_LEASE = "telegram:polling"
 POLL_TIMEOUT = 25
 # The command menu (`setMyCommands`), in English and Chinese (CONTRACT: chat commands).
-COMMANDS = {
+MENU_COMMANDS = {
     "en": [("start", "Start and main menu"), ("menu", "Main menu"), ("help", "What I can do, helpdesk contacts"),
            ("status", "My factory's certification status"), ("bind", "Bind this chat to a factory: /bind CODE"),
            ("helpline", "Worker helpline (confidential)"), ("report", "Report an integrity concern"),

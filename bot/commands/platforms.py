@@ -37,9 +37,9 @@ def run_set_webhook(args: argparse.Namespace) -> int:
 def _commands(lang: str):
     from telegram import BotCommand
 
-    from integrations.telegram import COMMANDS
+    from integrations.telegram import MENU_COMMANDS
 
-    return [BotCommand(name, text) for name, text in COMMANDS[lang]]
+    return [BotCommand(name, text) for name, text in MENU_COMMANDS[lang]]
 
 
 async def set_webhook(config, url: str) -> None:

@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.models import OutboxMessage
 from bot.core.models import outbox as ob
 from bot.core.models.cases import (
+    CASE_STATUSES,
     CLOSED,
     NOTE,
     NOTIFY_CHECK_BACK,
     QUEUES,
     REPORTER,
     STAFF,
-    STATUSES,
     Case,
     CaseMessage,
     StaffUser,
@@ -65,7 +65,7 @@ async def case_list(request: web.Request) -> web.Response:
     where = [Case.queue == staff.role]
     if status == "open":
         where.append(Case.status != CLOSED)
-    elif status in STATUSES:
+    elif status in CASE_STATUSES:
         where.append(Case.status == status)
     if category in categories_of(staff.role):
         where.append(Case.category == category)
@@ -81,7 +81,7 @@ async def case_list(request: web.Request) -> web.Response:
     items = [{"case": c, "ref": cases.reference(secrets, c), "category": category_label(c.queue, c.category),
               "assigned": emails.get(c.assigned_to)} for c in rows]
     return _page(request, "cases.html", {
-        "items": items, "status": status, "category": category, "statuses": ["open", *STATUSES, "all"],
+        "items": items, "status": status, "category": category, "statuses": ["open", *CASE_STATUSES, "all"],
         "categories": [(c, category_label(staff.role, c)) for c in categories_of(staff.role)],
         "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
     })

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.models.base import Base, UTCDateTime, utcnow
 
-STATUSES = ("certified", "remediation", "probation", "progressing", "assessed", "terminated")
+CERTIFICATION_STATUSES = ("certified", "remediation", "probation", "progressing", "assessed", "terminated")
 
 
 class Factory(Base):
@@ -22,7 +22,7 @@ class Factory(Base):
     name: Mapped[str] = mapped_column(String(300))
     name_zh: Mapped[str | None] = mapped_column(String(300), nullable=True)
     country: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    status: Mapped[str] = mapped_column(String(16))  # one of STATUSES
+    status: Mapped[str] = mapped_column(String(16))  # one of CERTIFICATION_STATUSES
     status_since: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)  # from the CSV only
     open_minor: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -105,4 +105,4 @@ class ThrottleCounter(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
-__all__ = ["STATUSES", "Factory", "BindingCode", "Binding", "Auditor", "ReminderSent", "ThrottleCounter"]
+__all__ = ["CERTIFICATION_STATUSES", "Factory", "BindingCode", "Binding", "Auditor", "ReminderSent", "ThrottleCounter"]
