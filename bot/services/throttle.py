@@ -23,6 +23,11 @@ from bot.core.models.factories import ThrottleCounter
 async def hit(session: AsyncSession, key: str, limit: int, window: timedelta, *, now: datetime | None = None) -> bool:
     """Count one attempt under `key`. True while the attempts in the current window (this one
     included) are at most `limit`; False when the caller should refuse the attempt."""
+    return await count(session, key, window, now=now) <= limit
+
+
+async def count(session: AsyncSession, key: str, window: timedelta, *, now: datetime | None = None) -> int:
+    """Count one attempt under `key`; the attempts in the current window, this one included."""
     now = now or utcnow()
     await insert_ignore(session, ThrottleCounter.__table__, {"key": key, "window_start": now, "count": 0}, ["key"])
     # one UPDATE, atomic on both backends: a window that has passed starts again at this attempt
@@ -36,6 +41,5 @@ async def hit(session: AsyncSession, key: str, limit: int, window: timedelta, *,
         )
         .execution_options(synchronize_session=False)
     )
-    count = (await session.execute(select(ThrottleCounter.count).where(ThrottleCounter.key == key))).scalar_one()
-    return count <= limit
+    return (await session.execute(select(ThrottleCounter.count).where(ThrottleCounter.key == key))).scalar_one()
 
