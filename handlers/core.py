@@ -8,11 +8,12 @@ from handlers.context import Context
 from handlers.lang import answer_lang
 from handlers.registry import COMMANDS, Command, command, matcher
 
-MENU_ITEMS = ["faq", "status", "helpline", "report", "human", "lang"]
+MENU_ITEMS = {"faq": "menu.faq", "status": "menu.status", "helpline": "menu.helpline", "report": "menu.report",
+              "human": "menu.human", "lang": "menu.lang"}
 
 
 def main_menu(ctx: Context) -> Reply:
-    return Reply(ctx.t("menu_title"), tuple(Choice(name, ctx.t(f"menu.{name}")) for name in MENU_ITEMS))
+    return Reply(ctx.t("menu_title"), tuple(Choice(name, ctx.t(key)) for name, key in MENU_ITEMS.items()))
 
 
 def lang_choices() -> tuple[Choice, ...]:

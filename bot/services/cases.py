@@ -112,6 +112,8 @@ async def add_reporter_message(
     log.info("case follow-up", extra={"queue": case.queue, "event": "reporter_message"})
 
 
+TEAM_TEXT = {"helpline": "case_team.helpline", "integrity": "case_team.integrity", "helpdesk": "case_team.helpdesk"}
+
 # Texts the case service writes itself: to the reporter (a staff answer) and to the staff alert chat.
 add_texts({
     "case_team.helpline": {"en": "Worker Helpline officers", "zh": "工人热线人员"},
@@ -131,7 +133,7 @@ def _t(key: str, lang: str, **kw: Any) -> str:
 
 def relay_text(secrets: Secrets, case: Case, body: str) -> str:
     return _t("case_staff_reply", case.lang, ref=reference(secrets, case), body=body,
-             team=_t(f"case_team.{case.queue}", case.lang))
+             team=_t(TEAM_TEXT[case.queue], case.lang))
 
 
 async def staff_reply(

@@ -9,6 +9,7 @@ from bot.core.models.cases import HELPDESK, Case
 from bot.services import cases, throttle
 from bot.services.references import looks_like_reference
 from handlers.cases import common, hours
+from handlers.cases.texts import CASE_STATUS_TEXT
 from handlers.context import Context, Input
 from handlers.registry import COMMANDS, command, flow, matcher
 
@@ -50,7 +51,7 @@ async def open_by_reference(ctx: Context, typed: str) -> list[Reply]:
         refused = common.private_only(ctx)
         if refused:
             return refused
-    replies = [ctx.reply("case_found", ref=cases.reference(ctx.secrets, case), status=ctx.t(f"case_status.{case.status}"))]
+    replies = [ctx.reply("case_found", ref=cases.reference(ctx.secrets, case), status=ctx.t(CASE_STATUS_TEXT[case.status]))]
     waiting = await cases.replies_not_delivered(ctx.session, case)
     for message in waiting:
         when = hours.format_local(message.created_at.astimezone(ctx.services.tz), ctx.lang)

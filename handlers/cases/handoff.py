@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.core import metrics
 from bot.core.messages import Reply
 from handlers.cases import common
-from handlers.cases.texts import HELPDESK_CATEGORY
+from handlers.cases.texts import HELPDESK_CATEGORY, HELPDESK_CATEGORY_TEXT
 from handlers.context import Context, Input
 from handlers.registry import command, flow
 
@@ -42,4 +42,4 @@ def _body(ctx: Context) -> str:
 
 
 def _confirm(ctx: Context) -> Reply:
-    return common.confirm(ctx, FLOW, common.HELPDESK, ctx.t(f"human_cat.{HELPDESK_CATEGORY}"), _body(ctx))
+    return common.confirm(ctx, FLOW, common.HELPDESK, ctx.t(HELPDESK_CATEGORY_TEXT[HELPDESK_CATEGORY]), _body(ctx))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.messages import Choice, Reply
 from handlers.cases import common
-from handlers.cases.texts import HELPLINE_CATEGORIES
+from handlers.cases.texts import HELPLINE_CATEGORIES, HELPLINE_CATEGORY_TEXT
 from handlers.context import Context, Input
 from handlers.registry import command, flow
 
@@ -12,7 +12,7 @@ FLOW = "helpline"
 
 
 def categories(ctx: Context, key: str = "helpline_category") -> Reply:
-    return Reply(ctx.t(key), tuple(Choice(f"{FLOW}:cat:{c}", ctx.t(f"helpline_cat.{c}")) for c in HELPLINE_CATEGORIES))
+    return Reply(ctx.t(key), tuple(Choice(f"{FLOW}:cat:{c}", ctx.t(HELPLINE_CATEGORY_TEXT[c])) for c in HELPLINE_CATEGORIES))
 
 
 def ask_message(ctx: Context) -> Reply:
@@ -57,5 +57,5 @@ def _body(ctx: Context) -> str:
 
 
 def _confirm(ctx: Context) -> Reply:
-    label = ctx.t(f"helpline_cat.{ctx.data['category']}")
+    label = ctx.t(HELPLINE_CATEGORY_TEXT[ctx.data['category']])
     return common.confirm(ctx, FLOW, common.HELPLINE, label, _body(ctx))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.messages import Choice, Reply
 from bot.core.texts import t
 from handlers.cases import common
-from handlers.cases.texts import INTEGRITY_CATEGORIES
+from handlers.cases.texts import INTEGRITY_CATEGORIES, INTEGRITY_CATEGORY_TEXT, REPORT_LABEL_TEXT, REPORT_QUESTION_TEXT
 from handlers.context import Context, Input
 from handlers.registry import command, flow
 
@@ -15,7 +15,7 @@ OPTIONAL = {"who", "when", "where", "evidence"}
 
 
 def categories(ctx: Context, key: str = "report_category") -> Reply:
-    return Reply(ctx.t(key), tuple(Choice(f"{FLOW}:cat:{c}", ctx.t(f"report_cat.{c}")) for c in INTEGRITY_CATEGORIES))
+    return Reply(ctx.t(key), tuple(Choice(f"{FLOW}:cat:{c}", ctx.t(INTEGRITY_CATEGORY_TEXT[c])) for c in INTEGRITY_CATEGORIES))
 
 
 def ask(ctx: Context, question: str) -> Reply:
@@ -25,7 +25,7 @@ def ask(ctx: Context, question: str) -> Reply:
         if ctx.data.get("evidence") or ctx.data.get("att"):
             choices = (Choice(f"{FLOW}:done", ctx.t("case_done")),)
         return Reply(text, choices)
-    return Reply(ctx.t(f"report_q.{question}"), choices)
+    return Reply(ctx.t(REPORT_QUESTION_TEXT[question]), choices)
 
 
 def _next(ctx: Context, after: str) -> list[Reply]:
@@ -80,10 +80,10 @@ def body(data: dict) -> str:
     for q in QUESTIONS:
         answer = "\n".join(data.get(q, []))
         if answer:
-            sections.append(f"{t(f'report_label.{q}', 'en')}: {answer}")
+            sections.append(f"{t(REPORT_LABEL_TEXT[q], 'en')}: {answer}")
     return "\n\n".join(sections)
 
 
 def _confirm(ctx: Context) -> Reply:
-    label = ctx.t(f"report_cat.{ctx.data['category']}")
+    label = ctx.t(INTEGRITY_CATEGORY_TEXT[ctx.data['category']])
     return common.confirm(ctx, FLOW, common.INTEGRITY, label, body(ctx.data))
