@@ -121,6 +121,30 @@ add_texts({
         "en": "Please tell us in your own words what happened: where, when, who is affected. {photos}",
         "zh": "请用您自己的话告诉我们发生了什么：在哪里、什么时候、影响到谁。{photos}",
     },
+    "helpline_urgent_offer": {
+        "en": "The Worker Helpline is here for you: call {phone}, {hours} {days}. Or choose below: what "
+        "you wrote goes to the helpline now as an urgent case. It is confidential and you do not have to "
+        "give your name. Nothing is sent unless you choose it.",
+        "zh": "工人热线可以帮助您：请拨打 {phone}，时间 {hours}，{days}。也可以选择下面的选项：您写的内容会立即作为紧急案件"
+        "发送给热线。内容保密，您不需要留下姓名。您不选择就不会发送任何内容。",
+    },
+    "helpline_urgent_call": {
+        "en": "The Worker Helpline is here for you: call {phone}, {hours} {days}. To write to it, open a "
+        "private chat with this bot and send /helpline.",
+        "zh": "工人热线可以帮助您：请拨打 {phone}，时间 {hours}，{days}。如要留言，请与本机器人私聊并发送 /helpline。",
+    },
+    "helpline_urgent_send": {"en": "Send to the Worker Helpline now (urgent)", "zh": "立即发送给工人热线（紧急）"},
+    "helpline_write_here": {"en": "Write to the Worker Helpline here", "zh": "在这里给工人热线留言"},
+    "helpline_in_chat": {
+        "en": "You can also write to the helpline here in this chat: choose below.",
+        "zh": "您也可以在这个聊天里给热线留言：请选择下面的选项。",
+    },
+    "faq_reporter_followup": {
+        "en": "If you wrote to the Worker Helpline or sent a report, send the case reference you were "
+        "given when you sent it, to read the answer or add to it, from this or any account.",
+        "zh": "如果您给工人热线留过言或提交过举报，请发送提交时得到的案件编号，即可查看回复或补充内容，"
+        "用这个或任何账号都可以。",
+    },
     "helpline_photos": {"en": "You can also send photos.", "zh": "也可以发送照片。"},
     # -- integrity report -----------------------------------------------------------------------
     "report_category": {
