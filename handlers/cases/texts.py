@@ -1,4 +1,5 @@
-"""Words of the helpline, integrity-report, handoff and follow-up flows (en, zh)."""
+"""The choices of the case flows (categories) and the key of the text of each choice or state.
+The words themselves are in bot/core/texts/cases.toml."""
 
 from __future__ import annotations
 
