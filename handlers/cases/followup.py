@@ -14,6 +14,7 @@ from handlers.context import Context, Input
 from handlers.registry import COMMANDS, command, flow, matcher
 
 FLOW = "case"
+CASE_LANGS = ("en", "zh")
 # reference look-ups per account and hour, right or wrong: a right one must not slip through
 # once an account is over the limit, and ten an hour is plenty for a reporter checking back
 LOOKUP_LIMIT = 10
@@ -51,6 +52,10 @@ async def open_by_reference(ctx: Context, typed: str) -> list[Reply]:
         refused = common.private_only(ctx)
         if refused:
             return refused
+    # the case's language, not this account's: a reporter checking back from another phone (whose
+    # reference alone says nothing of a language) reads staff answers in the language they wrote in
+    if case.lang in CASE_LANGS:
+        ctx.lang = case.lang
     replies = [ctx.reply("case_found", ref=cases.reference(ctx.secrets, case), status=ctx.t(CASE_STATUS_TEXT[case.status]))]
     waiting = await cases.replies_not_delivered(ctx.session, case)
     for message in waiting:
@@ -64,7 +69,10 @@ async def open_by_reference(ctx: Context, typed: str) -> list[Reply]:
 
 @flow(FLOW, expired_text=None)  # its messages are already in the case
 async def case_step(ctx: Context, inp: Input) -> list[Reply]:
-    common.keep_lang(ctx)
+    if ctx.step == "write" and ctx.data.get("lang") in CASE_LANGS:
+        ctx.lang = ctx.data["lang"]  # the case's language, kept while writing to it
+    else:
+        common.keep_lang(ctx)
     if ctx.step == "ref":
         if not inp.text.strip():
             return [ctx.reply("case_ask_ref")]

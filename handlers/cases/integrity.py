@@ -1,5 +1,5 @@
 """Integrity reports (bribery, auditor misconduct, someone posing as an auditor): anonymous by
-default; the guided questions who, what, when, where, evidence; a receipt code for follow-up."""
+default; the guided questions what, who, when, where, evidence; a receipt code for follow-up."""
 from __future__ import annotations
 
 from bot.core.messages import Choice, Reply
@@ -10,7 +10,7 @@ from handlers.context import Context, Input
 from handlers.registry import command, flow
 
 FLOW = "report"
-QUESTIONS = ["who", "what", "when", "where", "evidence"]
+QUESTIONS = ["what", "who", "when", "where", "evidence"]  # the story first: reporters typed it into "who"
 OPTIONAL = {"who", "when", "where", "evidence"}
 
 
