@@ -84,6 +84,9 @@ async def test_urgent_words_in_a_group_chat_give_the_number_but_keep_no_draft(ru
     "我生病了，组长不让我请假",
     "我很想家，心情不好",
     "我們廠加班費一直沒給",  # Traditional
+    "我们厂发工资总是拖",
+    "最近压力很大，睡不着",
+    "厂里不给我们买社保，怎么办",  # social insurance is declined by the engine; a worker wrote it
 ])
 async def test_a_workers_own_question_in_chinese_gets_the_helpline(chat: ChatDriver, runtime, text) -> None:
     await chat.send(text)
@@ -104,6 +107,7 @@ async def test_a_workers_own_question_in_chinese_gets_the_helpline(chat: ChatDri
     "I am sick and my manager won't let me rest",
     "I feel so homesick and sad",
     "no labour contract, my boss refused to give me one",
+    "my salary is always late and sometimes cut",
 ])
 async def test_a_workers_own_question_in_english_gets_the_helpline(chat: ChatDriver, runtime, text) -> None:
     await chat.send("/lang en")
