@@ -8,7 +8,7 @@ A feature module registers itself on import, e.g.:
     @flow("helpline")
     async def helpline_step(ctx: Context, inp: Input) -> list[Reply]: ...
 
-`handlers.dialogue` imports every feature module listed in `FEATURES`.
+`handlers.dialogue` imports every feature package and lists them in `FEATURES`.
 """
 from __future__ import annotations
 
