@@ -19,9 +19,19 @@ from bot.core.crypto import DecryptError
 from bot.core.messages import Incoming, Reply
 from bot.core.models import Conversation
 from bot.services.contacts import get_or_create_contact
+from handlers import command_table
 from handlers import lang as language
 from handlers.context import Context, Input, Services
-from handlers.registry import COMMANDS, FLOW_EXPIRED_TEXT, FLOWS, MATCHERS, Command, parse_action, parse_command
+from handlers.registry import (
+    COMMANDS,
+    FLOW_EXPIRED_TEXT,
+    FLOWS,
+    MATCHERS,
+    Command,
+    check_table,
+    parse_action,
+    parse_command,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +41,14 @@ FEATURES = ["handlers.core", "handlers.faq", "handlers.status", "handlers.cases"
 MAX_TEXT = 4000
 # commands that leave an active flow as it is
 KEEPS_FLOW = {"help", "lang"}
-# WeChat custom-menu EventKeys → commands (CONTRACT)
-MENU_KEYS = {"MENU": "menu", "FAQ": "faq", "STATUS": "status", "HELPLINE": "helpline",
-             "REPORT": "report", "HUMAN": "human", "LANG": "lang", "HELP": "help"}
+# WeChat custom-menu EventKeys → commands (CONTRACT; handlers/commands.toml)
+MENU_KEYS = command_table.table().by_wechat_key()
 
 
 def load_features() -> None:
     for name in FEATURES:
         importlib.import_module(name)
+    check_table()
 
 
 class Dialogue:

@@ -31,7 +31,7 @@ def _worker_reply(ctx: Context) -> Reply:
     return Reply(f"{text}\n{ctx.t('helpline_in_chat')}", (helpline.write_here(ctx),))
 
 
-@command("faq", aliases=["faq", "常见问题", "问题"])
+@command("faq")
 async def faq(ctx: Context, arg: str) -> list[Reply]:
     """`faq` alone opens the FAQ; `faq:TOPIC` (a picked suggestion) answers that topic;
     any other text is a question."""

@@ -28,7 +28,7 @@ def _throttle_key(ctx: Context) -> str:
     return f"case-ref:{ctx.contact.id}"
 
 
-@command("case", aliases=["case", "my case", "案件", "查询案件", "我的案件"])
+@command("case")
 async def case_command(ctx: Context, arg: str) -> list[Reply]:
     if not arg.strip():
         common.begin(ctx, FLOW, "ref")

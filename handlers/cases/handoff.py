@@ -11,7 +11,7 @@ from handlers.registry import command, flow
 FLOW = "human"
 
 
-@command("human", aliases=["talk to staff", "talk to a person", "human", "人工", "人工客服", "转人工"])
+@command("human")
 async def human(ctx: Context, arg: str) -> list[Reply]:
     common.begin(ctx, FLOW, "message", {"parts": [], "att": []})
     if arg.strip():  # "/human my question…" goes straight to confirmation

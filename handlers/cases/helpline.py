@@ -41,7 +41,7 @@ def write_here(ctx: Context) -> Choice:
     return Choice(FLOW, ctx.t("helpline_write_here"))
 
 
-@command("helpline", aliases=["helpline", "worker helpline", "工人热线", "热线"])
+@command("helpline")
 async def helpline(ctx: Context, arg: str) -> list[Reply]:
     refused = common.private_only(ctx)
     if refused:

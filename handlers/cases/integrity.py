@@ -37,7 +37,7 @@ def _next(ctx: Context, after: str) -> list[Reply]:
     return [common.ask_notify(ctx, FLOW)]
 
 
-@command("report", aliases=["report", "举报", "诚信举报", "integrity report"])
+@command("report")
 async def report(ctx: Context, arg: str) -> list[Reply]:
     refused = common.private_only(ctx)
     if refused:

@@ -41,14 +41,6 @@ def _contact_log_id(ctx: Context) -> str:
     return ctx.secrets.log_id(ctx.contact.key_hash)
 
 
-STATUS_ALIASES = [
-    "status", "my status", "what is my status", "what's my status", "check my status", "our status",
-    "what is our status", "what's our status", "my certification status", "our certification status",
-    "what is my certification status", "what's my certification status", "my factory status",
-    "my factory's status", "our factory status", "our factory's status",
-    "我的状态", "我的认证状态", "查询状态", "查询认证状态", "查询我的认证状态", "我的认证状态是什么",
-    "我的工厂状态", "我们的认证状态", "我们工厂的认证状态", "我厂的认证状态", "本厂认证状态",
-]
 
 
 def _topic_choices(ctx: Context, topics: list[str]) -> list[Choice]:
@@ -57,7 +49,7 @@ def _topic_choices(ctx: Context, topics: list[str]) -> list[Choice]:
     return [Choice(f"faq:{t}", kb.title(t, ctx.lang)) for t in dict.fromkeys(topics) if t in kb.by_id]
 
 
-@command("status", aliases=STATUS_ALIASES)
+@command("status")
 async def status(ctx: Context, arg: str) -> list[Reply]:
     _use_question_lang(ctx)
     factories = await bindings.bound_factories(ctx.session, ctx.contact.id)
@@ -83,7 +75,7 @@ def _code_in(arg: str) -> str | None:
     return normalise_code(_CODE_LEAD.sub("", arg.strip()))
 
 
-@command("bind", prefix_aliases=["绑定"])
+@command("bind")
 async def bind(ctx: Context, arg: str) -> list[Reply]:
     _use_question_lang(ctx)
     text = (ctx.incoming.text or "").strip()
@@ -115,7 +107,7 @@ async def bind(ctx: Context, arg: str) -> list[Reply]:
                   (Choice("status", ctx.t("menu.status")), Choice("menu", ctx.t("status.menu"))))]
 
 
-@command("unbind", aliases=["unbind", "解除绑定", "取消绑定"])
+@command("unbind")
 async def unbind(ctx: Context, arg: str) -> list[Reply]:
     _use_question_lang(ctx)
     factories = await bindings.bound_factories(ctx.session, ctx.contact.id)
