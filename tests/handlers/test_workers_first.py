@@ -174,3 +174,30 @@ async def test_a_check_back_reporter_writing_again_without_the_reference_is_aske
     assert ("case reference" if lang == "en" else "案件编号") in other.text
     await chat.send(again)
     assert await unanswered(runtime) == []
+
+
+@pytest.mark.parametrize("lang, text, hint", [
+    ("en", "my boss doesn't pay our overtime and shouts at us", "Worker Helpline"),
+    ("zh", "组长打我，我不敢去上班", "工人热线"),
+])
+async def test_a_workers_words_on_their_way_to_the_helpdesk_can_go_to_the_helpline_instead(
+        chat: ChatDriver, runtime, lang, text, hint) -> None:
+    await chat.send(f"/lang {lang}")
+    await chat.choose("human")
+    await chat.send(text)
+    assert hint in chat.text and HELPLINE_PHONE in chat.text
+    assert chat.choice_ids[0] == "human:to_helpline" and "human:send" in chat.choice_ids
+    await chat.choose("human:to_helpline")
+    (case,) = await cases_in_db(runtime)
+    assert case.queue == "helpline"
+    assert reference_in(chat.text).startswith("H-")
+
+
+async def test_a_factory_question_to_the_helpdesk_is_not_offered_the_helpline(chat: ChatDriver, runtime) -> None:
+    await chat.send("/lang en")
+    await chat.choose("human")
+    await chat.send("Can our audit be moved to next month? Factory F-1234")
+    assert "human:to_helpline" not in chat.choice_ids
+    await chat.choose("human:send")
+    (case,) = await cases_in_db(runtime)
+    assert case.queue == "helpdesk"
