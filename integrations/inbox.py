@@ -31,7 +31,7 @@ from bot.core.models.messaging import InboxMessage
 from bot.core.texts import t
 from bot.services.contacts import contact_key, find_contact
 from bot.services.outbox import release_held
-from bot.services.ratelimit import RateLimit, Verdict
+from bot.services.throttle import RateLimit, Verdict
 from handlers import lang as language
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -43,7 +43,7 @@ def reference_on_its_own(text: str):
 
 async def open_by_reference(ctx: Context, typed: str) -> list[Reply]:
     now = ctx.now
-    if not await throttle.hit(ctx.session, _throttle_key(ctx), LOOKUP_LIMIT, LOOKUP_WINDOW, now=now):
+    if not await throttle.hit(ctx.session, ctx.secrets, _throttle_key(ctx), LOOKUP_LIMIT, LOOKUP_WINDOW, now=now):
         return [ctx.reply("case_throttled")]
     case = await cases.find_case(ctx.session, ctx.secrets, typed)
     if case is None:

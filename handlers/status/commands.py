@@ -67,8 +67,8 @@ async def status(ctx: Context, arg: str) -> list[Reply]:
 async def _within_limits(ctx: Context) -> bool:
     """Count this attempt for the account and for everyone; False when either is over its limit."""
     account = f"bind:contact:{ctx.contact.id}"
-    return (await throttle.hit(ctx.session, account, ACCOUNT_LIMIT, ACCOUNT_WINDOW, now=ctx.now)
-            and await throttle.hit(ctx.session, "bind:global", GLOBAL_LIMIT, GLOBAL_WINDOW, now=ctx.now))
+    return (await throttle.hit(ctx.session, ctx.secrets, account, ACCOUNT_LIMIT, ACCOUNT_WINDOW, now=ctx.now)
+            and await throttle.hit(ctx.session, ctx.secrets, "bind:global", GLOBAL_LIMIT, GLOBAL_WINDOW, now=ctx.now))
 
 
 def _code_in(arg: str) -> str | None:
