@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from bot.core.csvfile import CsvImportError, ParsedFile, RowError, check_length, parse_count, parse_date, read_rows
 from bot.core.models import utcnow
-from bot.core.models.factories import STATUSES, Factory
+from bot.core.models.factories import CERTIFICATION_STATUSES, Factory
 
 REQUIRED = ("factory_id", "name", "status", "status_since")
 OPTIONAL = ("name_zh", "country", "valid_until", "open_minor", "open_major", "open_critical", "audit_firm")
@@ -56,8 +56,8 @@ def _parse_row(values: dict[str, str]) -> dict[str, Any]:
             except ValueError as exc:
                 problems.append(str(exc))
     status = values.get("status", "").lower()
-    if status and status not in STATUSES:
-        problems.append(f"unknown status {values['status']!r} (expected one of {', '.join(STATUSES)})")
+    if status and status not in CERTIFICATION_STATUSES:
+        problems.append(f"unknown status {values['status']!r} (expected one of {', '.join(CERTIFICATION_STATUSES)})")
     parsers = {"status_since": parse_date, "valid_until": parse_date, **{c: parse_count for c in COUNTS}}
     for column, parse in parsers.items():
         if values.get(column):

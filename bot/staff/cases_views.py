@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.models import OutboxMessage
 from bot.core.models import outbox as ob
 from bot.core.models.cases import (
+    CASE_STATUSES,
     CLOSED,
     NOTE,
     NOTIFY_CHECK_BACK,
     QUEUES,
     REPORTER,
     STAFF,
-    STATUSES,
     Case,
     CaseMessage,
     StaffUser,
@@ -26,16 +26,16 @@ from bot.core.models.cases import (
 from bot.core.texts import t
 from bot.services import cases
 from bot.staff import FORM_DATA, SIGNED_IN, id_from, now, page_number, redirect, render, runtime
+from handlers.cases.texts import CATEGORY_TEXT
 from integrations import appkeys as K
 
 MAX_REPLY = 4000
 PAGE_SIZE = 100
-CATEGORY_TEXT = {"helpline": "helpline_cat", "integrity": "report_cat", "helpdesk": "human_cat"}
 
 
 def category_label(queue: str, category: str) -> str:
     try:
-        return t(f"{CATEGORY_TEXT[queue]}.{category}", "en")
+        return t(CATEGORY_TEXT[queue][category], "en")
     except KeyError:
         return category
 
@@ -65,7 +65,7 @@ async def case_list(request: web.Request) -> web.Response:
     where = [Case.queue == staff.role]
     if status == "open":
         where.append(Case.status != CLOSED)
-    elif status in STATUSES:
+    elif status in CASE_STATUSES:
         where.append(Case.status == status)
     if category in categories_of(staff.role):
         where.append(Case.category == category)
@@ -81,7 +81,7 @@ async def case_list(request: web.Request) -> web.Response:
     items = [{"case": c, "ref": cases.reference(secrets, c), "category": category_label(c.queue, c.category),
               "assigned": emails.get(c.assigned_to)} for c in rows]
     return _page(request, "cases.html", {
-        "items": items, "status": status, "category": category, "statuses": ["open", *STATUSES, "all"],
+        "items": items, "status": status, "category": category, "statuses": ["open", *CASE_STATUSES, "all"],
         "categories": [(c, category_label(staff.role, c)) for c in categories_of(staff.role)],
         "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
     })

@@ -7,8 +7,7 @@ import pytest
 
 from bot.cli import main
 from bot.runtime import build_runtime
-
-from ..conftest import SECRET, ChatDriver
+from tests.conftest import SECRET, ChatDriver
 
 FACTORIES = (
     "factory_id,name,status,status_since,name_zh\n"

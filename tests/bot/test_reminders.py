@@ -14,9 +14,8 @@ from bot.jobs.reminders import due_threshold, send_reminders
 from bot.outbox_worker import OutboxWorker
 from bot.runtime import build_runtime
 from bot.services.bindings import list_bindings, revoke_binding
-
-from ..conftest import ChatDriver
-from .factories_support import import_rows, new_code
+from tests.conftest import ChatDriver
+from tests.factories_support import import_rows, new_code
 
 # Certified since 1 May 2025: valid until 1 May 2026, which is 60 days after 2 March 2026.
 SUNNY = "C1,Sunny Toys Ltd,certified,2025-05-01,阳光玩具有限公司,,,,"

@@ -4,8 +4,7 @@ from sqlalchemy import select
 
 from bot.core.models import Contact
 from bot.runtime import build_runtime
-
-from ..conftest import ChatDriver
+from tests.conftest import ChatDriver
 
 
 async def test_first_contact_offers_language_then_menu(chat: ChatDriver) -> None:

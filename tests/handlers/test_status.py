@@ -7,9 +7,8 @@ import pytest
 
 from bot.services.bindings import list_bindings, revoke_binding
 from handlers.status import commands as status_commands
-
-from ..bot.factories_support import import_rows, new_code
-from ..conftest import ChatDriver
+from tests.conftest import ChatDriver
+from tests.factories_support import import_rows, new_code
 
 TODAY = date(2026, 3, 2)
 FACTORIES = [

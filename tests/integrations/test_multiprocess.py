@@ -32,11 +32,10 @@ from bot.core.models.messaging import InboxMessage
 from bot.runtime import build_runtime
 from bot.services.outbox import enqueue
 from tests.conftest import ChatDriver, require
+from tests.factories_support import import_rows, new_code
 from tests.fakes import telegram as tg
 from tests.fakes import wechat as wx
 from tests.fakes.fixtures import TELEGRAM_SECRET
-
-from ..bot.factories_support import import_rows, new_code
 
 ROOT = Path(__file__).resolve().parents[2]
 TG_HEADERS = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}

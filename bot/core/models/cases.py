@@ -18,7 +18,7 @@ HELPLINE, INTEGRITY, HELPDESK = "helpline", "integrity", "helpdesk"
 QUEUES = (HELPLINE, INTEGRITY, HELPDESK)
 # case statuses: waiting for staff, answered by staff (waiting for the reporter), closed
 WAITING, ANSWERED, CLOSED = "waiting", "answered", "closed"
-STATUSES = (WAITING, ANSWERED, CLOSED)
+CASE_STATUSES = (WAITING, ANSWERED, CLOSED)
 # message authors
 REPORTER, STAFF, NOTE = "reporter", "staff", "note"
 # how the reporter hears of an answer

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.models.base import Base, UTCDateTime, utcnow
 
-STATUSES = ("certified", "remediation", "probation", "progressing", "assessed", "terminated")
+CERTIFICATION_STATUSES = ("certified", "remediation", "probation", "progressing", "assessed", "terminated")
 
 
 class Factory(Base):
@@ -22,7 +22,7 @@ class Factory(Base):
     name: Mapped[str] = mapped_column(String(300))
     name_zh: Mapped[str | None] = mapped_column(String(300), nullable=True)
     country: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    status: Mapped[str] = mapped_column(String(16))  # one of STATUSES
+    status: Mapped[str] = mapped_column(String(16))  # one of CERTIFICATION_STATUSES
     status_since: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)  # from the CSV only
     open_minor: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -95,14 +95,4 @@ class ReminderSent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ThrottleCounter(Base):
-    """Attempts counted per key in a fixed window (`bot.services.throttle`)."""
-
-    __tablename__ = "throttle_counters"
-
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
-    count: Mapped[int] = mapped_column(Integer, default=0)
-
-
-__all__ = ["STATUSES", "Factory", "BindingCode", "Binding", "Auditor", "ReminderSent", "ThrottleCounter"]
+__all__ = ["CERTIFICATION_STATUSES", "Factory", "BindingCode", "Binding", "Auditor", "ReminderSent"]

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.core.models import Base
-from tests.bot.factories_support import import_rows
 from tests.conftest import ChatDriver
+from tests.factories_support import import_rows
 
 FACTORIES = [
     "C1,Sunny Toys Ltd,certified,2025-06-10,阳光玩具有限公司,2026-06-10,0,0,0",

@@ -13,8 +13,7 @@ from bot.core.migrate import current_revision, head_revision, upgrade
 from bot.core.models import Base, Contact, Conversation, OutboxMessage
 from bot.services.contacts import get_or_create_contact
 from bot.services.outbox import enqueue
-
-from ..conftest import SECRET
+from tests.conftest import SECRET
 
 PREVIOUS_RELEASE = "0001"
 

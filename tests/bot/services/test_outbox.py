@@ -13,8 +13,7 @@ from bot.outbox_worker import OutboxWorker
 from bot.services.contacts import get_or_create_contact
 from bot.services.outbox import Held, RetryLater, Undeliverable, enqueue, release_held
 from tests.casekit import FakeSender
-
-from ..conftest import SECRET
+from tests.conftest import SECRET
 
 
 @pytest.fixture

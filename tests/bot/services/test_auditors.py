@@ -6,8 +6,7 @@ import pytest
 
 from bot.core.csvfile import CsvImportError
 from bot.services.auditors import check_auditor, parse_auditors, replace_register
-
-from ..conftest import ChatDriver
+from tests.conftest import ChatDriver
 
 TODAY = date(2026, 3, 2)
 REGISTER = (

@@ -8,8 +8,7 @@ from bot.core.csvfile import CsvImportError
 from bot.core.db import Database
 from bot.core.models.factories import Factory
 from bot.services.factories import parse_factories, upsert_factories
-
-from .factories_support import HEADER, csv_bytes
+from tests.factories_support import HEADER, csv_bytes
 
 
 async def _import(db: Database, data: bytes):
