@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import UserError
+from bot.core.models.base import UTCDateTime
 from bot.core.models.cases import ROLES, StaffSession, StaffUser
 
 MAX_FAILURES = 5
@@ -64,24 +65,44 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-async def authenticate(session: AsyncSession, email: str, password: str, now: datetime) -> StaffUser | None:
+async def authenticate(db, email: str, password: str, now: datetime) -> StaffUser | None:
     """The account when the password is right and the account is neither locked nor disabled.
-    Every failure counts; MAX_FAILURES in a row lock the account for LOCKOUT."""
-    user = (await session.execute(select(StaffUser).where(StaffUser.email == normalize_email(email)))).scalar_one_or_none()
+
+    Every attempt on an existing account is counted before the password is checked, by one
+    UPDATE committed on its own (atomic on SQLite and PostgreSQL): the MAX_FAILURES-th attempt
+    since the last success locks the account for LOCKOUT, and attempts on a locked account are
+    refused without checking the password. So parallel guesses cannot outrun the count: at most
+    MAX_FAILURES passwords are ever checked per lockout period. A success resets the count."""
+    address = normalize_email(email)
+    async with db.session() as s:
+        user = (await s.execute(select(StaffUser).where(StaffUser.email == address))).scalar_one_or_none()
+        counted = await _count_attempt(s, user.id, now) if user is not None else None
     ok = await asyncio.to_thread(_verify, user.password_hash if user else _DUMMY_HASH, password)
-    if user is None:
+    if user is None or counted is None or not ok or not user.active:
         return None
-    if user.locked_until is not None and user.locked_until > now:
-        return None
-    if not ok or not user.active:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until, user.failed_logins = now + LOCKOUT, 0
-        return None
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = await asyncio.to_thread(_hasher.hash, password)
+    async with db.session() as s:
+        user = await s.get(StaffUser, user.id)
+        if user is None:
+            return None
+        user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = await asyncio.to_thread(_hasher.hash, password)
     return user
+
+
+async def _count_attempt(session: AsyncSession, user_id: int, now: datetime) -> int | None:
+    """Count one sign-in attempt; the count (this attempt included), or None when locked."""
+    lock_over = StaffUser.locked_until.is_not(None) & (StaffUser.locked_until <= now)
+    count = case((lock_over, 1), else_=func.coalesce(StaffUser.failed_logins, 0) + 1)
+    row = (await session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user_id, or_(StaffUser.locked_until.is_(None), StaffUser.locked_until <= now))
+        .values(failed_logins=count,
+                locked_until=case((count >= MAX_FAILURES, literal(now + LOCKOUT, UTCDateTime())), else_=None))
+        .returning(StaffUser.failed_logins)
+        .execution_options(synchronize_session=False)
+    )).first()
+    return None if row is None else row[0]
 
 
 def _hash_token(token: str) -> str:

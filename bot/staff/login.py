@@ -44,10 +44,12 @@ async def login_post(request: web.Request) -> web.Response:
         return _login_page(request, "The form has expired. Please try again.", status=403)
     email, password = str(form.get("email") or ""), str(form.get("password") or "")
     at = now(request)
-    async with runtime(request).db.session() as s:
-        user = await accounts.authenticate(s, email, password, at) if accounts.plausible(email, password) else None
-        token = await accounts.start_session(s, user, at) if user else None
-        role = user.role if user else None
+    db = runtime(request).db
+    user = await accounts.authenticate(db, email, password, at) if accounts.plausible(email, password) else None
+    token, role = None, None
+    if user is not None:
+        async with db.session() as s:
+            token, role = await accounts.start_session(s, user, at), user.role
     if token is None:
         log.info("staff sign-in refused", extra={"event": "login_failed"})
         return _login_page(request, "Wrong email or password, or the account is locked. After "

@@ -59,6 +59,22 @@ async def test_lockout_after_repeated_failures(console, staff, clock) -> None:
     assert (await browser.login("line@etp.org")).status == 303
 
 
+async def test_lockout_holds_under_twenty_parallel_wrong_passwords(console, staff, runtime) -> None:
+    import asyncio
+
+    from sqlalchemy import select
+
+    from bot.core.models.cases import StaffUser
+
+    browsers = [await console() for _ in range(20)]
+    answers = await asyncio.gather(*(b.login("line@etp.org", f"guess number {i}") for i, b in enumerate(browsers)))
+    assert [a.status for a in answers] == [401] * 20
+    assert (await (await console()).login("line@etp.org")).status == 401  # right password, locked account
+    async with runtime.db.session() as s:
+        user = (await s.execute(select(StaffUser).where(StaffUser.email == "line@etp.org"))).scalar_one()
+    assert user.locked_until is not None
+
+
 async def test_a_post_without_or_with_a_wrong_csrf_token_is_refused(console, staff, chat) -> None:
     ref = await file_helpline_report(chat, "unpaid overtime")
     browser = await _signed_in(console, "line@etp.org")
