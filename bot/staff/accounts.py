@@ -19,7 +19,8 @@ from bot.core.models.cases import ROLES, StaffSession, StaffUser
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
-SESSION_TTL = timedelta(hours=12)
+SESSION_TTL = timedelta(hours=12)  # absolute: a session ends 12 h after sign-in whatever happens
+IDLE_TIMEOUT = timedelta(minutes=30)  # a session unused this long ends (ETP_STAFF_IDLE_MINUTES)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 takes any length; a megabyte "password" only costs us time
 
@@ -42,8 +43,27 @@ def check_new_account(email: str, role: str, password: str) -> None:
         raise UserError(f"not an email address: {email!r}")
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+    check_password(password, email)
+
+
+MIN_STRENGTH = 3  # zxcvbn's score, 0-4: 3 is "safely unguessable" (about 10**8 guesses or more)
+
+
+def check_password(password: str, email: str = "") -> None:
+    """Refuse short passwords, and common or guessable ones (zxcvbn: dictionaries of common
+    passwords, names and words, keyboard patterns, repeats, sequences, dates, and the email)."""
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise UserError(f"the password must have at least {MIN_PASSWORD} characters (and at most {MAX_PASSWORD})")
+    from zxcvbn import zxcvbn
+
+    local, _, domain = email.partition("@")
+    hints = [w for w in (local, domain, *domain.split("."), "etp", "staff") if w]
+    verdict = zxcvbn(password[:100], user_inputs=hints)  # the estimate costs time on huge inputs
+    if verdict["score"] < MIN_STRENGTH:
+        why = verdict["feedback"].get("warning") or "It would be easy to guess."
+        tips = " ".join(verdict["feedback"].get("suggestions") or [])
+        raise UserError(f"this password is too easy to guess: {why} {tips} A few uncommon words "
+                        "together, or a password manager's random password, will do.".replace("  ", " "))
 
 
 async def create_account(session: AsyncSession, email: str, role: str, password: str) -> StaffUser:
@@ -115,24 +135,35 @@ class SignedIn:
     session: StaffSession
 
 
-async def start_session(session: AsyncSession, user: StaffUser, now: datetime) -> str:
-    """A new browser session; returns the cookie value (never stored)."""
+def _expiry(created_at: datetime, now: datetime, idle: timedelta) -> datetime:
+    return min(created_at + SESSION_TTL, now + idle)
+
+
+async def start_session(session: AsyncSession, user: StaffUser, now: datetime, idle: timedelta = IDLE_TIMEOUT) -> str:
+    """A new browser session; returns the cookie value (never stored). It ends after `idle`
+    without a request, and SESSION_TTL after sign-in in any case."""
     token = secrets.token_urlsafe(32)
     session.add(StaffSession(id_hash=_hash_token(token), staff_id=user.id, csrf_token=secrets.token_urlsafe(32),
-                             created_at=now, expires_at=now + SESSION_TTL))
+                             created_at=now, expires_at=_expiry(now, now, idle)))
     await session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
     return token
 
 
-async def current(session: AsyncSession, token: str | None, now: datetime) -> SignedIn | None:
+async def current(session: AsyncSession, token: str | None, now: datetime,
+                  idle: timedelta = IDLE_TIMEOUT) -> SignedIn | None:
+    """The signed-in account of a cookie; each request moves the idle deadline on (the stored
+    `expires_at` slides, never past SESSION_TTL after sign-in)."""
     if not token or len(token) > 100:
         return None
     row = await session.get(StaffSession, _hash_token(token))
-    if row is None or row.expires_at < now:
+    if row is None or row.expires_at <= now:
         return None
     user = await session.get(StaffUser, row.staff_id)
     if user is None or not user.active:
         return None
+    later = _expiry(row.created_at, now, idle)
+    if later - row.expires_at > timedelta(seconds=30):  # not a write on every single request
+        row.expires_at = later
     return SignedIn(user, row)
 
 

@@ -10,6 +10,7 @@ from bot.staff import (
     COOKIE,
     LOGIN_CSRF_COOKIE,
     accounts,
+    idle_timeout,
     new_login_token,
     now,
     read_form,
@@ -49,7 +50,7 @@ async def login_post(request: web.Request) -> web.Response:
     token, role = None, None
     if user is not None:
         async with db.session() as s:
-            token, role = await accounts.start_session(s, user, at), user.role
+            token, role = await accounts.start_session(s, user, at, idle_timeout(request)), user.role
     if token is None:
         log.info("staff sign-in refused", extra={"event": "login_failed"})
         return _login_page(request, "Wrong email or password, or the account is locked. After "

@@ -50,6 +50,23 @@ async def test_wrong_password_is_refused(console, staff) -> None:
     assert (await (await console()).login("nobody@etp.org")).status == 401
 
 
+async def test_a_session_ends_after_thirty_idle_minutes_and_after_twelve_hours_in_any_case(console, staff, clock) -> None:
+    browser = await _signed_in(console, "line@etp.org")
+    clock.advance(timedelta(minutes=29))
+    assert (await browser.client.get("/staff/", allow_redirects=False)).status == 200
+    clock.advance(timedelta(minutes=29))  # 58 minutes after sign-in, 29 after the last page: still in
+    assert (await browser.client.get("/staff/", allow_redirects=False)).status == 200
+    clock.advance(timedelta(minutes=31))
+    assert (await browser.client.get("/staff/", allow_redirects=False)).headers["Location"] == "/staff/login"
+
+    busy, start = await _signed_in(console, "line@etp.org"), clock.now
+    for _ in range(12 * 3 + 2):  # a page every 20 minutes
+        clock.advance(timedelta(minutes=20))
+        if (await busy.client.get("/staff/", allow_redirects=False)).status != 200:
+            break
+    assert clock.now - start == timedelta(hours=12)  # the absolute limit, however busy
+
+
 async def test_lockout_after_repeated_failures(console, staff, clock) -> None:
     browser = await console()
     for _ in range(5):
@@ -239,6 +256,9 @@ async def test_admin_creates_and_unlocks_accounts(console, staff) -> None:
     assert response.status == 303
     bad = await admin.post("/staff/admin/accounts", email="x@etp.org", role="integrity", password="short")
     assert bad.status == 400 and "at least" in await bad.text()
+    common = await admin.post("/staff/admin/accounts", email="y@etp.org", role="integrity", password="1234567890")
+    assert common.status == 400 and "too easy to guess" in await common.text()
+    assert (await (await console()).login("y@etp.org", "1234567890")).status == 401
     newcomer = await console()
     assert (await newcomer.login("new@etp.org", "long enough pass")).status == 303
 
