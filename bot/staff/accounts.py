@@ -170,3 +170,28 @@ async def current(session: AsyncSession, token: str | None, now: datetime,
 async def end_session(session: AsyncSession, token: str | None) -> None:
     if token and len(token) <= 100:
         await session.execute(delete(StaffSession).where(StaffSession.id_hash == _hash_token(token)))
+
+
+async def change_password(db, user_id: int, current_password: str, new_password: str, now: datetime,
+                          keep_session: str | None = None) -> None:
+    """A signed-in member's new password. The current one is required (and a wrong one counts
+    towards the lockout, as at sign-in); the new one must pass `check_password`. Every other
+    session of the account ends."""
+    async with db.session() as s:
+        user = await s.get(StaffUser, user_id)
+        if user is None:
+            raise UserError("the account no longer exists")
+        counted = await _count_attempt(s, user.id, now)
+    ok = counted is not None and len(current_password) <= MAX_PASSWORD and await asyncio.to_thread(
+        _verify, user.password_hash, current_password)
+    if not ok:
+        raise UserError("the current password is wrong (or the account is locked after too many tries)")
+    check_password(new_password, user.email)
+    new_hash = await asyncio.to_thread(_hasher.hash, new_password)
+    async with db.session() as s:
+        user = await s.get(StaffUser, user_id)
+        user.password_hash, user.failed_logins, user.locked_until = new_hash, 0, None
+        others = delete(StaffSession).where(StaffSession.staff_id == user_id)
+        if keep_session:
+            others = others.where(StaffSession.id_hash != _hash_token(keep_session))
+        await s.execute(others)

@@ -5,10 +5,13 @@ import logging
 
 from aiohttp import web
 
+from bot.core.errors import UserError
 from bot.core.models.cases import ADMIN
 from bot.staff import (
     COOKIE,
+    FORM_DATA,
     LOGIN_CSRF_COOKIE,
+    SIGNED_IN,
     accounts,
     idle_timeout,
     new_login_token,
@@ -70,7 +73,24 @@ async def logout(request: web.Request) -> web.Response:
     return response
 
 
+async def password_form(request: web.Request) -> web.Response:
+    return render(request, "password.html", {"error": None, "done": False})
+
+
+async def password_post(request: web.Request) -> web.Response:
+    form = request[FORM_DATA]
+    try:
+        await accounts.change_password(runtime(request).db, request[SIGNED_IN].id, str(form.get("current") or ""),
+                                       str(form.get("new") or ""), now(request), request.cookies.get(COOKIE))
+    except UserError as error:
+        return render(request, "password.html", {"error": str(error), "done": False}, status=400)
+    log.info("staff password changed", extra={"event": "password_changed"})
+    return render(request, "password.html", {"error": None, "done": True})
+
+
 def add_routes(app: web.Application) -> None:
+    app.router.add_get("/password", password_form, name="password")
+    app.router.add_post("/password", password_post, name="password_post")
     app.router.add_get("/login", login_form, name="login")
     app.router.add_post("/login", login_post, name="login_post")
     app.router.add_post("/logout", logout, name="logout")

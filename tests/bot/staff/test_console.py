@@ -67,6 +67,26 @@ async def test_a_session_ends_after_thirty_idle_minutes_and_after_twelve_hours_i
     assert clock.now - start == timedelta(hours=12)  # the absolute limit, however busy
 
 
+async def test_a_member_changes_their_password_with_the_current_one_and_a_csrf_token(console, staff) -> None:
+    from tests.casekit import PASSWORD
+
+    browser, other = await _signed_in(console, "desk@etp.org"), await _signed_in(console, "desk@etp.org")
+    page = await browser.client.get("/staff/password")
+    assert page.status == 200 and 'name="current"' in await page.text()
+    forged = await browser.client.post("/staff/password", data={"current": PASSWORD, "new": "plum tractor sings"})
+    assert forged.status == 403  # no CSRF token
+    wrong = await browser.post("/staff/password", current="not it at all", new="plum tractor sings")
+    assert wrong.status == 400 and "current password is wrong" in await wrong.text()
+    weak = await browser.post("/staff/password", current=PASSWORD, new="1234567890")
+    assert weak.status == 400 and "too easy to guess" in await weak.text()
+    done = await browser.post("/staff/password", current=PASSWORD, new="plum tractor sings")
+    assert done.status == 200 and "has been changed" in await done.text()
+    assert (await browser.client.get("/staff/", allow_redirects=False)).status == 200  # this session stays
+    assert (await other.client.get("/staff/", allow_redirects=False)).status == 303  # the others end
+    assert (await (await console()).login("desk@etp.org")).status == 401
+    assert (await (await console()).login("desk@etp.org", "plum tractor sings")).status == 303
+
+
 async def test_lockout_after_repeated_failures(console, staff, clock) -> None:
     browser = await console()
     for _ in range(5):
