@@ -133,8 +133,10 @@ def main() -> None:
           f"{pct(50, held_cpu):.3f} ms, p99 {pct(99, held_cpu):.3f} ms, max {held_cpu[-1]:.3f} ms")
     print(f"throughput: {len(lat) / wall:,.0f} questions/s")
     print(f"load_default() in this process: {load_s * 1000:.0f} ms")
-    print(f"start-up (fresh python: import, load, answer 2 questions): median {statistics.median(startup) * 1000:.0f} ms "
-          f"(min {min(startup) * 1000:.0f}, max {max(startup) * 1000:.0f}, {len(startup)} runs)")
+    print(
+        f"start-up (fresh python: import, load, answer 2 questions): median {statistics.median(startup) * 1000:.0f} ms "
+        f"(min {min(startup) * 1000:.0f}, max {max(startup) * 1000:.0f}, {len(startup)} runs)"
+    )
     print(f"peak memory (maxrss): {peak_mb:.1f} MB")
 
 

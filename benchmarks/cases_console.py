@@ -112,7 +112,9 @@ async def main() -> None:
                   f"max {1000 * max(times):.1f} ms")
             case_path = re.search(r'href="(/staff/cases/\d+)"', html).group(1)
             times, _ = await timed_get(http, base + case_path, args.rounds)
-            print(f"case page (view logged): p50 {1000 * statistics.median(times):.1f} ms, max {1000 * max(times):.1f} ms")
+            print(
+                f"case page (view logged): p50 {1000 * statistics.median(times):.1f} ms, max {1000 * max(times):.1f} ms"
+            )
     finally:
         await runner.cleanup()
         await runtime.close()

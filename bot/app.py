@@ -50,7 +50,9 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
-def create_app(config: Config, *, telegram_polling: bool = False, plugins: tuple[Plugin, ...] | None = None) -> web.Application:
+def create_app(
+    config: Config, *, telegram_polling: bool = False, plugins: tuple[Plugin, ...] | None = None
+) -> web.Application:
     app = web.Application(middlewares=[request_ids], client_max_size=config.max_body_bytes)
     app[K.CONFIG] = config
     app[K.SENDERS] = {}

@@ -4,15 +4,17 @@ from __future__ import annotations
 import re
 
 from bot.core.messages import Choice, Reply
+from handlers import command_table
 from handlers.context import Context
 from handlers.lang import answer_lang
 from handlers.registry import COMMANDS, Command, command, matcher
 
-MENU_ITEMS = ["faq", "status", "helpline", "report", "human", "lang"]
+MENU_ITEMS = {"faq": "menu.faq", "status": "menu.status", "helpline": "menu.helpline", "report": "menu.report",
+              "human": "menu.human", "lang": "menu.lang"}
 
 
 def main_menu(ctx: Context) -> Reply:
-    return Reply(ctx.t("menu_title"), tuple(Choice(name, ctx.t(f"menu.{name}")) for name in MENU_ITEMS))
+    return Reply(ctx.t("menu_title"), tuple(Choice(name, ctx.t(key)) for name, key in MENU_ITEMS.items()))
 
 
 def lang_choices() -> tuple[Choice, ...]:
@@ -25,7 +27,7 @@ def helpdesk_contacts(ctx: Context) -> dict[str, str]:
     return {"phone": c.phone, "email": c.email, "hours": f"{days} {c.hours} ({c.timezone})"}
 
 
-@command("start", aliases=["hi", "hello", "你好", "您好", "开始"], interrupts=True)
+@command("start", interrupts=True)
 async def start(ctx: Context, arg: str) -> list[Reply]:
     if arg and "bind" in COMMANDS:  # Telegram deep link /start CODE, WeChat QR scene
         return await COMMANDS["bind"].handler(ctx, arg)
@@ -34,17 +36,17 @@ async def start(ctx: Context, arg: str) -> list[Reply]:
     return [ctx.reply("welcome"), main_menu(ctx)]
 
 
-@command("menu", aliases=["menu", "菜单", "主菜单"], interrupts=True)
+@command("menu", interrupts=True)
 async def menu(ctx: Context, arg: str) -> list[Reply]:
     return [main_menu(ctx)]
 
 
-@command("help", aliases=["help", "帮助", "?", "？"], interrupts=True)
+@command("help", interrupts=True)
 async def help_(ctx: Context, arg: str) -> list[Reply]:
-    return [Reply(ctx.t("help", **helpdesk_contacts(ctx)))]
+    return [Reply(ctx.t("help", commands=command_table.table().help_list(ctx.lang), **helpdesk_contacts(ctx)))]
 
 
-@command("lang", aliases=["language", "语言"], interrupts=True)
+@command("lang", interrupts=True)
 async def lang(ctx: Context, arg: str) -> list[Reply]:
     choice = arg.strip().lower()
     if choice in ("en", "english", "英文", "英语"):
@@ -56,17 +58,17 @@ async def lang(ctx: Context, arg: str) -> list[Reply]:
     return [ctx.reply("lang_set"), main_menu(ctx)]
 
 
-@command("english", aliases=["english"], interrupts=True)
+@command("english", interrupts=True)
 async def english(ctx: Context, arg: str) -> list[Reply]:
     return await lang(ctx, "en")
 
 
-@command("chinese", aliases=["中文", "简体中文", "chinese"], interrupts=True)
+@command("chinese", interrupts=True)
 async def chinese(ctx: Context, arg: str) -> list[Reply]:
     return await lang(ctx, "zh")
 
 
-@command("cancel", aliases=["cancel", "取消", "退出"], interrupts=True)
+@command("cancel", interrupts=True)
 async def cancel(ctx: Context, arg: str) -> list[Reply]:
     # the dialogue has already ended the flow (and deleted its draft); say whether there was one
     return [ctx.reply("cancelled" if ctx.left_flow else "nothing_to_cancel"), main_menu(ctx)]

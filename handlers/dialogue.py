@@ -7,7 +7,6 @@ the caller's transaction, so any process can carry on any conversation.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import re
@@ -19,26 +18,35 @@ from bot.core.crypto import DecryptError
 from bot.core.messages import Incoming, Reply
 from bot.core.models import Conversation
 from bot.services.contacts import get_or_create_contact
+from handlers import cases, command_table, core, faq, status
 from handlers import lang as language
 from handlers.context import Context, Input, Services
-from handlers.registry import COMMANDS, FLOW_EXPIRED_TEXT, FLOWS, MATCHERS, Command, parse_action, parse_command
+from handlers.registry import (
+    COMMANDS,
+    FLOW_EXPIRED_TEXT,
+    FLOWS,
+    MATCHERS,
+    Command,
+    check_table,
+    parse_action,
+    parse_command,
+)
 
 log = logging.getLogger(__name__)
 
-# Feature modules, imported once so they register their commands and flows.
-FEATURES = ["handlers.core", "handlers.faq", "handlers.status", "handlers.cases"]
+# The features of the dialogue: each registers its commands, flows and matchers when imported.
+FEATURES = (core, faq, status, cases)
 
 MAX_TEXT = 4000
 # commands that leave an active flow as it is
 KEEPS_FLOW = {"help", "lang"}
-# WeChat custom-menu EventKeys → commands (CONTRACT)
-MENU_KEYS = {"MENU": "menu", "FAQ": "faq", "STATUS": "status", "HELPLINE": "helpline",
-             "REPORT": "report", "HUMAN": "human", "LANG": "lang", "HELP": "help"}
+# WeChat custom-menu EventKeys → commands (CONTRACT; handlers/commands.toml)
+MENU_KEYS = command_table.table().by_wechat_key()
 
 
 def load_features() -> None:
-    for name in FEATURES:
-        importlib.import_module(name)
+    """The features registered their commands and flows when imported above; check the table."""
+    check_table()
 
 
 class Dialogue:

@@ -2,13 +2,13 @@
 
 A feature module registers itself on import, e.g.:
 
-    @command("status", aliases=["my status", "我的状态", "我的认证状态"])
+    @command("status")  # its aliases are in handlers/commands.toml
     async def show_status(ctx: Context, arg: str) -> list[Reply]: ...
 
     @flow("helpline")
     async def helpline_step(ctx: Context, inp: Input) -> list[Reply]: ...
 
-`handlers.dialogue` imports every feature module listed in `FEATURES`.
+`handlers.dialogue` imports every feature package and lists them in `FEATURES`.
 """
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from handlers import command_table
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.core.messages import Reply
@@ -55,22 +57,28 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s.strip().lower())
 
 
-def command(
-    name: str,
-    *,
-    aliases: list[str] | tuple[str, ...] = (),
-    prefix_aliases: list[str] | tuple[str, ...] = (),
-    interrupts: bool = False,
-) -> Callable[[CommandHandler], CommandHandler]:
+def command(name: str, *, interrupts: bool = False) -> Callable[[CommandHandler], CommandHandler]:
+    """Register the handler of a command of the command table (`handlers/commands.toml`), which
+    gives its aliases."""
+    entry = command_table.table().entry(name)
+
     def register(fn: CommandHandler) -> CommandHandler:
         if name in COMMANDS:
             raise ValueError(f"command {name!r} registered twice")
         COMMANDS[name] = Command(
-            name, fn, tuple(_norm(a) for a in aliases), tuple(_norm(a) for a in prefix_aliases), interrupts
+            name, fn, tuple(_norm(a) for a in entry.aliases), tuple(_norm(a) for a in entry.prefix_aliases), interrupts
         )
         return fn
 
     return register
+
+
+def check_table() -> None:
+    """Every command of the table has a handler (the handlers themselves can only name commands
+    of the table)."""
+    missing = sorted(set(command_table.table().commands) - set(COMMANDS))
+    if missing:
+        raise command_table.CommandTableError(f"commands.toml lists commands no feature handles: {', '.join(missing)}")
 
 
 def flow(name: str, *, expired_text: str | None = "draft_expired") -> Callable[[FlowHandler], FlowHandler]:

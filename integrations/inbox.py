@@ -28,10 +28,10 @@ from bot.core.messages import Incoming, Reply
 from bot.core.models import Contact, UTCDateTime, utcnow
 from bot.core.models import messaging as st
 from bot.core.models.messaging import InboxMessage
-from bot.core.texts import add_texts, t
+from bot.core.texts import t
 from bot.services.contacts import contact_key, find_contact
 from bot.services.outbox import release_held
-from bot.services.ratelimit import RateLimit, Verdict
+from bot.services.throttle import RateLimit, Verdict
 from handlers import lang as language
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,12 +39,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-add_texts({
-    "processing_error": {
-        "en": "Sorry, something went wrong on our side. Please try again in a moment.",
-        "zh": "抱歉，系统出现问题，请稍后再试。",
-    },
-})
 
 GATE_WIDTH = 2  # transactions of one channel at a time in one process (PostgreSQL)
 MAX_ATTEMPTS = 3  # a message the dialogue fails on this often is set aside (status failed)

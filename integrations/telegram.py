@@ -39,6 +39,7 @@ from bot.core.models import Contact, Conversation
 from bot.core.models.messaging import OUTBOX
 from bot.services.contacts import find_contact
 from bot.services.outbox import RetryLater, Undeliverable, enqueue
+from handlers import command_table
 from handlers.context import Context
 from integrations import appkeys as K
 from integrations.inbox import Delivery, Inbox, recover_forever
@@ -52,18 +53,8 @@ CALLBACK_LIMIT = 64  # bytes of callback_data
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 POLLING_LEASE = "telegram:polling"
 POLL_TIMEOUT = 25
-# The command menu (`setMyCommands`), in English and Chinese (CONTRACT: chat commands).
-MENU_COMMANDS = {
-    "en": [("start", "Start and main menu"), ("menu", "Main menu"), ("help", "What I can do, helpdesk contacts"),
-           ("status", "My factory's certification status"), ("bind", "Bind this chat to a factory: /bind CODE"),
-           ("helpline", "Worker helpline (confidential)"), ("report", "Report an integrity concern"),
-           ("case", "Continue a case: /case REF"), ("human", "Talk to staff"), ("lang", "Language: /lang en|zh"),
-           ("unbind", "Remove the factory binding"), ("cancel", "Leave the current step")],
-    "zh": [("start", "开始和主菜单"), ("menu", "主菜单"), ("help", "帮助和服务台联系方式"), ("status", "我的认证状态"),
-           ("bind", "绑定工厂：/bind 绑定码"), ("helpline", "工人热线（保密）"), ("report", "举报诚信问题"),
-           ("case", "继续案件：/case 编号"), ("human", "联系人工客服"), ("lang", "语言：/lang en|zh"),
-           ("unbind", "解除工厂绑定"), ("cancel", "取消当前操作")],
-}
+# The command menu (`setMyCommands`), in English and Chinese: from handlers/commands.toml.
+MENU_COMMANDS = {lang: command_table.table().telegram_menu(lang) for lang in ("en", "zh")}
 
 
 class MalformedUpdate(Exception):

@@ -41,6 +41,7 @@ from bot.core.models import messaging as st
 from bot.core.models.messaging import InboxMessage
 from bot.core.texts import t
 from bot.services.outbox import enqueue
+from handlers import command_table
 from integrations import appkeys as K
 from integrations.inbox import Delivery, Inbox, Result, Tasks, recover_forever
 from integrations.text import pack_bytes
@@ -59,20 +60,8 @@ OVERFLOW_DELAY = timedelta(seconds=1.5)  # let WeChat show the passive reply bef
 IN_FLIGHT = timedelta(seconds=5)
 
 # The custom menu (`etp-bot wechat menu`): clicks send these EventKeys (CONTRACT).
-MENU = {"button": [
-    {"type": "click", "name": "常见问题", "key": "FAQ"},
-    {"name": "我的工厂", "sub_button": [
-        {"type": "click", "name": "认证状态 Status", "key": "STATUS"},
-        {"type": "click", "name": "人工客服 Staff", "key": "HUMAN"},
-    ]},
-    {"name": "更多 More", "sub_button": [
-        {"type": "click", "name": "工人热线 Helpline", "key": "HELPLINE"},
-        {"type": "click", "name": "诚信举报 Report", "key": "REPORT"},
-        {"type": "click", "name": "主菜单 Menu", "key": "MENU"},
-        {"type": "click", "name": "帮助 Help", "key": "HELP"},
-        {"type": "click", "name": "语言 Language", "key": "LANG"},
-    ]},
-]}
+# The custom menu (`etp-bot wechat menu`): from handlers/commands.toml.
+MENU = command_table.table().wechat_menu()
 
 
 class BadRequest(Exception):

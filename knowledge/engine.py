@@ -53,6 +53,7 @@ STATUS_NAMED_BOOST = 0.05  # a named status alone
 
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
 EMERGENCY_TOPIC = "safety.emergency"
+WORKER_TOPIC = "contacts.helpline"  # a worker's own question (workers.toml) is answered as the helpline
 
 # status words, most specific first ("certified" appears in many questions about other statuses)
 _STATUS_WORDS = [
@@ -93,6 +94,7 @@ class KnowledgeBase:
         self.blackouts, self.helpline_closures = build_calendar(
             read_toml(files["calendar.toml"]), str(files["calendar.toml"]))
         self._load_safety(files["safety.toml"])
+        self._load_workers(files["workers.toml"])
         self._load_messages(files["messages.toml"])
         self._rewrites = self._load_lexicon(files["lexicon.toml"])
         self.entries: list[Entry] = build_entries(entry_files, self._resolver)
@@ -134,6 +136,40 @@ class KnowledgeBase:
         self._emergency_title = {"en": str(emergency.get("title_en") or "Emergency help"),
                                  "zh": str(emergency.get("title_zh") or "紧急求助")}
         self._urgent_terms = TermSet([w for lang in LANGS for w in self._urgent[lang]])
+
+    def _load_workers(self, path: Path) -> None:
+        raw = read_toml(path)
+        file = str(path)
+        answer, factory, families = raw.get("answer"), raw.get("factory"), raw.get("family")
+        if not isinstance(answer, dict) or not isinstance(factory, dict) or not isinstance(families, list) \
+                or not families:
+            raise KnowledgeError(file, None, "needs [answer], [factory] and [[family]] tables")
+        self._worker_answer: dict[str, str] = {}
+        self._worker_title: dict[str, str] = {}
+        for lang in LANGS:
+            text, title = answer.get(lang), answer.get(f"title_{lang}")
+            if not isinstance(text, str) or not text.strip() or not isinstance(title, str) or not title.strip():
+                raise KnowledgeError(file, "answer", f"missing {lang!r} translation")
+            self._worker_answer[lang] = self._resolver.resolve(text.strip(), file, "answer")
+            self._worker_title[lang] = title.strip()
+        if not answer.get("source"):
+            raise KnowledgeError(file, "answer", "missing 'source'")
+        self._worker_source = str(answer["source"])
+        self._worker_factory = TermSet([str(w) for lang in LANGS for w in factory.get(lang, [])])
+        followup = raw.get("followup", {})
+        self._reporter_followup = TermSet([str(w) for lang in LANGS for w in followup.get(lang, [])])
+        self._worker_families: list[tuple[str, TermSet, TermSet]] = []
+        for i, fam in enumerate(families):
+            name = fam.get("name") if isinstance(fam, dict) else None
+            if not isinstance(name, str) or not name:
+                raise KnowledgeError(file, f"family[{i}]", "missing 'name'")
+            lists = {}
+            for part in ("subject", "trouble"):
+                words = [str(w) for lang in LANGS for w in fam.get(f"{part}_{lang}", [])]
+                if not all(fam.get(f"{part}_{lang}") for lang in LANGS):
+                    raise KnowledgeError(file, name, f"missing {part} words in a language")
+                lists[part] = TermSet(words)
+            self._worker_families.append((name, lists["subject"], lists["trouble"]))
 
     def _load_messages(self, path: Path) -> None:
         raw = read_toml(path)
@@ -195,6 +231,29 @@ class KnowledgeBase:
     def emergency_text(self, lang: str) -> str:
         return self._emergency[lang]
 
+    def worker_trouble(self, text: str, *, factory_questions: bool = True) -> str | None:
+        """The family (wages, contract, hours, treatment, dormitory, health, feelings) of a worker
+        writing about their own job or life, or None. With ``factory_questions`` (the default) a
+        message naming the audit, its criteria or the program is not one ("is late wage payment a
+        major or critical non-compliance?"); without, any message written like a worker's
+        complaint is (what must never be kept as an unanswered question)."""
+        norm = normalise(text or "")
+        if not norm or (factory_questions and self._worker_factory.search(norm)):
+            return None
+        for name, subject, trouble in self._worker_families:
+            if subject.search(norm) and trouble.search(norm):
+                return name
+        return None
+
+    def is_reporter_followup(self, text: str) -> bool:
+        """Written like a reporter asking about what they sent ("any news about my complaint?",
+        "有人回复我了吗"): words staff must not read on the unanswered-questions page."""
+        norm = normalise(text or "")
+        return bool(norm) and self._reporter_followup.search(norm) is not None
+
+    def worker_helpline_text(self, lang: str) -> str:
+        return self._worker_answer[lang if lang in LANGS else "en"]
+
     def title(self, topic: str, lang: str) -> str:
         return self.by_id[topic].title[lang]
 
@@ -247,6 +306,8 @@ class KnowledgeBase:
                 return Answer(self._msg("out_of_scope", lang), None, 0.0, lang, True)
             question, norm = kept, normalise(kept)
             raw = unicodedata.normalize("NFKC", question).lower().strip()
+        if self.worker_trouble(question) and WORKER_TOPIC in self.by_id:
+            return Answer(self._worker_answer[lang], WORKER_TOPIC, 0.9, lang, False, [], self._worker_source)
         prepared = self._matcher.prepare_query(question)
         if self._only_price_words(prepared):
             return Answer(self._msg("out_of_scope", lang), None, 0.0, lang, True)

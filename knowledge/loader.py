@@ -5,6 +5,7 @@ Layout (every file TOML, read with the standard library's ``tomllib``)::
     facts.toml        typed facts, each stated once
     calendar.toml     audit blackout windows, helpline closures (dated, staff-maintained)
     safety.toml       urgent words and emergency guidance
+    workers.toml      workers' own questions (wages, contract, hours, ...) → the Worker Helpline
     messages.toml     engine texts (not sure, out of scope, ambiguous) and out-of-scope terms
     lexicon.toml      synonym / spelling rewrites used for matching
     entries/*.toml    the topics: [[entry]] tables
@@ -29,7 +30,7 @@ COMPUTES = {"audit_fee", "total_cost", "blackout", "validity", "pv_window"}
 _REF_RE = re.compile(r"\{([A-Za-z_][\w.]*)\}")
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-DATA_FILES = ("facts.toml", "calendar.toml", "safety.toml", "messages.toml", "lexicon.toml")
+DATA_FILES = ("facts.toml", "calendar.toml", "safety.toml", "workers.toml", "messages.toml", "lexicon.toml")
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -8,7 +8,9 @@ import asyncio
 def register(sub: argparse._SubParsersAction) -> None:
     tg = sub.add_parser("telegram", help="Telegram set-up")
     tsub = tg.add_subparsers(dest="telegram_command", required=True, metavar="ACTION")
-    hook = tsub.add_parser("set-webhook", help="register URL (ending in /telegram) with the secret and the command list")
+    hook = tsub.add_parser(
+        "set-webhook", help="register URL (ending in /telegram) with the secret and the command list"
+    )
     hook.add_argument("url")
     hook.set_defaults(func=run_set_webhook)
 

@@ -48,6 +48,7 @@ class Config:
     staff_alert_telegram_chat: str | None = None
     max_body_bytes: int = 1_048_576
     timezone: str = "Asia/Hong_Kong"
+    staff_idle_minutes: int = 30
     port: int = 8080
     wechat_token: str | None = None
     wechat_app_id: str | None = None
@@ -87,6 +88,7 @@ class Config:
             staff_alert_telegram_chat=env.get("ETP_STAFF_ALERT_TELEGRAM_CHAT") or None,
             max_body_bytes=_int(env, "ETP_MAX_BODY_BYTES", 1_048_576),
             timezone=env.get("ETP_TIMEZONE") or "Asia/Hong_Kong",
+            staff_idle_minutes=max(1, _int(env, "ETP_STAFF_IDLE_MINUTES", 30)),
             port=_int(env, "PORT", 8080),
             wechat_token=env.get("WECHAT_TOKEN") or None,
             wechat_app_id=env.get("WECHAT_APP_ID") or None,

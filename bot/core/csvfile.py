@@ -102,7 +102,9 @@ def read_rows(data: bytes, required: tuple[str, ...], optional: tuple[str, ...])
             detail = f" (missing {', '.join(missing)})" if missing else ""
             errors.append(RowError(number, f"has {len(record)} values, the header has {len(header)}{detail}"))
             continue
-        rows.append((number, {name: value.strip() for name, value in zip(header, record, strict=False) if name in known}))
+        rows.append(
+            (number, {name: value.strip() for name, value in zip(header, record, strict=False) if name in known})
+        )
     if not rows and not errors:
         errors.append(RowError(2, "no data rows"))
     return Table(header, rows, errors, ignored)

@@ -58,7 +58,9 @@ async def _revision(url: str, rev_id: str, message: str) -> None:
     try:
         await upgrade(db)
         async with db.engine.connect() as conn:
-            await conn.run_sync(lambda c: command.revision(alembic_config(c), message=message, autogenerate=True, rev_id=rev_id))
+            await conn.run_sync(
+                lambda c: command.revision(alembic_config(c), message=message, autogenerate=True, rev_id=rev_id)
+            )
     finally:
         await db.close()
 

@@ -29,7 +29,7 @@ from bot.core.models.cases import (
     CaseMessage,
     StaffUser,
 )
-from bot.core.texts import add_texts, t
+from bot.core.texts import t
 from bot.services.outbox import enqueue
 from bot.services.references import PREFIXES, new_reference, normalize
 
@@ -119,17 +119,9 @@ async def add_reporter_message(
     log.info("case follow-up", extra={"queue": case.queue, "event": "reporter_message"})
 
 
+TEAM_TEXT = {"helpline": "case_team.helpline", "integrity": "case_team.integrity", "helpdesk": "case_team.helpdesk"}
+
 # Texts the case service writes itself: to the reporter (a staff answer) and to the staff alert chat.
-add_texts({
-    "case_team.helpline": {"en": "Worker Helpline officers", "zh": "工人热线人员"},
-    "case_team.integrity": {"en": "Integrity team", "zh": "诚信团队"},
-    "case_team.helpdesk": {"en": "Factory Helpdesk", "zh": "工厂服务台"},
-    "case_staff_reply": {
-        "en": "Answer from the {team} on case {ref}:\n\n{body}\n\nTo answer, send {ref} and then your message.",
-        "zh": "{team}对案件 {ref} 的回复：\n\n{body}\n\n如需回复，请先发送 {ref}，再写您的留言。",
-    },
-    "case_alert": {"en": "New {queue} case {ref}", "zh": "新{queue}案件 {ref}"},
-})
 
 
 def _t(key: str, lang: str, **kw: Any) -> str:
@@ -138,7 +130,7 @@ def _t(key: str, lang: str, **kw: Any) -> str:
 
 def relay_text(secrets: Secrets, case: Case, body: str) -> str:
     return _t("case_staff_reply", case.lang, ref=reference(secrets, case), body=body,
-             team=_t(f"case_team.{case.queue}", case.lang))
+             team=_t(TEAM_TEXT[case.queue], case.lang))
 
 
 async def staff_reply(

@@ -51,7 +51,9 @@ REHASH: dict[str, tuple[list[str], Callable[[Secrets, dict], dict]]] = {
 }
 
 
-async def rotate_keys(db: Database, secrets: Secrets, progress: Callable[[str, int], None] | None = None) -> RotationReport:
+async def rotate_keys(
+    db: Database, secrets: Secrets, progress: Callable[[str, int], None] | None = None
+) -> RotationReport:
     report = RotationReport()
     for table in Base.metadata.sorted_tables:
         enc_cols = encrypted_columns(table)

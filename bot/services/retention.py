@@ -4,7 +4,7 @@ After `ETP_RETENTION_DAYS`: closed cases are deleted with their messages and out
 only counts per queue, category and week and first-response times for medians (`CaseStats`);
 unanswered FAQ questions, processed inbox rows and sent or failed outbox rows are deleted too.
 Unprocessed or failed inbox rows and outbox rows still to deliver (pending, held) are kept.
-After a day: throttle counters and rate buckets (their windows are an hour at most), and
+After a day: counters (`bot.services.throttle`; their windows are an hour at most), and
 expired staff sessions.
 """
 from __future__ import annotations
@@ -23,7 +23,6 @@ from bot.core.dialect import insert_ignore
 from bot.core.models import OutboxMessage
 from bot.core.models import outbox as ob
 from bot.core.models.cases import CLOSED, Case, CaseMessage, CaseStats, StaffSession
-from bot.core.models.factories import ThrottleCounter
 from bot.core.models.insights import UnansweredQuestion
 from bot.core.models.messaging import DONE, InboxMessage, RateBucket
 
@@ -67,8 +66,7 @@ async def purge(db: Database, *, retention_days: int, now: datetime, timezone: s
         done.inbox = await _purge_inbox(s, cutoff)
         done.outbox = await _purge_outbox(s, cutoff)
         counters = now - COUNTERS_KEPT
-        done.counters = (await _deleted(s, delete(ThrottleCounter).where(ThrottleCounter.window_start < counters))
-                         + await _deleted(s, delete(RateBucket).where(RateBucket.window_start < counters)))
+        done.counters = await _deleted(s, delete(RateBucket).where(RateBucket.window_start < counters))
         await s.execute(delete(StaffSession).where(StaffSession.expires_at < now))
     log.info("purge done", extra={"event": "purge", **{f.name: getattr(done, f.name) for f in fields(done)}})
     return done

@@ -26,16 +26,16 @@ from bot.core.models.cases import (
 from bot.core.texts import t
 from bot.services import cases
 from bot.staff import FORM_DATA, SIGNED_IN, id_from, now, page_number, redirect, render, runtime
+from handlers.cases.texts import CATEGORY_TEXT
 from integrations import appkeys as K
 
 MAX_REPLY = 4000
 PAGE_SIZE = 100
-CATEGORY_TEXT = {"helpline": "helpline_cat", "integrity": "report_cat", "helpdesk": "human_cat"}
 
 
 def category_label(queue: str, category: str) -> str:
     try:
-        return t(f"{CATEGORY_TEXT[queue]}.{category}", "en")
+        return t(CATEGORY_TEXT[queue][category], "en")
     except KeyError:
         return category
 

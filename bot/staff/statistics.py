@@ -114,10 +114,20 @@ async def statistics_page(request: web.Request) -> web.Response:
     async with runtime(request).db.session() as s:
         found = await figures(s, queues, since, tz)
     sections = [{"queue": q, "weeks": found[q].newest_first()} for q in queues]
-    return render(request, "statistics.html", {
-        "sections": sections, "category_label": category_label, "weeks": weeks, "ranges": RANGES, "queue": request.query.get("queue", ""),
-        "queues": QUEUES, "duration": duration, "is_admin": staff.role == ADMIN,
-    })
+    return render(
+        request,
+        "statistics.html",
+        {
+            "sections": sections,
+            "category_label": category_label,
+            "weeks": weeks,
+            "ranges": RANGES,
+            "queue": request.query.get("queue", ""),
+            "queues": QUEUES,
+            "duration": duration,
+            "is_admin": staff.role == ADMIN,
+        },
+    )
 
 
 def add_routes(app: web.Application) -> None:

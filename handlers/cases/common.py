@@ -9,7 +9,9 @@ from bot.core import messages as m
 from bot.core.messages import Choice, Reply
 from bot.core.models.cases import HELPDESK, HELPLINE, INTEGRITY, NOTIFY_CHECK_BACK, NOTIFY_MESSAGE
 from bot.services import cases
+from bot.services.cases import TEAM_TEXT
 from handlers.cases import hours
+from handlers.cases.texts import CREATED_NOTIFY_TEXT, NOTIFY_TEXT
 from handlers.context import DRAFT_TTL, Context, Input
 
 # channels on which a user can send a photo the platform lets us fetch later
@@ -37,7 +39,7 @@ def private_only(ctx: Context) -> list[Reply] | None:
 
 
 def privacy_notice(ctx: Context, queue: str) -> Reply:
-    return ctx.reply("case_privacy", team=ctx.t(f"case_team.{queue}"))
+    return ctx.reply("case_privacy", team=ctx.t(TEAM_TEXT[queue]))
 
 
 def photos_allowed(ctx: Context) -> bool:
@@ -77,7 +79,7 @@ def add_more(ctx: Context, flow: str) -> Reply:
 
 def ask_notify(ctx: Context, flow: str) -> Reply:
     return Reply(ctx.t("case_notify_question"),
-                 tuple(Choice(f"{flow}:notify:{n}", ctx.t(f"case_notify.{n}")) for n in NOTIFY_CHOICES))
+                 tuple(Choice(f"{flow}:notify:{n}", ctx.t(NOTIFY_TEXT[n])) for n in NOTIFY_CHOICES))
 
 
 def picked_notify(ctx: Context, inp: Input, flow: str) -> bool:
@@ -90,10 +92,10 @@ def picked_notify(ctx: Context, inp: Input, flow: str) -> bool:
 
 def confirm(ctx: Context, flow: str, queue: str, category_label: str, body: str) -> Reply:
     preview = body if len(body) <= PREVIEW else body[:PREVIEW] + "…"
-    notify = ctx.t(f"case_notify.{ctx.data.get('notify', NOTIFY_MESSAGE)}")
+    notify = ctx.t(NOTIFY_TEXT[ctx.data.get('notify', NOTIFY_MESSAGE)])
     return Reply(
         ctx.t("case_confirm", category=category_label, preview=preview, notify=notify,
-              team=ctx.t(f"case_team.{queue}")),
+              team=ctx.t(TEAM_TEXT[queue])),
         (Choice(f"{flow}:send", ctx.t("case_send")), Choice("cancel", ctx.t("case_cancel"))),
     )
 
@@ -125,7 +127,7 @@ async def submit(ctx: Context, queue: str, category: str, body: str) -> list[Rep
     _case, ref = await cases.open_case(ctx.session, ctx.secrets, report, contact_id=ctx.contact.id, now=ctx.now,
                                        alert_chat=alert_chat)
     ctx.end_flow()
-    replies = [ctx.reply("case_created", ref=ref, notify=ctx.t(f"case_created_notify.{notify}"),
+    replies = [ctx.reply("case_created", ref=ref, notify=ctx.t(CREATED_NOTIFY_TEXT[notify]),
                          when=when_answered(ctx, queue))]
     if report.urgent:
         replies.append(ctx.reply("case_urgent_ack"))

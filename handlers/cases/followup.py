@@ -9,10 +9,12 @@ from bot.core.models.cases import HELPDESK, Case
 from bot.services import cases, throttle
 from bot.services.references import looks_like_reference
 from handlers.cases import common, hours
+from handlers.cases.texts import CASE_STATUS_TEXT
 from handlers.context import Context, Input
 from handlers.registry import COMMANDS, command, flow, matcher
 
 FLOW = "case"
+CASE_LANGS = ("en", "zh")
 # reference look-ups per account and hour, right or wrong: a right one must not slip through
 # once an account is over the limit, and ten an hour is plenty for a reporter checking back
 LOOKUP_LIMIT = 10
@@ -26,7 +28,7 @@ def _throttle_key(ctx: Context) -> str:
     return f"case-ref:{ctx.contact.id}"
 
 
-@command("case", aliases=["case", "my case", "案件", "查询案件", "我的案件"])
+@command("case")
 async def case_command(ctx: Context, arg: str) -> list[Reply]:
     if not arg.strip():
         common.begin(ctx, FLOW, "ref")
@@ -41,7 +43,7 @@ def reference_on_its_own(text: str):
 
 async def open_by_reference(ctx: Context, typed: str) -> list[Reply]:
     now = ctx.now
-    if not await throttle.hit(ctx.session, _throttle_key(ctx), LOOKUP_LIMIT, LOOKUP_WINDOW, now=now):
+    if not await throttle.hit(ctx.session, ctx.secrets, _throttle_key(ctx), LOOKUP_LIMIT, LOOKUP_WINDOW, now=now):
         return [ctx.reply("case_throttled")]
     case = await cases.find_case(ctx.session, ctx.secrets, typed)
     if case is None:
@@ -50,7 +52,11 @@ async def open_by_reference(ctx: Context, typed: str) -> list[Reply]:
         refused = common.private_only(ctx)
         if refused:
             return refused
-    replies = [ctx.reply("case_found", ref=cases.reference(ctx.secrets, case), status=ctx.t(f"case_status.{case.status}"))]
+    # the case's language, not this account's: a reporter checking back from another phone (whose
+    # reference alone says nothing of a language) reads staff answers in the language they wrote in
+    if case.lang in CASE_LANGS:
+        ctx.lang = case.lang
+    replies = [ctx.reply("case_found", ref=cases.reference(ctx.secrets, case), status=ctx.t(CASE_STATUS_TEXT[case.status]))]
     waiting = await cases.replies_not_delivered(ctx.session, case)
     for message in waiting:
         when = hours.format_local(message.created_at.astimezone(ctx.services.tz), ctx.lang)
@@ -63,7 +69,10 @@ async def open_by_reference(ctx: Context, typed: str) -> list[Reply]:
 
 @flow(FLOW, expired_text=None)  # its messages are already in the case
 async def case_step(ctx: Context, inp: Input) -> list[Reply]:
-    common.keep_lang(ctx)
+    if ctx.step == "write" and ctx.data.get("lang") in CASE_LANGS:
+        ctx.lang = ctx.data["lang"]  # the case's language, kept while writing to it
+    else:
+        common.keep_lang(ctx)
     if ctx.step == "ref":
         if not inp.text.strip():
             return [ctx.reply("case_ask_ref")]

@@ -1,21 +1,21 @@
 """Integrity reports (bribery, auditor misconduct, someone posing as an auditor): anonymous by
-default; the guided questions who, what, when, where, evidence; a receipt code for follow-up."""
+default; the guided questions what, who, when, where, evidence; a receipt code for follow-up."""
 from __future__ import annotations
 
 from bot.core.messages import Choice, Reply
 from bot.core.texts import t
 from handlers.cases import common
-from handlers.cases.texts import INTEGRITY_CATEGORIES
+from handlers.cases.texts import INTEGRITY_CATEGORIES, INTEGRITY_CATEGORY_TEXT, REPORT_LABEL_TEXT, REPORT_QUESTION_TEXT
 from handlers.context import Context, Input
 from handlers.registry import command, flow
 
 FLOW = "report"
-QUESTIONS = ["who", "what", "when", "where", "evidence"]
+QUESTIONS = ["what", "who", "when", "where", "evidence"]  # the story first: reporters typed it into "who"
 OPTIONAL = {"who", "when", "where", "evidence"}
 
 
 def categories(ctx: Context, key: str = "report_category") -> Reply:
-    return Reply(ctx.t(key), tuple(Choice(f"{FLOW}:cat:{c}", ctx.t(f"report_cat.{c}")) for c in INTEGRITY_CATEGORIES))
+    return Reply(ctx.t(key), tuple(Choice(f"{FLOW}:cat:{c}", ctx.t(INTEGRITY_CATEGORY_TEXT[c])) for c in INTEGRITY_CATEGORIES))
 
 
 def ask(ctx: Context, question: str) -> Reply:
@@ -25,7 +25,7 @@ def ask(ctx: Context, question: str) -> Reply:
         if ctx.data.get("evidence") or ctx.data.get("att"):
             choices = (Choice(f"{FLOW}:done", ctx.t("case_done")),)
         return Reply(text, choices)
-    return Reply(ctx.t(f"report_q.{question}"), choices)
+    return Reply(ctx.t(REPORT_QUESTION_TEXT[question]), choices)
 
 
 def _next(ctx: Context, after: str) -> list[Reply]:
@@ -37,7 +37,7 @@ def _next(ctx: Context, after: str) -> list[Reply]:
     return [common.ask_notify(ctx, FLOW)]
 
 
-@command("report", aliases=["report", "举报", "诚信举报", "integrity report"])
+@command("report")
 async def report(ctx: Context, arg: str) -> list[Reply]:
     refused = common.private_only(ctx)
     if refused:
@@ -80,10 +80,10 @@ def body(data: dict) -> str:
     for q in QUESTIONS:
         answer = "\n".join(data.get(q, []))
         if answer:
-            sections.append(f"{t(f'report_label.{q}', 'en')}: {answer}")
+            sections.append(f"{t(REPORT_LABEL_TEXT[q], 'en')}: {answer}")
     return "\n\n".join(sections)
 
 
 def _confirm(ctx: Context) -> Reply:
-    label = ctx.t(f"report_cat.{ctx.data['category']}")
+    label = ctx.t(INTEGRITY_CATEGORY_TEXT[ctx.data['category']])
     return common.confirm(ctx, FLOW, common.INTEGRITY, label, body(ctx.data))

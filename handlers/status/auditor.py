@@ -80,8 +80,7 @@ def auditor_question(text: str) -> tuple[Command, str] | None:
     return None
 
 
-@command("auditor", aliases=["check auditor", "check an auditor", "verify auditor", "auditor check",
-                             "核实审核员", "查询审核员", "审核员查询", "核查审核员"])
+@command("auditor")
 async def auditor(ctx: Context, arg: str) -> list[Reply]:
     ctx.lang = answer_lang(ctx.incoming.text or "", ctx.contact.lang)
     name, _ = parse_query(arg)

@@ -67,14 +67,14 @@ def validity_line(factory: Factory, facts: "Facts", v: Validity, today: date, la
 
 def nc_line(factory: Factory, lang: str) -> str | None:
     """Open non-compliances by level, only the levels the import gave."""
-    known = [(level, n) for level, n in (("critical", factory.open_critical), ("major", factory.open_major),
-                                         ("minor", factory.open_minor)) if n is not None]
+    known = [(key, n) for key, n in (("status.nc.critical", factory.open_critical), ("status.nc.major", factory.open_major),
+                                     ("status.nc.minor", factory.open_minor)) if n is not None]
     if not known:
         return None
     if all(n == 0 for _, n in known) and len(known) == 3:
         return t("status.ncs_none", lang)
     sep = "，" if lang == "zh" else ", "
-    return t("status.ncs", lang, counts=sep.join(t(f"status.nc.{level}", lang, n=n) for level, n in known))
+    return t("status.ncs", lang, counts=sep.join(t(key, lang, n=n) for key, n in known))
 
 
 def open_ncs(factory: Factory) -> int | None:

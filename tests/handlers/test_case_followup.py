@@ -166,3 +166,27 @@ async def test_a_quiet_follow_up_ends_without_claiming_anything_was_lost(chat, r
     clock.advance(timedelta(hours=3))
     await chat.send("what is the registration fee")
     assert "nothing was sent" not in chat.text and "1,500" in chat.text
+
+
+async def test_a_chinese_case_checked_back_from_another_account_answers_in_chinese(chat, runtime) -> None:
+    from bot.core.models.cases import StaffUser
+    from bot.services import cases
+
+    await chat.send("/lang zh")
+    ref = await file_helpline_report(chat, "五月的工资没有发", notify="check_back")
+    async with runtime.db.session() as s:
+        staff = StaffUser(email="zh@b.org", role="helpline", password_hash="x")
+        s.add(staff)
+        await s.flush()
+        case = await cases.find_case(s, runtime.services.secrets, ref)
+        await cases.staff_reply(s, runtime.services.secrets, case, staff, "我们会联系工厂", now=runtime.services.clock())
+    other = ChatDriver(runtime, contact="borrowed-phone")  # never chose a language; the reference has none
+    await other.send(ref)
+    assert f"案件 {ref}" in other.text and "工作人员的回复" in other.text and "我们会联系工厂" in other.text
+    assert "Case " not in other.text and "Answer from staff" not in other.text
+    await other.send("ok")  # a word with no language of its own, while writing to the case
+    assert "已补充到您的案件" in other.text
+    english = ChatDriver(runtime, contact="english-phone")
+    await english.send("/lang en")
+    await english.send(ref)
+    assert f"案件 {ref}" in english.text  # the case's language, whatever the account's

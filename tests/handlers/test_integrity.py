@@ -16,10 +16,11 @@ async def test_guided_report_with_a_receipt_code(chat, runtime) -> None:
     await chat.send("/report")
     assert "anonymous" in chat.text and "confidential" in chat.text
     await chat.choose("report:cat:bribery")
-    assert "Who was involved" in chat.text
-    await chat.send("The lead auditor of the audit firm")
-    assert "What happened" in chat.text and "report:skip" not in chat.choice_ids  # "what" is required
+    # what happened first (required), then who
+    assert "What happened" in chat.text and "report:skip" not in chat.choice_ids
     await chat.send("He asked for 5000 RMB to pass the audit")
+    assert "Who was involved" in chat.text and "report:skip" in chat.choice_ids
+    await chat.send("The lead auditor of the audit firm")
     assert "When" in chat.text
     await chat.choose("report:skip")
     assert "Where" in chat.text
@@ -35,8 +36,8 @@ async def test_guided_report_with_a_receipt_code(chat, runtime) -> None:
 
     (case,) = await cases_in_db(runtime)
     assert (case.queue, case.category) == ("integrity", "bribery")
-    assert await _body(runtime) == ("Who: The lead auditor of the audit firm\n\n"
-                                    "What: He asked for 5000 RMB to pass the audit\n\n"
+    assert await _body(runtime) == ("What: He asked for 5000 RMB to pass the audit\n\n"
+                                    "Who: The lead auditor of the audit firm\n\n"
                                     "Where: In the factory meeting room\n\nEvidence: A WeChat message from him")
 
 
@@ -44,11 +45,11 @@ async def test_an_anonymous_reporter_who_checks_back_is_linked_to_no_account(cha
     await chat.send("举报")
     assert "匿名" in chat.text
     await chat.choose("report:cat:impostor")
-    for _ in range(1):
-        await chat.choose("report:skip")  # who
+    assert "发生了什么" in chat.text and "report:skip" not in chat.choice_ids
     await chat.send("有人自称审核员，要求工厂付钱")
-    for _ in range(3):
-        await chat.choose("report:skip")  # when, where, evidence
+    assert "涉及哪些人" in chat.text
+    for _ in range(4):
+        await chat.choose("report:skip")  # who, when, where, evidence
     await chat.choose("report:notify:check_back")
     await chat.choose("report:send")
     assert reference_in(chat.text).startswith("I-")

@@ -10,7 +10,7 @@ from bot.core.messages import Incoming
 from bot.core.models import Contact
 from bot.core.models import messaging as st
 from bot.core.models.messaging import InboxMessage, RateBucket
-from bot.services.ratelimit import RateLimit
+from bot.services.throttle import RateLimit
 from integrations.inbox import Delivery, Inbox
 from integrations.telegram import make_respond
 from tests.fakes import telegram as tg
@@ -87,7 +87,7 @@ async def test_rate_limit_is_shared_by_processes(config, clock) -> None:
     from datetime import timedelta
 
     from bot.runtime import build_runtime
-    from bot.services.ratelimit import Verdict
+    from bot.services.throttle import Verdict
 
     a, b = await build_runtime(config), await build_runtime(config)
     limit = RateLimit(limit=2, window=timedelta(minutes=1))

@@ -200,8 +200,9 @@ async def test_the_staff_alert_of_an_integrity_report_carries_the_reference_and_
     what = "The auditor asked for 8000 RMB to pass the audit"
     async with serve(replace(channels_config, staff_alert_telegram_chat=ALERT_CHAT)) as client:
         for update in [tg.text_update("/report", chat_id=reporter), tg.callback_update("report:cat:bribery", chat_id=reporter),
+                       tg.text_update(what, chat_id=reporter),
                        tg.text_update("Mr Wang of the audit firm", chat_id=reporter),
-                       tg.text_update(what, chat_id=reporter), tg.callback_update("report:skip", chat_id=reporter),
+                       tg.callback_update("report:skip", chat_id=reporter),
                        tg.callback_update("report:skip", chat_id=reporter),
                        tg.callback_update("report:skip", chat_id=reporter),
                        tg.callback_update("report:notify:message", chat_id=reporter),

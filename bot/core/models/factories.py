@@ -95,14 +95,4 @@ class ReminderSent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ThrottleCounter(Base):
-    """Attempts counted per key in a fixed window (`bot.services.throttle`)."""
-
-    __tablename__ = "throttle_counters"
-
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
-    count: Mapped[int] = mapped_column(Integer, default=0)
-
-
-__all__ = ["CERTIFICATION_STATUSES", "Factory", "BindingCode", "Binding", "Auditor", "ReminderSent", "ThrottleCounter"]
+__all__ = ["CERTIFICATION_STATUSES", "Factory", "BindingCode", "Binding", "Auditor", "ReminderSent"]

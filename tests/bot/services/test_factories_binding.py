@@ -115,10 +115,10 @@ async def test_codes_hashed_under_an_old_key_still_work(db: Database) -> None:
 async def test_throttle_counts_per_key_in_a_window(db: Database) -> None:
     window = timedelta(hours=1)
     async with db.session() as s:
-        results = [await throttle.hit(s, "k:a", 3, window, now=NOW) for _ in range(5)]
-        other = await throttle.hit(s, "k:b", 3, window, now=NOW)
+        results = [await throttle.hit(s, Secrets(SECRET), "k:a", 3, window, now=NOW) for _ in range(5)]
+        other = await throttle.hit(s, Secrets(SECRET), "k:b", 3, window, now=NOW)
     assert results == [True, True, True, False, False] and other
     async with db.session() as s:  # another transaction (another process) sees the same count
-        assert not await throttle.hit(s, "k:a", 3, window, now=NOW + timedelta(minutes=59))
-        assert await throttle.hit(s, "k:a", 3, window, now=NOW + timedelta(hours=2))  # a new window
-        assert await throttle.hit(s, "k:a", 3, window, now=NOW + timedelta(hours=2))
+        assert not await throttle.hit(s, Secrets(SECRET), "k:a", 3, window, now=NOW + timedelta(minutes=59))
+        assert await throttle.hit(s, Secrets(SECRET), "k:a", 3, window, now=NOW + timedelta(hours=2))  # a new window
+        assert await throttle.hit(s, Secrets(SECRET), "k:a", 3, window, now=NOW + timedelta(hours=2))

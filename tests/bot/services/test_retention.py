@@ -11,14 +11,13 @@ from bot.core.messages import Reply
 from bot.core.models import OutboxMessage
 from bot.core.models import outbox as ob
 from bot.core.models.cases import CaseMessage, CaseStats, StaffUser
-from bot.core.models.factories import ThrottleCounter
 from bot.core.models.insights import UnansweredQuestion
 from bot.core.models.messaging import DONE, FAILED, RECEIVED, InboxMessage, RateBucket
 from bot.scheduler import run_due
 from bot.services import cases, throttle
 from bot.services.outbox import enqueue
-from bot.services.ratelimit import RateLimit
 from bot.services.retention import iso_week, purge
+from bot.services.throttle import RateLimit
 from tests.casekit import cases_in_db, file_helpline_report
 from tests.conftest import ChatDriver
 
@@ -108,7 +107,7 @@ async def test_old_questions_inbox_and_outbox_rows_and_stale_counters_are_purged
                                    replies=[Reply("new case")])
             await s.execute(OutboxMessage.__table__.update().where(OutboxMessage.id == row_id)
                             .values(status=status, created_at=start))
-        await throttle.hit(s, "case-ref:1", 10, timedelta(hours=1), now=start)
+        await throttle.hit(s, secrets, "case-ref:1", 10, timedelta(hours=1), now=start)
         await RateLimit().check(s, secrets, "telegram:42", start)
     later = start + timedelta(days=40)
     clock.now = later
@@ -116,24 +115,24 @@ async def test_old_questions_inbox_and_outbox_rows_and_stale_counters_are_purged
     async with runtime.db.session() as s:
         s.add(InboxMessage(channel="telegram", key_hash="new", kind="text", payload_enc="x", status=DONE,
                            received_at=later))
-        await throttle.hit(s, "case-ref:2", 10, timedelta(hours=1), now=later)
+        await throttle.hit(s, secrets, "case-ref:2", 10, timedelta(hours=1), now=later)
         await RateLimit().check(s, secrets, "telegram:43", later)
 
     done = await purge(runtime.db, retention_days=30, now=later + timedelta(hours=2))
-    assert (done.cases, done.questions, done.inbox, done.counters) == (0, 1, 1, 2)
+    assert (done.cases, done.questions, done.inbox, done.counters) == (0, 1, 1, 2)  # a throttle and a rate bucket
     async with runtime.db.session() as s:
         questions = [secrets.decrypt(q.text_enc) for q in (await s.execute(select(UnansweredQuestion))).scalars()]
         inbox = sorted((r.key_hash, r.status) for r in (await s.execute(select(InboxMessage))).scalars())
         alerts = sorted(r.status for r in (await s.execute(
             select(OutboxMessage).where(OutboxMessage.kind == "alert"))).scalars())
         staff_replies = await _count(runtime, OutboxMessage, OutboxMessage.kind == "staff_reply")
-        throttles = (await s.execute(select(ThrottleCounter.key))).scalars().all()
+        kept = set((await s.execute(select(RateBucket.key_hash))).scalars())
         buckets = await _count(runtime, RateBucket)
     assert questions == ["what colour is the sky on mars"]
     assert inbox == [("new", DONE), ("old-1", RECEIVED), ("old-2", FAILED)]
     assert alerts == [ob.HELD, ob.PENDING]  # still to deliver
     assert staff_replies == 1 and done.outbox == 2  # the sent and failed alerts; the open case's reply stays
-    assert throttles == ["case-ref:2"] and buckets == 1
+    assert kept == {secrets.lookup_hash("case-ref:2"), secrets.lookup_hash("rate:telegram:43")} and buckets == 2
 
 
 async def test_purge_is_a_scheduled_job(runtime, clock) -> None:
