@@ -62,8 +62,9 @@ class Delivery:
     queued: int = 0  # outbox rows written
 
 
-# respond(session, contact, replies, inbox_id, passive_allowed) -> Delivery
-Respond = Callable[[AsyncSession, Contact, list[Reply], int, bool], Awaitable[Delivery]]
+# respond(session, contact, replies, inbox_id, passive_allowed, incoming) -> Delivery; `incoming` is
+# the stored message (Telegram answers in its forum topic, and an album once)
+Respond = Callable[[AsyncSession, Contact, list[Reply], int, bool, Incoming], Awaitable[Delivery]]
 
 
 @dataclass
@@ -147,7 +148,7 @@ class Inbox:
                 return Result(inbox_id, ran=True, via=None, kind=kind)
             await release_held(s, contact.id)
             passive = passive_until is not None and asyncio.get_running_loop().time() < passive_until
-            delivery = await self.respond(s, contact, replies, inbox_id, passive)
+            delivery = await self.respond(s, contact, replies, inbox_id, passive, incoming)
             await s.execute(RECORD_REPLY, {"row": inbox_id, "via": delivery.via, "enc": (
                 self.secrets.encrypt_json(delivery.cached) if delivery.cached is not None else None)})
         if delivery.queued:

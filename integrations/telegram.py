@@ -195,7 +195,7 @@ async def webhook(request: web.Request) -> web.Response:
 
 def make_respond(secrets: Secrets):
     async def respond(s: AsyncSession, contact: Contact, replies: list[Reply], inbox_id: int,
-                      passive: bool) -> Delivery:
+                      passive: bool, incoming: Incoming) -> Delivery:
         # Replies go through the outbox, written in the dialogue's own transaction: a crash
         # anywhere after the commit still delivers them, 403/429 are retried or recorded by the
         # outbox, and nothing is sent twice except in the outbox's few-millisecond window between

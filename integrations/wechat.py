@@ -250,7 +250,7 @@ async def _late(channel: WeChatChannel, task: asyncio.Task) -> None:
 
 def make_respond(secrets):
     async def respond(s: AsyncSession, contact: Contact, replies: list[Reply], inbox_id: int,
-                      passive: bool) -> Delivery:
+                      passive: bool, _incoming: Incoming) -> Delivery:
         messages = pack_bytes([render_numbered(r) for r in replies], TEXT_LIMIT)
         first, rest = (messages[0] if messages else None, messages[1:]) if passive else (None, messages)
         for n, text in enumerate(rest, start=1):

@@ -65,7 +65,7 @@ async def test_rate_limit_answers_once_politely_then_drops(runtime, clock) -> No
     spy = DialogueSpy(runtime)
     replies: list = []
 
-    async def respond(s, contact, out, inbox_id, passive):
+    async def respond(s, contact, out, inbox_id, passive, incoming):
         replies.append(out)
         return Delivery(st.OUTBOX)
 
