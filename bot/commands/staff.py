@@ -22,12 +22,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _read_password(args: argparse.Namespace) -> str:
     from bot.core.errors import UserError
+    from bot.staff.accounts import check_password, normalize_email
 
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     import getpass
 
     first = getpass.getpass("Password: ")
+    check_password(first, normalize_email(args.email))  # before asking a second time
     if getpass.getpass("Repeat the password: ") != first:
         raise UserError("the passwords do not match")
     return first

@@ -57,6 +57,7 @@ class _Settings(BaseSettings):
     staff_alert_telegram_chat: str | None = Field(None, alias="ETP_STAFF_ALERT_TELEGRAM_CHAT")
     max_body_bytes: int = Field(1_048_576, alias="ETP_MAX_BODY_BYTES", ge=1024)
     timezone: str = Field("Asia/Hong_Kong", alias="ETP_TIMEZONE")
+    staff_idle_minutes: int = Field(30, alias="ETP_STAFF_IDLE_MINUTES")
     port: int = Field(8080, alias="PORT", ge=1, le=65535)
     log_format: str | None = Field(None, alias="ETP_LOG_FORMAT")
     wechat_token: str | None = Field(None, alias="WECHAT_TOKEN")
@@ -181,6 +182,7 @@ class Config:
     staff_alert_telegram_chat: str | None = None
     max_body_bytes: int = 1_048_576
     timezone: str = "Asia/Hong_Kong"
+    staff_idle_minutes: int = 30
     port: int = 8080
     wechat_token: str | None = None
     wechat_app_id: str | None = None
@@ -250,6 +252,7 @@ class Config:
             staff_alert_telegram_chat=s.staff_alert_telegram_chat,
             max_body_bytes=s.max_body_bytes,
             timezone=s.timezone,
+            staff_idle_minutes=max(1, s.staff_idle_minutes),
             port=s.port,
             wechat_token=s.wechat_token,
             wechat_app_id=s.wechat_app_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +36,10 @@ def now(request: web.Request):
     return runtime(request).services.clock()
 
 
+def idle_timeout(request: web.Request) -> timedelta:
+    return timedelta(minutes=runtime(request).config.staff_idle_minutes)
+
+
 def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str, max_age: int | None) -> None:
     response.set_cookie(name, value, path="/staff/", httponly=True, samesite="Lax", secure=request.secure,
                         max_age=max_age)
@@ -51,7 +55,7 @@ async def signed_in(request: web.Request, handler):
     if route.name in PUBLIC or route.resource is None:
         return await handler(request)
     async with runtime(request).db.session() as s:
-        found = await accounts.current(s, request.cookies.get(COOKIE), now(request))
+        found = await accounts.current(s, request.cookies.get(COOKIE), now(request), idle_timeout(request))
     if found is None:
         if request.method == "GET":
             raise web.HTTPSeeOther("/staff/login")

@@ -10,15 +10,17 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import UserError
+from bot.core.models.base import UTCDateTime
 from bot.core.models.cases import ROLES, StaffSession, StaffUser
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
-SESSION_TTL = timedelta(hours=12)
+SESSION_TTL = timedelta(hours=12)  # absolute: a session ends 12 h after sign-in whatever happens
+IDLE_TIMEOUT = timedelta(minutes=30)  # a session unused this long ends (ETP_STAFF_IDLE_MINUTES)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 takes any length; a megabyte "password" only costs us time
 
@@ -41,8 +43,27 @@ def check_new_account(email: str, role: str, password: str) -> None:
         raise UserError(f"not an email address: {email!r}")
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+    check_password(password, email)
+
+
+MIN_STRENGTH = 3  # zxcvbn's score, 0-4: 3 is "safely unguessable" (about 10**8 guesses or more)
+
+
+def check_password(password: str, email: str = "") -> None:
+    """Refuse short passwords, and common or guessable ones (zxcvbn: dictionaries of common
+    passwords, names and words, keyboard patterns, repeats, sequences, dates, and the email)."""
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise UserError(f"the password must have at least {MIN_PASSWORD} characters (and at most {MAX_PASSWORD})")
+    from zxcvbn import zxcvbn
+
+    local, _, domain = email.partition("@")
+    hints = [w for w in (local, domain, *domain.split("."), "etp", "staff") if w]
+    verdict = zxcvbn(password[:100], user_inputs=hints)  # the estimate costs time on huge inputs
+    if verdict["score"] < MIN_STRENGTH:
+        why = verdict["feedback"].get("warning") or "It would be easy to guess."
+        tips = " ".join(verdict["feedback"].get("suggestions") or [])
+        raise UserError(f"this password is too easy to guess: {why} {tips} A few uncommon words "
+                        "together, or a password manager's random password, will do.".replace("  ", " "))
 
 
 async def create_account(session: AsyncSession, email: str, role: str, password: str) -> StaffUser:
@@ -64,24 +85,44 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-async def authenticate(session: AsyncSession, email: str, password: str, now: datetime) -> StaffUser | None:
+async def authenticate(db, email: str, password: str, now: datetime) -> StaffUser | None:
     """The account when the password is right and the account is neither locked nor disabled.
-    Every failure counts; MAX_FAILURES in a row lock the account for LOCKOUT."""
-    user = (await session.execute(select(StaffUser).where(StaffUser.email == normalize_email(email)))).scalar_one_or_none()
+
+    Every attempt on an existing account is counted before the password is checked, by one
+    UPDATE committed on its own (atomic on SQLite and PostgreSQL): the MAX_FAILURES-th attempt
+    since the last success locks the account for LOCKOUT, and attempts on a locked account are
+    refused without checking the password. So parallel guesses cannot outrun the count: at most
+    MAX_FAILURES passwords are ever checked per lockout period. A success resets the count."""
+    address = normalize_email(email)
+    async with db.session() as s:
+        user = (await s.execute(select(StaffUser).where(StaffUser.email == address))).scalar_one_or_none()
+        counted = await _count_attempt(s, user.id, now) if user is not None else None
     ok = await asyncio.to_thread(_verify, user.password_hash if user else _DUMMY_HASH, password)
-    if user is None:
+    if user is None or counted is None or not ok or not user.active:
         return None
-    if user.locked_until is not None and user.locked_until > now:
-        return None
-    if not ok or not user.active:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until, user.failed_logins = now + LOCKOUT, 0
-        return None
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = await asyncio.to_thread(_hasher.hash, password)
+    async with db.session() as s:
+        user = await s.get(StaffUser, user.id)
+        if user is None:
+            return None
+        user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = await asyncio.to_thread(_hasher.hash, password)
     return user
+
+
+async def _count_attempt(session: AsyncSession, user_id: int, now: datetime) -> int | None:
+    """Count one sign-in attempt; the count (this attempt included), or None when locked."""
+    lock_over = StaffUser.locked_until.is_not(None) & (StaffUser.locked_until <= now)
+    count = case((lock_over, 1), else_=func.coalesce(StaffUser.failed_logins, 0) + 1)
+    row = (await session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user_id, or_(StaffUser.locked_until.is_(None), StaffUser.locked_until <= now))
+        .values(failed_logins=count,
+                locked_until=case((count >= MAX_FAILURES, literal(now + LOCKOUT, UTCDateTime())), else_=None))
+        .returning(StaffUser.failed_logins)
+        .execution_options(synchronize_session=False)
+    )).first()
+    return None if row is None else row[0]
 
 
 def _hash_token(token: str) -> str:
@@ -94,27 +135,63 @@ class SignedIn:
     session: StaffSession
 
 
-async def start_session(session: AsyncSession, user: StaffUser, now: datetime) -> str:
-    """A new browser session; returns the cookie value (never stored)."""
+def _expiry(created_at: datetime, now: datetime, idle: timedelta) -> datetime:
+    return min(created_at + SESSION_TTL, now + idle)
+
+
+async def start_session(session: AsyncSession, user: StaffUser, now: datetime, idle: timedelta = IDLE_TIMEOUT) -> str:
+    """A new browser session; returns the cookie value (never stored). It ends after `idle`
+    without a request, and SESSION_TTL after sign-in in any case."""
     token = secrets.token_urlsafe(32)
     session.add(StaffSession(id_hash=_hash_token(token), staff_id=user.id, csrf_token=secrets.token_urlsafe(32),
-                             created_at=now, expires_at=now + SESSION_TTL))
+                             created_at=now, expires_at=_expiry(now, now, idle)))
     await session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
     return token
 
 
-async def current(session: AsyncSession, token: str | None, now: datetime) -> SignedIn | None:
+async def current(session: AsyncSession, token: str | None, now: datetime,
+                  idle: timedelta = IDLE_TIMEOUT) -> SignedIn | None:
+    """The signed-in account of a cookie; each request moves the idle deadline on (the stored
+    `expires_at` slides, never past SESSION_TTL after sign-in)."""
     if not token or len(token) > 100:
         return None
     row = await session.get(StaffSession, _hash_token(token))
-    if row is None or row.expires_at < now:
+    if row is None or row.expires_at <= now:
         return None
     user = await session.get(StaffUser, row.staff_id)
     if user is None or not user.active:
         return None
+    later = _expiry(row.created_at, now, idle)
+    if later - row.expires_at > timedelta(seconds=30):  # not a write on every single request
+        row.expires_at = later
     return SignedIn(user, row)
 
 
 async def end_session(session: AsyncSession, token: str | None) -> None:
     if token and len(token) <= 100:
         await session.execute(delete(StaffSession).where(StaffSession.id_hash == _hash_token(token)))
+
+
+async def change_password(db, user_id: int, current_password: str, new_password: str, now: datetime,
+                          keep_session: str | None = None) -> None:
+    """A signed-in member's new password. The current one is required (and a wrong one counts
+    towards the lockout, as at sign-in); the new one must pass `check_password`. Every other
+    session of the account ends."""
+    async with db.session() as s:
+        user = await s.get(StaffUser, user_id)
+        if user is None:
+            raise UserError("the account no longer exists")
+        counted = await _count_attempt(s, user.id, now)
+    ok = counted is not None and len(current_password) <= MAX_PASSWORD and await asyncio.to_thread(
+        _verify, user.password_hash, current_password)
+    if not ok:
+        raise UserError("the current password is wrong (or the account is locked after too many tries)")
+    check_password(new_password, user.email)
+    new_hash = await asyncio.to_thread(_hasher.hash, new_password)
+    async with db.session() as s:
+        user = await s.get(StaffUser, user_id)
+        user.password_hash, user.failed_logins, user.locked_until = new_hash, 0, None
+        others = delete(StaffSession).where(StaffSession.staff_id == user_id)
+        if keep_session:
+            others = others.where(StaffSession.id_hash != _hash_token(keep_session))
+        await s.execute(others)

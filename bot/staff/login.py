@@ -5,11 +5,15 @@ import logging
 
 from aiohttp import web
 
+from bot.core.errors import UserError
 from bot.core.models.cases import ADMIN
 from bot.staff import (
     COOKIE,
+    FORM_DATA,
     LOGIN_CSRF_COOKIE,
+    SIGNED_IN,
     accounts,
+    idle_timeout,
     new_login_token,
     now,
     read_form,
@@ -44,10 +48,12 @@ async def login_post(request: web.Request) -> web.Response:
         return _login_page(request, "The form has expired. Please try again.", status=403)
     email, password = str(form.get("email") or ""), str(form.get("password") or "")
     at = now(request)
-    async with runtime(request).db.session() as s:
-        user = await accounts.authenticate(s, email, password, at) if accounts.plausible(email, password) else None
-        token = await accounts.start_session(s, user, at) if user else None
-        role = user.role if user else None
+    db = runtime(request).db
+    user = await accounts.authenticate(db, email, password, at) if accounts.plausible(email, password) else None
+    token, role = None, None
+    if user is not None:
+        async with db.session() as s:
+            token, role = await accounts.start_session(s, user, at, idle_timeout(request)), user.role
     if token is None:
         log.info("staff sign-in refused", extra={"event": "login_failed"})
         return _login_page(request, "Wrong email or password, or the account is locked. After "
@@ -67,7 +73,24 @@ async def logout(request: web.Request) -> web.Response:
     return response
 
 
+async def password_form(request: web.Request) -> web.Response:
+    return render(request, "password.html", {"error": None, "done": False})
+
+
+async def password_post(request: web.Request) -> web.Response:
+    form = request[FORM_DATA]
+    try:
+        await accounts.change_password(runtime(request).db, request[SIGNED_IN].id, str(form.get("current") or ""),
+                                       str(form.get("new") or ""), now(request), request.cookies.get(COOKIE))
+    except UserError as error:
+        return render(request, "password.html", {"error": str(error), "done": False}, status=400)
+    log.info("staff password changed", extra={"event": "password_changed"})
+    return render(request, "password.html", {"error": None, "done": True})
+
+
 def add_routes(app: web.Application) -> None:
+    app.router.add_get("/password", password_form, name="password")
+    app.router.add_post("/password", password_post, name="password_post")
     app.router.add_get("/login", login_form, name="login")
     app.router.add_post("/login", login_post, name="login_post")
     app.router.add_post("/logout", logout, name="logout")

@@ -241,14 +241,29 @@ async def test_guessing_is_throttled_per_account(factories) -> None:
     assert "linked to Sunny Toys Ltd" in chat.text
 
 
-async def test_guessing_is_throttled_globally_across_accounts(factories, monkeypatch) -> None:
+async def test_a_flood_of_wrong_codes_from_fifty_accounts_leaves_a_fresh_accounts_right_code_working(factories) -> None:
+    for i in range(50):
+        chat = person(factories, f"flooder-{i}")
+        for j in range(5):
+            await chat.send(f"/bind {'ABCDEFGHJKMNPQRSTVWXYZ'[j]}{i:03d}-ZZZZ")
+            assert INVALID in chat.text
+    fresh = person(factories, "fresh-account")
+    await fresh.send(f"/bind {await new_code(factories, 'C1')}")
+    assert "linked to Sunny Toys Ltd" in fresh.text
+
+
+async def test_past_the_global_ceiling_only_an_accounts_first_try_of_the_hour_is_heard(factories, monkeypatch) -> None:
     monkeypatch.setattr(status_commands, "GLOBAL_LIMIT", 3)
     for i in range(3):
         chat = person(factories, f"bot-{i}")
         await chat.send("/bind AAAA-AAAA")
         assert INVALID in chat.text
-    fresh = person(factories, "bot-new")
+    await chat.send(f"/bind {await new_code(factories, 'P1')}")  # a second try, past the ceiling
+    assert "Too many binding attempts" in chat.text and "Bright" not in chat.text
+    fresh = person(factories, "bot-new")  # a first try is still heard
     await fresh.send(f"/bind {await new_code(factories, 'C1')}")
+    assert "linked to Sunny Toys Ltd" in fresh.text
+    await fresh.send("/bind BBBB-BBBB")
     assert "Too many binding attempts" in fresh.text
 
 

@@ -169,7 +169,7 @@ async def test_a_wechat_message_and_its_retries_on_both_processes_run_the_dialog
         user_a, user_b = wx.WeChatUser(http_a, platform, openid), wx.WeChatUser(http_b, platform, openid)
         confirm = await user_a.say("/human My wages were not paid for March")
         (send_digit,) = [line.split(".")[0].strip() for line in confirm.splitlines()
-                         if line.strip()[:1].isdigit() and "send" in line.lower()]
+                         if line.strip()[:1].isdigit() and line.split(".", 1)[1].strip().lower() == "send"]
 
         # the digit that sends the case, delivered four times at once (WeChat's retries, same MsgId)
         xml = platform.text(openid, send_digit, msg_id=platform.next_msg_id())

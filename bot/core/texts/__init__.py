@@ -64,14 +64,6 @@ def load(folder: Path = FOLDER) -> dict[str, dict[str, str]]:
 TEXTS: dict[str, dict[str, str]] = load()
 
 
-def add_texts(texts: dict[str, dict[str, str]]) -> None:
-    """Texts still written in code (to be moved to this folder's TOML files): the same checks."""
-    for key, value in texts.items():
-        if key in TEXTS:
-            raise TextError(f"text {key!r} defined twice")
-        TEXTS[key] = check_text("code", key, value)
-
-
 def t(key: str, lang: str, **kw: Any) -> str:
     text = TEXTS[key].get(lang) or TEXTS[key]["en"]
     return text.format(**kw) if kw else text

@@ -44,6 +44,19 @@ def test_staff_add_reads_the_password_from_stdin(sqlite_env, monkeypatch, capsys
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["staff", "add", "b@etp.org", "--role", "admin", "--password-stdin"]) == 2
     assert "at least" in capsys.readouterr().err
+    for guessable in ["1234567890", "password123456", "aaaaaaaaaaaa", "qwertyuiopas"]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(guessable + "\n"))
+        assert main(["staff", "add", "b@etp.org", "--role", "admin", "--password-stdin"]) == 2
+        assert "too easy to guess" in capsys.readouterr().err, guessable
+    assert [a[0] for a in _accounts(sqlite_env)] == ["officer@etp.org"]
+
+
+def test_a_guessable_password_is_refused_before_it_is_asked_again(sqlite_env, monkeypatch, capsys) -> None:
+    asked = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": asked.append(prompt) or "1234567890")
+    assert main(["staff", "add", "x@etp.org", "--role", "integrity"]) == 2
+    assert "too easy to guess" in capsys.readouterr().err and asked == ["Password: "]
+    assert _accounts(sqlite_env) == []
 
 
 def test_staff_add_prompts_twice_without_stdin(sqlite_env, monkeypatch, capsys) -> None:

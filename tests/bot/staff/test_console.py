@@ -50,6 +50,43 @@ async def test_wrong_password_is_refused(console, staff) -> None:
     assert (await (await console()).login("nobody@etp.org")).status == 401
 
 
+async def test_a_session_ends_after_thirty_idle_minutes_and_after_twelve_hours_in_any_case(console, staff, clock) -> None:
+    browser = await _signed_in(console, "line@etp.org")
+    clock.advance(timedelta(minutes=29))
+    assert (await browser.client.get("/staff/", allow_redirects=False)).status == 200
+    clock.advance(timedelta(minutes=29))  # 58 minutes after sign-in, 29 after the last page: still in
+    assert (await browser.client.get("/staff/", allow_redirects=False)).status == 200
+    clock.advance(timedelta(minutes=31))
+    assert (await browser.client.get("/staff/", allow_redirects=False)).headers["Location"] == "/staff/login"
+
+    busy, start = await _signed_in(console, "line@etp.org"), clock.now
+    for _ in range(12 * 3 + 2):  # a page every 20 minutes
+        clock.advance(timedelta(minutes=20))
+        if (await busy.client.get("/staff/", allow_redirects=False)).status != 200:
+            break
+    assert clock.now - start == timedelta(hours=12)  # the absolute limit, however busy
+
+
+async def test_a_member_changes_their_password_with_the_current_one_and_a_csrf_token(console, staff) -> None:
+    from tests.casekit import PASSWORD
+
+    browser, other = await _signed_in(console, "desk@etp.org"), await _signed_in(console, "desk@etp.org")
+    page = await browser.client.get("/staff/password")
+    assert page.status == 200 and 'name="current"' in await page.text()
+    forged = await browser.client.post("/staff/password", data={"current": PASSWORD, "new": "plum tractor sings"})
+    assert forged.status == 403  # no CSRF token
+    wrong = await browser.post("/staff/password", current="not it at all", new="plum tractor sings")
+    assert wrong.status == 400 and "current password is wrong" in await wrong.text()
+    weak = await browser.post("/staff/password", current=PASSWORD, new="1234567890")
+    assert weak.status == 400 and "too easy to guess" in await weak.text()
+    done = await browser.post("/staff/password", current=PASSWORD, new="plum tractor sings")
+    assert done.status == 200 and "has been changed" in await done.text()
+    assert (await browser.client.get("/staff/", allow_redirects=False)).status == 200  # this session stays
+    assert (await other.client.get("/staff/", allow_redirects=False)).status == 303  # the others end
+    assert (await (await console()).login("desk@etp.org")).status == 401
+    assert (await (await console()).login("desk@etp.org", "plum tractor sings")).status == 303
+
+
 async def test_lockout_after_repeated_failures(console, staff, clock) -> None:
     browser = await console()
     for _ in range(5):
@@ -57,6 +94,22 @@ async def test_lockout_after_repeated_failures(console, staff, clock) -> None:
     assert (await browser.login("line@etp.org")).status == 401  # right password, locked account
     clock.advance(timedelta(minutes=16))
     assert (await browser.login("line@etp.org")).status == 303
+
+
+async def test_lockout_holds_under_twenty_parallel_wrong_passwords(console, staff, runtime) -> None:
+    import asyncio
+
+    from sqlalchemy import select
+
+    from bot.core.models.cases import StaffUser
+
+    browsers = [await console() for _ in range(20)]
+    answers = await asyncio.gather(*(b.login("line@etp.org", f"guess number {i}") for i, b in enumerate(browsers)))
+    assert [a.status for a in answers] == [401] * 20
+    assert (await (await console()).login("line@etp.org")).status == 401  # right password, locked account
+    async with runtime.db.session() as s:
+        user = (await s.execute(select(StaffUser).where(StaffUser.email == "line@etp.org"))).scalar_one()
+    assert user.locked_until is not None
 
 
 async def test_a_post_without_or_with_a_wrong_csrf_token_is_refused(console, staff, chat) -> None:
@@ -223,6 +276,9 @@ async def test_admin_creates_and_unlocks_accounts(console, staff) -> None:
     assert response.status == 303
     bad = await admin.post("/staff/admin/accounts", email="x@etp.org", role="integrity", password="short")
     assert bad.status == 400 and "at least" in await bad.text()
+    common = await admin.post("/staff/admin/accounts", email="y@etp.org", role="integrity", password="1234567890")
+    assert common.status == 400 and "too easy to guess" in await common.text()
+    assert (await (await console()).login("y@etp.org", "1234567890")).status == 401
     newcomer = await console()
     assert (await newcomer.login("new@etp.org", "long enough pass")).status == 303
 
