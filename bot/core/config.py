@@ -31,8 +31,6 @@ class ConfigError(ValueError):
 def _check_secret(name: str, value: str) -> str:
     if len(value) < MIN_SECRET_LENGTH:
         raise ValueError(f"at least {MIN_SECRET_LENGTH} random characters (got {len(value)})")
-    if len(set(value)) < 8:
-        raise ValueError("a random string (this one repeats too few characters)")
     return value
 
 
@@ -295,8 +293,8 @@ class Config:
                 raise ConfigError(f"ETP_SECRET_KEY: expected at least {MIN_SECRET_LENGTH} random characters")
             return self
         if not self.is_sqlite:
-            raise ConfigError("ETP_SECRET_KEY: expected with PostgreSQL (is required with PostgreSQL; "
-                              f"at least {MIN_SECRET_LENGTH} random characters)")
+            raise ConfigError("ETP_SECRET_KEY: expected with PostgreSQL (ETP_SECRET_KEY is required with "
+                              f"PostgreSQL: at least {MIN_SECRET_LENGTH} random characters)")
         path = Path(self.key_file)
         if path.exists():
             mode = stat.S_IMODE(path.stat().st_mode)
