@@ -90,10 +90,24 @@ class Console:
         page = await self.client.get("/staff/")
         return _CSRF.search(await page.text()).group(1)
 
+    async def case_number(self, ref: str) -> str:
+        """The case number staff see for the case of the reporter's receipt `ref`."""
+        from bot.services import cases
+
+        runtime = self.client.server.app[K.RUNTIME]
+        async with runtime.db.session() as s:
+            case = await cases.find_case(s, runtime.services.secrets, ref)
+        assert case is not None, f"no case has the receipt {ref}"
+        return cases.case_number(case)
+
     async def case_id(self, ref: str, query: str = "?status=all") -> int:
+        """The id of the case with the receipt `ref`, found in the list by its case number (the list
+        never shows the receipt)."""
         html = await (await self.client.get("/staff/" + query)).text()
-        found = re.search(r'href="/staff/cases/(\d+)">' + re.escape(ref) + "<", html)
-        assert found, f"{ref} not in the case list"
+        assert ref not in html, "the receipt is shown to staff"
+        number = await self.case_number(ref)
+        found = re.search(r'href="/staff/cases/(\d+)">' + re.escape(number) + "<", html)
+        assert found, f"{number} not in the case list"
         return int(found.group(1))
 
     async def post(self, path: str, **data: str):

@@ -31,7 +31,7 @@ from bot.core.models.cases import (
 )
 from bot.core.texts import t
 from bot.services.outbox import enqueue
-from bot.services.references import new_reference, normalize
+from bot.services.references import PREFIXES, new_reference, normalize
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,14 @@ class NewReport:
 
 
 def reference(secrets: Secrets, case: Case) -> str:
+    """The reporter's receipt: for the reporter only, never for staff, logs or alerts."""
     return secrets.decrypt(case.reference_enc)
+
+
+def case_number(case: Case) -> str:
+    """What staff see and say: the queue letter and the case's number, e.g. `H-1042`. Too short
+    to be read as a receipt, so it gives no access from a chat."""
+    return f"{PREFIXES[case.queue]}-{case.id}"
 
 
 def _attachments(secrets: Secrets, attachments: tuple[dict[str, Any], ...] | list) -> str | None:
@@ -81,7 +88,7 @@ async def open_case(
                             attachments_enc=_attachments(secrets, report.attachments), created_at=now))
     if alert_chat:
         await enqueue(session, secrets, channel="telegram", destination=alert_chat, kind="alert",
-                      replies=[Reply(_t("case_alert", "en", ref=ref, queue=report.queue))])
+                      replies=[Reply(_t("case_alert", "en", ref=case_number(case), queue=report.queue))])
     metrics.CASES_OPENED.labels(queue=report.queue).inc()
     log.info("case opened", extra={"queue": report.queue, "event": "case_opened"})
     return case, ref

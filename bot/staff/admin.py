@@ -79,7 +79,7 @@ async def access_log(request: web.Request) -> web.Response:
 def _subject(secrets, entry: CaseAccess, case: Case | None, factory_id: str | None) -> str:
     if entry.factory_id is not None:
         return f"factory {factory_id}" if factory_id is not None else "(deleted factory)"
-    return cases.reference(secrets, case) if case else "(purged)"
+    return cases.case_number(case) if case else "(purged)"
 
 
 def add_routes(app: web.Application) -> None:

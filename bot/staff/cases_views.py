@@ -1,5 +1,5 @@
 """The queue of a staff member's role and the case page. A case outside the role is a 404; every
-view and action is written to the access log; the reporter appears only as the case reference."""
+view and action is written to the access log; the reporter appears only as the case number (never the receipt)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -73,12 +73,11 @@ async def case_list(request: web.Request) -> web.Response:
     query = (select(Case).where(*where)
              .order_by(Case.urgent.desc(), Case.waiting_since.asc().nulls_last(), Case.updated_at.asc(), Case.id)
              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    secrets = runtime(request).services.secrets
     async with runtime(request).db.session() as s:
         rows = (await s.execute(query)).scalars().all()
         total = (await s.execute(select(func.count()).select_from(Case).where(*where))).scalar_one()
         emails = await _emails(s, {c.assigned_to for c in rows if c.assigned_to})
-    items = [{"case": c, "ref": cases.reference(secrets, c), "category": category_label(c.queue, c.category),
+    items = [{"case": c, "ref": cases.case_number(c), "category": category_label(c.queue, c.category),
               "assigned": emails.get(c.assigned_to)} for c in rows]
     return _page(request, "cases.html", {
         "items": items, "status": status, "category": category, "statuses": ["open", *CASE_STATUSES, "all"],
@@ -155,7 +154,7 @@ async def case_page(request: web.Request) -> web.Response:
         shown.append(Shown(m.author, secrets.decrypt(m.body_enc), m.created_at, emails.get(m.staff_id), photos,
                            state, note))
     return _page(request, "case.html", {
-        "case": case, "ref": cases.reference(secrets, case), "messages": shown,
+        "case": case, "ref": cases.case_number(case), "messages": shown,
         "category": category_label(case.queue, case.category), "assigned": emails.get(case.assigned_to),
         "REPORTER": REPORTER, "NOTE": NOTE, "max_reply": MAX_REPLY,
     })

@@ -162,7 +162,7 @@ async def test_the_terminal_says_photos_cannot_be_sent(chat) -> None:
     assert "cannot be sent" in chat.text
 
 
-async def test_staff_are_alerted_with_reference_and_queue_only(runtime) -> None:
+async def test_staff_are_alerted_with_case_number_and_queue_only_never_the_receipt(runtime) -> None:
     from dataclasses import replace
 
     runtime.services.config = replace(runtime.services.config, staff_alert_telegram_chat="-100200300",
@@ -174,7 +174,13 @@ async def test_staff_are_alerted_with_reference_and_queue_only(runtime) -> None:
     secrets = runtime.services.secrets
     assert alert.channel == "telegram" and secrets.decrypt(alert.destination_enc) == "-100200300"
     (body,) = secrets.decrypt_json(alert.body_enc)
-    assert body["text"] == f"New helpline case {ref}"
+    (case,) = await cases_in_db(runtime)
+    assert body["text"] == f"New helpline case H-{case.id}"
+    assert ref not in body["text"] and ref.replace("-", "") not in body["text"]
+    # the case number gives no access from a chat: it is a wrong receipt, and counted as one
+    intruder = ChatDriver(runtime, contact="intruder")
+    await intruder.send(f"/case H-{case.id}")
+    assert "No case has this reference" in intruder.text and "canteen" not in intruder.text
 
 
 async def test_no_alert_is_queued_when_telegram_is_off(chat, runtime) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot import staff
 from bot.app import create_app
 from bot.core.models import OutboxMessage
-from tests.casekit import PASSWORD, add_staff, file_helpline_report
+from tests.casekit import PASSWORD, add_staff, cases_in_db, file_helpline_report
 from tests.conftest import ChatDriver, require
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -38,8 +38,12 @@ async def test_sign_in_reply_and_close_in_a_browser(config, runtime) -> None:
             await page.fill("input[name=email]", "line@etp.org")
             await page.fill("input[name=password]", PASSWORD)
             await page.click("button[type=submit]")
-            await page.click(f"text={ref}")
-            assert await page.text_content("#reference") == ref
+            (case,) = await cases_in_db(runtime)
+            number = f"H-{case.id}"
+            assert ref not in await page.content()  # staff never see the receipt
+            await page.click(f"text={number}")
+            assert await page.text_content("#case-number") == number
+            assert ref not in await page.content()
             assert "Unpaid overtime <b>since May</b>" in await page.inner_text(".msg.reporter .body")
             await page.fill("textarea[name=body] >> nth=0", "We are looking into it.")
             await page.click("text=Send reply")

@@ -144,7 +144,7 @@ async def test_each_role_sees_its_own_queue_only(console, staff, runtime) -> Non
     helpline_id = await line.case_id(helpline_ref)
     desk_id = await desk.case_id(desk_ref)
     line_list = await (await line.client.get("/staff/?status=all")).text()
-    assert helpline_ref in line_list and desk_ref not in line_list
+    assert await line.case_number(helpline_ref) in line_list and await desk.case_number(desk_ref) not in line_list
     for browser, case_id in [(desk, helpline_id), (integrity, helpline_id), (line, desk_id), (admin, helpline_id)]:
         assert (await browser.client.get(f"/staff/cases/{case_id}")).status == 404
     assert (await desk.reply(helpline_id, "not mine")).status == 404
@@ -163,14 +163,15 @@ async def test_a_script_in_a_report_is_shown_as_text(console, staff, chat) -> No
     assert "<script>" not in html and "<b>bold" not in html
 
 
-async def test_the_console_shows_the_reference_never_the_reporters_identity(console, staff, runtime) -> None:
+async def test_the_console_shows_the_case_number_never_the_receipt_or_identity(console, staff, runtime) -> None:
     reporter = ChatDriver(runtime, channel="telegram", contact="5551234567")
     ref = await file_helpline_report(reporter, "they keep our passports")
     browser = await _signed_in(console, "line@etp.org")
     listing = await (await browser.client.get("/staff/")).text()
     page = await (await browser.client.get(f"/staff/cases/{await browser.case_id(ref)}")).text()
     for html in (listing, page):
-        assert ref in html and "5551234567" not in html and "telegram" not in html.lower()
+        assert await browser.case_number(ref) in html and "5551234567" not in html and "telegram" not in html.lower()
+        assert ref not in html and ref.replace("-", "") not in html
 
 
 async def test_list_puts_urgent_first_then_the_longest_waiting_and_filters(console, staff, runtime, clock) -> None:
@@ -180,11 +181,13 @@ async def test_list_puts_urgent_first_then_the_longest_waiting_and_filters(conso
     clock.advance(timedelta(hours=1))
     urgent = await file_helpline_report(ChatDriver(runtime, contact="c"), "he will beat me tonight", category="safety")
     browser = await _signed_in(console, "line@etp.org")
+    receipt_old = old
+    old, new, urgent = [f">{await browser.case_number(r)}<" for r in (old, new, urgent)]
     html = await (await browser.client.get("/staff/")).text()
     assert html.index(urgent) < html.index(old) < html.index(new)
     filtered = await (await browser.client.get("/staff/?category=hours")).text()
     assert new in filtered and old not in filtered
-    await browser.post(f"/staff/cases/{await browser.case_id(old)}/close")
+    await browser.post(f"/staff/cases/{await browser.case_id(receipt_old)}/close")
     open_list = await (await browser.client.get("/staff/")).text()
     closed_list = await (await browser.client.get("/staff/?status=closed")).text()
     assert old not in open_list and old in closed_list and new not in closed_list
@@ -265,7 +268,8 @@ async def test_every_view_is_in_the_access_log_admins_read(console, staff, chat)
     await line.post(f"/staff/cases/{case_id}/assign")
     admin = await _signed_in(console, "admin@etp.org")
     html = await (await admin.client.get("/staff/admin/access")).text()
-    assert html.count("access-row") == 2 and "line@etp.org" in html and ref in html
+    assert html.count("access-row") == 2 and "line@etp.org" in html and await line.case_number(ref) in html
+    assert ref not in html and ref.replace("-", "") not in html
     assert "view" in html and "assign" in html
     assert (await line.client.get("/staff/admin/access")).status == 404
 
@@ -318,6 +322,7 @@ async def test_a_long_queue_is_paged(console, staff, runtime, monkeypatch) -> No
     monkeypatch.setattr(cases_views, "PAGE_SIZE", 2)
     refs = [await file_helpline_report(ChatDriver(runtime, contact=f"w{i}"), f"case {i}") for i in range(3)]
     browser = await _signed_in(console, "line@etp.org")
+    refs = [f">{await browser.case_number(r)}<" for r in refs]
     first = await (await browser.client.get("/staff/")).text()
     second = await (await browser.client.get("/staff/?status=open&category=&page=2")).text()
     assert "3 cases · page 1 of 2" in first and "page=2" in first
