@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///etp-bot.core.db"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///etp-bot.db"
 MIN_SECRET_LENGTH = 32
 SECRET_FIELDS = ("secret_key", "old_secret_keys", "wechat_token", "wechat_app_secret", "wechat_aes_key",
                  "telegram_bot_token", "telegram_webhook_secret")
