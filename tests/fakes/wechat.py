@@ -27,7 +27,7 @@ from .server import Call, FakeServer
 
 APP_ID = "wx0123456789abcdef"
 APP_SECRET = "fake-app-secret-0123456789"
-TOKEN = "etp-test-wechat-token"
+TOKEN = "etpTestWechatToken2026"  # WeChat allows 3-32 letters and digits
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters, like the console's
 ACCOUNT = "gh_0123456789ab"  # the Official Account's own id (ToUserName)
 
