@@ -293,7 +293,9 @@ async def main(args: argparse.Namespace) -> int:
     database_url = args.database_url or f"sqlite+aiosqlite:///{workdir}/bench.db"
     runs = []
     for processes in args.processes:
-        # each phase runs under a fresh secret key: its messages and contacts are new to the database
+        # each phase runs under a fresh secret key: its messages and contacts are new to the database;
+        # the same messages signed again (the server refuses signatures more than 5 minutes old)
+        messages = build_messages(args.requests, args.senders, args.retries)
         runs.append((processes, *await run_bot(args, messages, database_url, processes, workdir)))
 
     print(f"\n{'target':<10} {'answered':>8} {'errors':>7} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}")
