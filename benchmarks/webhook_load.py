@@ -39,7 +39,7 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-TOKEN = "bench-wechat-token"
+TOKEN = "benchWechatToken2026"  # 3-32 letters and digits, as WeChat (and the config) require
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APP_ID = "wxbench000000000"
 QUESTIONS = ["How much is the registration fee?", "menu", "1", "What does Progressing mean?", "help",

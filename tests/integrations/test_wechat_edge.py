@@ -270,7 +270,7 @@ async def test_a_binding_qr_code_binds_new_and_existing_followers(wechat_config,
 # -- 8. a guessable token --------------------------------------------------------------------------
 @pytest.mark.parametrize("token, weak", [
     ("abc123", True), ("mytoken", True), ("wechattokenwechattoken", True), ("12345678901234567890", True),
-    ("aaaaaaaaaaaaaaaaaaaaaaaaA", True), ("etp-test-wechat-token", False),
+    ("aaaaaaaaaaaaaaaaaaaaaaaaA", True), ("etpTestWechatToken2026", False),
     ("3f9c2b7e41d08a6c5e2f9b1d7a4c3e80", False),
 ])
 def test_guessable_tokens(token: str, weak: bool) -> None:
