@@ -62,6 +62,7 @@ class _Settings(BaseSettings):
     wechat_app_id: str | None = Field(None, alias="WECHAT_APP_ID")
     wechat_app_secret: str | None = Field(None, alias="WECHAT_APP_SECRET")
     wechat_aes_key: str | None = Field(None, alias="WECHAT_AES_KEY")
+    wechat_compat_mode: bool = Field(False, alias="WECHAT_COMPAT_MODE")
     wechat_api_base: str = Field("https://api.weixin.qq.com", alias="WECHAT_API_BASE")
     wechat_template_reminder: str | None = Field(None, alias="WECHAT_TEMPLATE_REMINDER")
     telegram_bot_token: str | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
@@ -158,6 +159,8 @@ def _problems(exc: ValidationError) -> list[str]:
         raw = err.get("input")
         if err["type"] == "value_error":
             expected = str(err.get("ctx", {}).get("error", err["msg"]))
+        elif err["type"] == "bool_parsing":
+            expected = f"1, true, yes or on (0, false, no or off), got {raw!r}"
         elif err["type"] == "int_parsing":
             expected = f"a whole number, got {raw!r}"
         elif err["type"] in ("greater_than_equal", "less_than_equal"):
@@ -186,6 +189,7 @@ class Config:
     wechat_app_id: str | None = None
     wechat_app_secret: str | None = None
     wechat_aes_key: str | None = None
+    wechat_compat_mode: bool = False  # safe mode that also takes plaintext requests (兼容模式)
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_template_reminder: str | None = None
     telegram_bot_token: str | None = None
@@ -256,6 +260,7 @@ class Config:
             wechat_app_id=s.wechat_app_id,
             wechat_app_secret=s.wechat_app_secret,
             wechat_aes_key=s.wechat_aes_key,
+            wechat_compat_mode=s.wechat_compat_mode,
             wechat_api_base=s.wechat_api_base.rstrip("/"),
             wechat_template_reminder=s.wechat_template_reminder,
             telegram_bot_token=s.telegram_bot_token,
