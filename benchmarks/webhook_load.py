@@ -39,7 +39,7 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-TOKEN = "bench-wechat-token"
+TOKEN = "benchWechatToken2026"  # 3-32 letters and digits, as WeChat (and the config) require
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APP_ID = "wxbench000000000"
 QUESTIONS = ["How much is the registration fee?", "menu", "1", "What does Progressing mean?", "help",
@@ -293,7 +293,9 @@ async def main(args: argparse.Namespace) -> int:
     database_url = args.database_url or f"sqlite+aiosqlite:///{workdir}/bench.db"
     runs = []
     for processes in args.processes:
-        # each phase runs under a fresh secret key: its messages and contacts are new to the database
+        # each phase runs under a fresh secret key: its messages and contacts are new to the database;
+        # the same messages signed again (the server refuses signatures more than 5 minutes old)
+        messages = build_messages(args.requests, args.senders, args.retries)
         runs.append((processes, *await run_bot(args, messages, database_url, processes, workdir)))
 
     print(f"\n{'target':<10} {'answered':>8} {'errors':>7} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}")

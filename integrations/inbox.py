@@ -1,7 +1,9 @@
 """Exactly-once handling of inbound platform messages, shared by the WeChat and Telegram adapters.
 
 1. `store`: the message is written (unique per channel and message key) before the platform
-   gets its answer; a redelivery finds the row already there.
+   gets its answer; a redelivery finds the row already there. Its text is kept only as far as
+   the dialogue reads it. A channel's `guard` runs first in the same transaction and may refuse
+   the request (WeChat: a signature already used for another message).
 2. `process`: one transaction marks the row done, runs the dialogue, and lets the channel put
    the replies where they go (cached passive reply, outbox rows). The status change is the
    first write, so it takes the row lock (PostgreSQL) or the write lock (SQLite): a concurrent
@@ -33,6 +35,7 @@ from bot.services.contacts import contact_key, find_contact
 from bot.services.outbox import release_held
 from bot.services.throttle import RateLimit, Verdict
 from handlers import lang as language
+from handlers.dialogue import MAX_TEXT
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
@@ -40,6 +43,9 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 
+# What is stored of a text: what the dialogue reads and one character more, so that it still
+# knows the text was longer (and says so); the rest is never kept.
+STORED_TEXT = MAX_TEXT + 1
 GATE_WIDTH = 2  # transactions of one channel at a time in one process (PostgreSQL)
 MAX_ATTEMPTS = 3  # a message the dialogue fails on this often is set aside (status failed)
 
@@ -65,6 +71,8 @@ class Delivery:
 # respond(session, contact, replies, inbox_id, passive_allowed, incoming) -> Delivery; `incoming` is
 # the stored message (Telegram answers in its forum topic, and an album once)
 Respond = Callable[[AsyncSession, Contact, list[Reply], int, bool, Incoming], Awaitable[Delivery]]
+# guard(session): raises to refuse the message before it is stored (the transaction rolls back)
+Guard = Callable[[AsyncSession], Awaitable[None]]
 
 
 @dataclass
@@ -80,7 +88,8 @@ class Result:
 
 def encode_incoming(incoming: Incoming) -> dict[str, Any]:
     return {"channel": incoming.channel, "contact": incoming.contact, "message_id": incoming.message_id,
-            "kind": incoming.kind, "text": incoming.text, "received_at": incoming.received_at.isoformat(),
+            "kind": incoming.kind, "text": (incoming.text or "")[:STORED_TEXT],
+            "received_at": incoming.received_at.isoformat(),
             "private": incoming.private, "event": incoming.event, "extra": incoming.extra}
 
 
@@ -90,9 +99,13 @@ def decode_incoming(data: dict[str, Any]) -> Incoming:
 
 class Inbox:
     def __init__(self, runtime: Runtime, channel: str, respond: Respond, *,
-                 rate_limit: RateLimit | None = None, notify: Callable[[], None] | None = None) -> None:
+                 rate_limit: RateLimit | None = None, notify: Callable[[], None] | None = None,
+                 counted: Callable[[Incoming], bool] | None = None) -> None:
         self.runtime, self.channel, self.respond = runtime, channel, respond
         self.rate_limit = rate_limit or RateLimit()
+        # which messages count against the per-contact rate limit (default: all); the channel
+        # leaves out what the dialogue never answers (WeChat's location reports, menu links …)
+        self.counted = counted or (lambda incoming: True)
         self.notify = notify or (lambda: None)
         self.secrets = runtime.services.secrets
         # Under load, transactions queue here in arrival order instead of all running at once:
@@ -104,10 +117,13 @@ class Inbox:
     def log_id(self, incoming: Incoming) -> str:
         return self.secrets.log_id(contact_key(incoming.channel, incoming.contact))
 
-    async def store(self, message_key: str, incoming: Incoming) -> tuple[int, bool]:
-        """Write the message unless it is already there: (row id, newly stored)."""
+    async def store(self, message_key: str, incoming: Incoming, *, guard: Guard | None = None) -> tuple[int, bool]:
+        """Write the message unless it is already there: (row id, newly stored). What `guard`
+        raises comes out of here, nothing stored."""
         key_hash = self.secrets.lookup_hash(f"inbox:{self.channel}:{message_key}")
         async with self._gate, self.runtime.db.session() as s:
+            if guard is not None:
+                await guard(s)
             row_id = await insert_ignore_returning(s, InboxMessage.__table__, {
                 "channel": self.channel, "key_hash": key_hash, "kind": incoming.kind,
                 "payload_enc": self.secrets.encrypt_json(encode_incoming(incoming)),
@@ -163,6 +179,8 @@ class Inbox:
                       kind=row.kind)
 
     async def _dialogue(self, s: AsyncSession, incoming: Incoming, now: datetime) -> list[Reply]:
+        if not self.counted(incoming):
+            return await self.runtime.dialogue.handle(s, incoming)
         verdict = await self.rate_limit.check(s, self.secrets, contact_key(incoming.channel, incoming.contact), now)
         if verdict is Verdict.ALLOW:
             return await self.runtime.dialogue.handle(s, incoming)

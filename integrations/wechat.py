@@ -1,20 +1,28 @@
 """The WeChat Official Account channel: `GET/POST /wechat`.
 
-One POST: check the signature → refuse hostile XML (defusedxml: no DTD, no entities, before
-wechatpy/xmltodict sees the body) → decrypt (safe mode) → parse (wechatpy) → store in the inbox →
-run the dialogue → answer with a passive reply inside WeChat's 5-second deadline.
+One POST: check the signature and its age (5 minutes either way) → in safe mode, refuse a
+plaintext request (unless WECHAT_COMPAT_MODE) → refuse hostile XML (defusedxml: no DTD, no
+entities, before wechatpy/xmltodict sees the body) → decrypt (safe mode) → parse (wechatpy) →
+store in the inbox, with the (timestamp, nonce) pair bound to the message → run the dialogue →
+answer with a passive reply inside WeChat's 5-second deadline.
+
+A (timestamp, nonce) pair is accepted once, across processes (`seen_signatures`): WeChat's own
+retries repeat the first request's query string, pair included, with the same message, so a pair
+seen again with the same sender and message key is a retry (answered from the inbox below); under
+any other message it is a replay and refused with 403.
 
 One passive reply carries as many of the dialogue's replies as fit in one text message; the rest
 go through the outbox as customer-service messages. When the dialogue is not done in time the
 bot answers "success" and the replies go through the outbox too. WeChat's retries (same MsgId,
-or FromUserName + CreateTime for events) find the stored message, wait for the first delivery's
-answer and get the same reply; the dialogue never runs twice.
+or FromUserName + CreateTime + Event + EventKey for events) find the stored message, wait for
+the first delivery's answer and get the same reply; the dialogue never runs twice.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import re
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
@@ -24,22 +32,24 @@ from datetime import UTC, datetime, timedelta
 import defusedxml
 import defusedxml.ElementTree as SafeET
 from aiohttp import web
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
-from wechatpy.replies import create_reply
 from wechatpy.utils import check_signature
 
 from bot.core import messages as m
 from bot.core import metrics
 from bot.core.config import Config, ConfigError
+from bot.core.crypto import Secrets
+from bot.core.dialect import insert_ignore_returning
 from bot.core.messages import Incoming, Reply, render_numbered
 from bot.core.models import Contact, OutboxMessage, utcnow
 from bot.core.models import messaging as st
-from bot.core.models.messaging import InboxMessage
+from bot.core.models.messaging import InboxMessage, SeenSignature
 from bot.core.texts import t
+from bot.services.bindings import normalise_code
 from bot.services.outbox import enqueue
 from handlers import command_table
 from integrations import appkeys as K
@@ -58,6 +68,15 @@ OVERFLOW_DELAY = timedelta(seconds=1.5)  # let WeChat show the passive reply bef
 # leaves it alone; older than this, WeChat has had its answer and the reply must go as a
 # customer-service message whoever processes it.
 IN_FLIGHT = timedelta(seconds=5)
+# A signature whose timestamp is further than this from our clock, either way, is refused: WeChat
+# signs each request as it sends it, and its retries come within seconds.
+MAX_SIGNATURE_AGE = 300
+# The events the dialogue answers; every other event (LOCATION reports, VIEW, unsubscribe,
+# template and mass-send receipts …) is silent and does not count against the rate limit.
+ANSWERED_EVENTS = frozenset({"subscribe", "click"})
+# wechatpy's names for a subscription (a plain follow, through a QR code with a scene, from a
+# product scan): all greeted and recorded as a subscribe
+SUBSCRIBE_EVENTS = frozenset({"subscribe", "subscribe_scan", "subscribe_scan_product"})
 
 # The custom menu (`etp-bot wechat menu`): clicks send these EventKeys (CONTRACT).
 # The custom menu (`etp-bot wechat menu`): from handlers/commands.toml.
@@ -69,7 +88,8 @@ class BadRequest(Exception):
 
 
 class Forbidden(Exception):
-    """A signature that does not match: 403."""
+    """A signature that does not match, is stale or was used for another message; a plaintext
+    request to a safe-mode account: 403."""
 
 
 @dataclass
@@ -85,12 +105,37 @@ WECHAT: web.AppKey[WeChatChannel] = web.AppKey("wechat")
 
 # -- wire format ---------------------------------------------------------------------------------
 def _signed(config: Config, query) -> bool:
+    """The signature matches and its timestamp is within MAX_SIGNATURE_AGE of now."""
     try:
         check_signature(config.wechat_token, query.get("signature", ""), query.get("timestamp", ""),
                         query.get("nonce", ""))
-        return True
     except InvalidSignatureException:
         return False
+    return fresh(query.get("timestamp", ""), time.time())
+
+
+def fresh(timestamp: str, now: float) -> bool:
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        return False
+    return abs(now - int(timestamp)) <= MAX_SIGNATURE_AGE
+
+
+def once(secrets: Secrets, query, source: str, key: str):
+    """The inbox guard that accepts this request's (timestamp, nonce) pair once: for this message
+    (a WeChat retry repeats it), never for another (Forbidden). One statement when the pair is new."""
+    pair = secrets.lookup_hash(f"wechat:signature:{query.get('timestamp', '')}:{query.get('nonce', '')}")
+    message = secrets.lookup_hash(f"wechat:message:{source}|{key}")
+
+    async def guard(s: AsyncSession) -> None:
+        new = await insert_ignore_returning(s, SeenSignature.__table__, {
+            "pair_hash": pair, "message_hash": message, "seen_at": utcnow()}, ["pair_hash"], SeenSignature.pair_hash)
+        if new is None:
+            bound = (await s.execute(select(SeenSignature.message_hash)
+                                     .where(SeenSignature.pair_hash == pair))).scalar_one_or_none()
+            if bound != message:
+                raise Forbidden("signature already used for another message")
+
+    return guard
 
 
 def safe_xml(body: bytes) -> ET.Element:
@@ -107,8 +152,11 @@ def safe_xml(body: bytes) -> ET.Element:
 
 def unwrap(channel: WeChatChannel, body: bytes, query) -> tuple[str, bool]:
     """The message's plaintext XML, and whether the request came encrypted."""
-    root = safe_xml(body)
     encrypted = query.get("encrypt_type") == "aes"
+    if not encrypted and channel.crypto is not None and not channel.config.wechat_compat_mode:
+        # safe mode: the plain signature covers no body; only WECHAT_COMPAT_MODE takes plaintext
+        raise Forbidden("plaintext request in safe mode")
+    root = safe_xml(body)
     if not encrypted:
         return _text(body), False
     if channel.crypto is None:
@@ -136,12 +184,14 @@ def _text(body: bytes) -> str:
 
 
 def to_incoming(msg) -> tuple[str, Incoming]:
-    """The inbox key (MsgId; FromUserName + CreateTime for events) and the channel-neutral message."""
+    """The inbox key (MsgId; for events FromUserName + CreateTime + Event + EventKey, which a
+    retry repeats and two events of one second do not share) and the channel-neutral message."""
     source = msg.source
     if not source or not isinstance(source, str):
         raise BadRequest("no FromUserName")
     received = datetime.now(UTC)
     kind, text, event, extra = m.OTHER, "", None, {}
+    raw_event = raw_key = ""
     if msg.type == "text":
         kind, text = m.TEXT, msg.content or ""
     elif msg.type == "voice":
@@ -149,20 +199,49 @@ def to_incoming(msg) -> tuple[str, Incoming]:
     elif msg.type in ("image", "location", "link"):
         kind = {"image": m.IMAGE, "location": m.LOCATION, "link": m.LINK}[msg.type]
     elif str(msg._data.get("MsgType", "")).lower() == "event":
-        kind, event = m.EVENT, str(msg._data.get("Event") or "").lower()
-        if event in ("subscribe", "subscribe_scan"):
-            event = "subscribe"  # wechatpy renames a subscription through a QR code
-        extra = {"event_key": str(msg._data.get("EventKey") or "")}
-    msg_id = int(msg.id or 0)
-    key = str(msg_id) if msg_id else f"{source}|{msg.time}"
+        raw_event, raw_key = str(msg._data.get("Event") or ""), str(msg._data.get("EventKey") or "")
+        kind, event, event_key = m.EVENT, raw_event.lower(), raw_key
+        if event in SUBSCRIBE_EVENTS:
+            # wechatpy renames a subscription through a QR code (the scene, "qrscene_" taken off,
+            # is the EventKey) or from a product scan ("scanbarcode|…", "scanimage|…": no scene)
+            if event == "subscribe_scan_product":
+                event_key = ""
+            event = "subscribe"
+        elif event == "scan" and normalise_code(event_key):
+            # a follower scanning a binding QR code: bound as a new follower is through its scene
+            event = "subscribe"
+        extra = {"event_key": event_key}
+    msg_id = 0 if kind == m.EVENT else int(msg.id or 0)  # an event's MsgID names a template or mass send
+    key = str(msg_id) if msg_id else f"{source}|{msg.time}|{raw_event}|{raw_key}"
     return key, Incoming(CHANNEL, source, key, kind=kind, text=str(text), received_at=received, event=event,
                          extra=extra)
+
+
+def answered(incoming: Incoming) -> bool:
+    """Whether the dialogue answers this message: silent events do not count against the rate limit."""
+    return incoming.kind != m.EVENT or incoming.event in ANSWERED_EVENTS
+
+
+# XML 1.0 has no place for most control characters, even inside CDATA
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def cdata(value: str) -> str:
+    """`value` as CDATA that nothing in it can end early: each "]]>" is split across two sections."""
+    return "<![CDATA[" + _NOT_XML.sub("", value).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def passive_xml(msg, text: str, now: float) -> str:
+    """A passive text reply to `msg` (the user's OpenID is its ToUserName)."""
+    return (f"<xml><ToUserName>{cdata(str(msg.source))}</ToUserName><FromUserName>{cdata(str(msg.target or ''))}"
+            f"</FromUserName><CreateTime>{int(now)}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content>{cdata(text)}</Content></xml>")
 
 
 def render(channel: WeChatChannel, msg, text: str | None, query, encrypted: bool) -> web.Response:
     if not text:
         return web.Response(text="success")
-    xml = create_reply(text, message=msg, render=True)
+    xml = passive_xml(msg, text, time.time())
     if encrypted:
         xml = channel.crypto.encrypt_message(xml, query.get("nonce", ""), query.get("timestamp") or str(int(time.time())))
     return web.Response(text=xml, content_type="application/xml")
@@ -204,7 +283,12 @@ async def receive(request: web.Request) -> web.Response:
         log.info("wechat request rejected", extra={"reason": type(exc).__name__})
         return web.Response(status=400, text="malformed message")
 
-    inbox_id, _new = await channel.inbox.store(key, incoming)
+    try:
+        inbox_id, _new = await channel.inbox.store(
+            key, incoming, guard=once(channel.inbox.secrets, request.query, incoming.contact, key))
+    except Forbidden as exc:
+        log.info("wechat request refused", extra={"reason": str(exc)})
+        return web.Response(status=403, text="bad signature")
     task = channel.tasks.spawn(channel.inbox.process(inbox_id, passive_until=started + PASSIVE_BUDGET))
     done, _ = await asyncio.wait({task}, timeout=max(0.0, started + ANSWER_BUDGET - loop.time()))
     if not done:
@@ -277,10 +361,29 @@ def _crypto(config: Config) -> WeChatCrypto | None:
         raise ConfigError("WECHAT_AES_KEY must be the 43-character EncodingAESKey") from exc
 
 
+MAKE_TOKEN = 'python -c "import secrets; print(secrets.token_hex(16))"'
+
+
+def token_weakness(token: str) -> str | None:
+    """Why a WECHAT_TOKEN is guessable (it alone signs plaintext requests), or None."""
+    if len(token) < 16:
+        return "shorter than 16 characters"
+    classes = {"digit" if c.isdigit() else "lower" if c.islower() else "upper" if c.isupper() else "other"
+               for c in token}
+    if len(classes) == 1 or len(set(token)) < 4:
+        return "made of one kind of character"
+    return None
+
+
 def setup(app: web.Application) -> None:
     config = app[K.CONFIG]
     if not config.wechat_enabled:
         return
+    weakness = token_weakness(config.wechat_token)
+    if weakness:
+        log.warning(f"WECHAT_TOKEN is {weakness} and can be guessed: make one with {MAKE_TOKEN} "
+                    "(32 letters and digits) and enter the same in the WeChat console (服务器配置 Token)",
+                    extra={"event": "weak_wechat_token"})
     channel = WeChatChannel(config, _crypto(config))
     app[WECHAT] = channel
     app.router.add_get("/wechat", verify)
@@ -292,7 +395,7 @@ def setup(app: web.Application) -> None:
         api = WeChatAPI(config, runtime.db, secrets)
         app[K.SENDERS][CHANNEL] = WeChatSender(api, runtime.db, secrets,
                                                template_reminder=config.wechat_template_reminder)
-        channel.inbox = Inbox(runtime, CHANNEL, make_respond(secrets),
+        channel.inbox = Inbox(runtime, CHANNEL, make_respond(secrets), counted=answered,
                               notify=lambda: app[K.OUTBOX].notify() if K.OUTBOX in app else None)
         channel.tasks = Tasks()
         await channel.inbox.recover(older_than=IN_FLIGHT)

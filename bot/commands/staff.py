@@ -78,5 +78,6 @@ def run_purge(args: argparse.Namespace) -> int:
     done = asyncio.run(main())
     print(f"purged {done.cases} closed case{'s' if done.cases != 1 else ''} older than {config.retention_days} days")
     print(f"also deleted: {done.questions} unanswered questions, {done.inbox} processed inbox rows, "
-          f"{done.outbox} sent or failed outbox rows, {done.counters} stale rate counters")
+          f"{done.outbox} sent or failed outbox rows, {done.counters} stale rate counters, "
+          f"{done.signatures} used WeChat signatures")
     return 0

@@ -45,4 +45,4 @@ def setup_logging(level: int = logging.INFO, *, quiet: bool = False, stream=None
     root.setLevel(logging.WARNING if quiet else level)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-    logging.captureWarnings(True)  # e.g. "generated a key" goes out as a JSON line too
+    logging.captureWarnings(False)  # operator notices (generated key) stay plain sentences (bot.cli)

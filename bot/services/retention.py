@@ -5,7 +5,8 @@ only counts per queue, category and week and first-response times for medians (`
 unanswered FAQ questions, processed inbox rows and sent or failed outbox rows are deleted too.
 Unprocessed or failed inbox rows and outbox rows still to deliver (pending, held) are kept.
 After a day: counters (`bot.services.throttle`; their windows are an hour at most), and
-expired staff sessions.
+expired staff sessions. After an hour: the WeChat request signatures already used (a signature
+is refused anyway once its timestamp is more than five minutes off).
 """
 from __future__ import annotations
 
@@ -24,11 +25,14 @@ from bot.core.models import OutboxMessage
 from bot.core.models import outbox as ob
 from bot.core.models.cases import CLOSED, Case, CaseMessage, CaseStats, StaffSession
 from bot.core.models.insights import UnansweredQuestion
-from bot.core.models.messaging import DONE, InboxMessage, RateBucket
+from bot.core.models.messaging import DONE, InboxMessage, RateBucket, SeenSignature
 
 log = logging.getLogger(__name__)
 BATCH = 500
 COUNTERS_KEPT = timedelta(days=1)
+# a used (timestamp, nonce) pair must be remembered while its timestamp is still accepted: from
+# first use, at most twice the accepted age (integrations/wechat.py MAX_SIGNATURE_AGE, 5 minutes)
+SIGNATURES_KEPT = timedelta(hours=1)
 
 
 @dataclass
@@ -38,6 +42,7 @@ class Purged:
     inbox: int = 0
     outbox: int = 0
     counters: int = 0
+    signatures: int = 0
 
 
 def iso_week(moment: datetime, tz: tzinfo | None = None) -> str:
@@ -67,6 +72,7 @@ async def purge(db: Database, *, retention_days: int, now: datetime, timezone: s
         done.outbox = await _purge_outbox(s, cutoff)
         counters = now - COUNTERS_KEPT
         done.counters = await _deleted(s, delete(RateBucket).where(RateBucket.window_start < counters))
+        done.signatures = await _deleted(s, delete(SeenSignature).where(SeenSignature.seen_at < now - SIGNATURES_KEPT))
         await s.execute(delete(StaffSession).where(StaffSession.expires_at < now))
     log.info("purge done", extra={"event": "purge", **{f.name: getattr(done, f.name) for f in fields(done)}})
     return done

@@ -27,13 +27,18 @@ from .server import Call, FakeServer
 
 APP_ID = "wx0123456789abcdef"
 APP_SECRET = "fake-app-secret-0123456789"
-TOKEN = "etp-test-wechat-token"
+TOKEN = "etpTestWechatToken2026"  # WeChat allows 3-32 letters and digits
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters, like the console's
 ACCOUNT = "gh_0123456789ab"  # the Official Account's own id (ToUserName)
 
 CS_SEND = "/cgi-bin/message/custom/send"
 TEMPLATE_SEND = "/cgi-bin/message/template/send"
 MENU_CREATE = "/cgi-bin/menu/create"
+
+
+def cdata(text: str) -> str:
+    """Text inside CDATA, as a well-formed XML writer puts it: a "]]>" is split over two sections."""
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
 class FakeWeChatAPI(FakeServer):
@@ -139,12 +144,25 @@ class WeChatPlatform:
         return next(self._msg_ids)
 
     def text(self, openid: str, content: str, *, msg_id: int | None = None, create_time: int | None = None) -> str:
-        return self._xml(openid, "text", create_time, f"<Content><![CDATA[{content}]]></Content>",
+        return self._xml(openid, "text", create_time, f"<Content>{cdata(content)}</Content>",
                          msg_id if msg_id is not None else self.next_msg_id())
 
-    def event(self, openid: str, event: str, key: str | None = None, *, create_time: int | None = None) -> str:
+    def event(self, openid: str, event: str, key: str | None = None, *, create_time: int | None = None,
+              inner: str = "") -> str:
         extra = f"<Event><![CDATA[{event}]]></Event>" + (f"<EventKey><![CDATA[{key}]]></EventKey>" if key is not None else "")
-        return self._xml(openid, "event", create_time, extra, None)
+        return self._xml(openid, "event", create_time, extra + inner, None)
+
+    def location_event(self, openid: str, *, create_time: int | None = None) -> str:
+        """The location report WeChat sends on entering the chat or every 5 s (when the account asks)."""
+        return self.event(openid, "LOCATION", create_time=create_time,
+                          inner="<Latitude>23.137466</Latitude><Longitude>113.352425</Longitude><Precision>119.385040</Precision>")
+
+    def product_scan_subscribe(self, openid: str, key: str = "scanbarcode|EAN13|6901234567892") -> str:
+        """A follow from scanning a product (WeChat's 扫一扫 on a barcode or an image)."""
+        return self.event(openid, "subscribe", key)
+
+    def template_finished(self, openid: str) -> str:
+        return self.event(openid, "TEMPLATESENDJOBFINISH", inner="<MsgID>200163836</MsgID><Status><![CDATA[success]]></Status>")
 
     def voice(self, openid: str, recognition: str | None) -> str:
         extra = "<MediaId><![CDATA[media1]]></MediaId><Format><![CDATA[amr]]></Format>"
@@ -165,7 +183,8 @@ class WeChatPlatform:
                          "<Url><![CDATA[http://example.invalid/]]></Url>", self.next_msg_id())
 
     def _xml(self, openid: str, msg_type: str, create_time: int | None, inner: str, msg_id: int | None) -> str:
-        # events are keyed by sender and CreateTime: two events of one test need distinct seconds
+        # a retry of an event is recognised by its sender, CreateTime, Event and EventKey: by default
+        # each message gets a second of its own (pass create_time to share one)
         self._last_time = max(int(time.time()), getattr(self, "_last_time", 0) + 1)
         created = create_time if create_time is not None else self._last_time
         mid = f"<MsgId>{msg_id}</MsgId>" if msg_id is not None else ""

@@ -154,7 +154,7 @@ async def test_report_on_wechat_answered_in_the_console_continued_on_telegram(
             await wait_until(lambda: _has(fake_wechat.sent_texts(OPENID), "We called the factory"))
             (delivered,) = [t for t in fake_wechat.sent_texts(OPENID) if "We called the factory" in t]
             assert ref in delivered
-            assert "delivery-sent" in await staff.page(f"/staff/cases/{case_id}")
+            assert 'class="delivery delivery-sent"' in await staff.page(f"/staff/cases/{case_id}")
 
             # the worker continues from a Telegram account, with the reference
             await tg_post(client, tg.text_update(ref.lower().replace("-", " "), chat_id=TG_CHAT))
@@ -198,14 +198,14 @@ async def test_a_reply_after_the_48_hour_window_is_held_then_delivered_when_the_
         async with StaffBrowser.signed_in(client, "line@etp.org") as staff:
             case_id = await staff.case_id(ref)
             await staff.reply(case_id, "Which building do you live in?")
-            await wait_until(lambda: _page_has(staff, case_id, "delivery-held"))
+            await wait_until(lambda: _page_has(staff, case_id, 'class="delivery delivery-held"'))
             page = await staff.page(f"/staff/cases/{case_id}")
             assert "48 hours" in page and "delivered when the reporter writes again" in page
             assert not await _has(fake_wechat.sent_texts(OPENID), "Which building")
 
             await worker.say("Building 3")
             await wait_until(lambda: _has(fake_wechat.sent_texts(OPENID), "Which building"))
-            await wait_until(lambda: _page_has(staff, case_id, "delivery-sent"))
+            await wait_until(lambda: _page_has(staff, case_id, 'class="delivery delivery-sent"'))
 
 
 async def test_the_staff_alert_of_an_integrity_report_carries_the_case_number_and_queue_only(

@@ -24,8 +24,8 @@ OPENID = "oWx_User_0000000000000001"
 async def test_url_verification_echoes_only_with_a_valid_signature(wechat_config, serve) -> None:
     platform = wx.WeChatPlatform()
     async with serve(wechat_config) as client:
-        query = {"signature": platform.signature("1700000000", "42"), "timestamp": "1700000000", "nonce": "42",
-                 "echostr": "echo-7781"}
+        now = str(int(time.time()))
+        query = {"signature": platform.signature(now, "42"), "timestamp": now, "nonce": "42", "echostr": "echo-7781"}
         resp = await client.get("/wechat", params=query)
         assert resp.status == 200 and await resp.text() == "echo-7781"
         resp = await client.get("/wechat", params={**query, "signature": "0" * 40})
@@ -57,9 +57,14 @@ async def test_plaintext_mode(config, fake_wechat, serve, wechat_user) -> None:
         assert "Main menu" in (await user.say("menu"))
 
 
-async def test_safe_mode_account_still_takes_plaintext_requests(wechat_config, serve, wechat_user) -> None:
-    # WeChat's "compatible mode" sends some requests unencrypted; they are signed all the same
+async def test_safe_mode_account_takes_plaintext_requests_only_in_compatible_mode(
+        wechat_config, serve, wechat_user) -> None:
+    # WeChat's "compatible mode" (兼容模式) may send requests unencrypted, signed all the same; the
+    # plain signature covers no body, so safe mode takes them only when WECHAT_COMPAT_MODE says so
     async with serve(wechat_config) as client:
+        assert (await wechat_user(client, OPENID, safe_mode=False).post(wx.WeChatPlatform(aes_key=None).text(
+            OPENID, "/menu"))).status == 403
+    async with serve(replace(wechat_config, wechat_compat_mode=True)) as client:
         assert "Main menu" in await wechat_user(client, OPENID, safe_mode=False).say("/menu")
 
 
@@ -75,7 +80,7 @@ async def test_a_retry_gets_the_same_reply_and_the_dialogue_runs_once(wechat_con
         assert await count(runtime_of(client)) == 2
 
 
-async def test_event_retries_are_keyed_by_sender_and_time(wechat_config, serve, wechat_user) -> None:
+async def test_event_retries_are_keyed_by_sender_time_and_event(wechat_config, serve, wechat_user) -> None:
     async with serve(wechat_config) as client:
         spy = DialogueSpy(runtime_of(client))
         user = wechat_user(client, OPENID)

@@ -1,4 +1,5 @@
-"""The inbox (one row per inbound platform message) and per-contact rate-limit counters.
+"""The inbox (one row per inbound platform message), per-contact rate-limit counters, and the
+WeChat request signatures already used (each accepted once).
 
 An inbound message is written here before the platform gets its answer, unique per
 (channel, message key), so a redelivery never runs the dialogue twice and a message whose
@@ -51,3 +52,17 @@ class RateBucket(Base):
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SeenSignature(Base):
+    """A WeChat request's (timestamp, nonce) pair, with the message it first came with: the pair
+    signs a request once; WeChat's own retries repeat the pair with the same message and are
+    answered from the inbox, any other message under a used pair is refused. Shared by processes;
+    rows older than the signature's life are purged (`bot.services.retention`)."""
+
+    __tablename__ = "seen_signatures"
+    __table_args__ = (Index("ix_seen_signatures_seen_at", "seen_at"),)
+
+    pair_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # keyed hash of channel, timestamp, nonce
+    message_hash: Mapped[str] = mapped_column(String(64))  # keyed hash of the sender and message key
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

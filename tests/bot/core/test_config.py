@@ -8,7 +8,7 @@ from bot.core.config import Config, ConfigError
 
 def test_defaults_match_the_contract() -> None:
     c = Config.from_env({})
-    assert c.database_url == "sqlite+aiosqlite:///etp-bot.core.db"
+    assert c.database_url == "sqlite+aiosqlite:///etp-bot.db"
     assert c.reminder_days == (60, 30, 7) and c.retention_days == 365 and c.code_ttl_days == 7
     assert c.max_body_bytes == 1_048_576 and c.port == 8080 and c.timezone == "Asia/Hong_Kong"
     assert not c.wechat_enabled and not c.telegram_enabled

@@ -213,7 +213,7 @@ async def test_round_trip_report_reply_delivery_and_follow_up_from_another_accou
     assert "We have contacted the factory" in delivered and ref in delivered
     assert all("Called HR" not in text for _, replies, _ in sender.sent for text in [r.text for r in replies])
     page = await (await browser.client.get(f"/staff/cases/{case_id}")).text()
-    assert "delivery-sent" in page and "status <strong id=\"status\">answered" in page
+    assert 'class="delivery delivery-sent"' in page and "status <strong id=\"status\">answered" in page
 
     other_phone = ChatDriver(runtime, contact="wx-openid-second")
     await other_phone.send(ref.replace("-", " ").lower())
@@ -255,7 +255,7 @@ async def test_a_reply_held_by_the_wechat_window_says_so_and_is_kept(console, st
     sender.fail_with = [Held("outside the 48-hour window")]
     await OutboxWorker(runtime.db, runtime.services.secrets, {"terminal": sender}).deliver_due()
     page = await (await browser.client.get(f"/staff/cases/{case_id}")).text()
-    assert "delivery-held" in page and "48 hours" in page and "Which building?" in page
+    assert 'class="delivery delivery-held"' in page and "48 hours" in page and "Which building?" in page
     await reporter.send(ref)  # the reporter comes back: the held answer is given in the chat
     assert "Which building?" in reporter.text
 
