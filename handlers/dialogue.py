@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 FEATURES = (core, faq, status, cases)
 
 MAX_TEXT = 4000
+# kinds whose text is a caption (Telegram: a photo's, a document's)
+CAPTIONED = (m.IMAGE, m.OTHER)
 # commands that leave an active flow as it is
 KEEPS_FLOW = {"help", "lang"}
 # WeChat custom-menu EventKeys → commands (CONTRACT; handlers/commands.toml)
@@ -64,8 +66,8 @@ class Dialogue:
             conv = Conversation(contact_id=contact.id)
             session.add(conv)
         text = incoming.text or ""
-        # a button press or a command carries no language of its own
-        typed = incoming.kind in (m.TEXT, m.VOICE) and not text.startswith("/")
+        # a button press or a command carries no language of its own (a caption does)
+        typed = incoming.kind in (m.TEXT, m.VOICE, *CAPTIONED) and not text.startswith("/")
         lang = contact.lang or (language.detect(text) if typed else "en")
         ctx = Context(session, services, contact, conv, incoming, lang)
         try:
@@ -96,6 +98,8 @@ class Dialogue:
             if not text:
                 return [ctx.reply("voice_unrecognised")]
             kind = m.TEXT
+        if kind in CAPTIONED and text and not ctx.flow:
+            kind = m.TEXT  # a photo's or file's caption is read like a text (a flow keeps both)
         if kind in (m.IMAGE, m.LOCATION, m.LINK, m.OTHER):
             if ctx.flow:
                 return await FLOWS[ctx.flow](ctx, Input(text, None, incoming))

@@ -20,7 +20,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     menu.set_defaults(func=run_wechat_menu)
 
 
+def telegram_failure(exc: Exception, token: str) -> str:
+    from telegram.error import BadRequest, InvalidToken, NetworkError
+
+    if isinstance(exc, InvalidToken):
+        return "Telegram rejected TELEGRAM_BOT_TOKEN; nothing was registered"
+    if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+        return f"the Telegram API is unreachable ({type(exc).__name__}); run the command again"
+    return f"Telegram refused: {str(exc).replace(token, '<token>')}"
+
+
 def run_set_webhook(args: argparse.Namespace) -> int:
+    from telegram.error import TelegramError
+
     from bot.core.config import Config
     from bot.core.errors import UserError
 
@@ -31,7 +43,10 @@ def run_set_webhook(args: argparse.Namespace) -> int:
         raise UserError("TELEGRAM_WEBHOOK_SECRET is not set (the webhook refuses updates without it)")
     if not args.url.rstrip("/").endswith("/telegram"):
         raise UserError("the webhook URL must end in /telegram, e.g. https://bot.example.org/telegram")
-    asyncio.run(set_webhook(config, args.url.rstrip("/")))
+    try:
+        asyncio.run(set_webhook(config, args.url.rstrip("/")))
+    except TelegramError as exc:  # one line, never the token (InvalidToken's message holds it)
+        raise UserError(telegram_failure(exc, config.telegram_bot_token)) from None
     print(f"webhook set: {args.url.rstrip('/')} (with the secret and {len(_commands('en'))} commands)")
     return 0
 

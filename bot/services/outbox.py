@@ -54,11 +54,11 @@ async def enqueue(
     destination: str | None = None,
     dedupe_key: str | None = None,
 ) -> int | None:
-    """Queue replies for a contact (or a raw destination such as the staff alert chat) and
-    return the row id. With a `dedupe_key`, a second enqueue of the same key does nothing and
-    returns None."""
-    if (contact_id is None) == (destination is None):
-        raise ValueError("give exactly one of contact_id and destination")
+    """Queue replies for a contact, a raw destination such as the staff alert chat, or a contact
+    at another address of theirs (a Telegram forum topic), and return the row id. With a
+    `dedupe_key`, a second enqueue of the same key does nothing and returns None."""
+    if contact_id is None and destination is None:
+        raise ValueError("give contact_id, destination or both")
     values = {
         "contact_id": contact_id,
         "channel": channel,

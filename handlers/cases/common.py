@@ -56,20 +56,25 @@ def urgent_check(ctx: Context, text: str) -> list[Reply]:
 
 
 def collect(ctx: Context, inp: Input, field: str = "parts") -> tuple[list[Reply], bool]:
-    """Keep a piece of text (appended to `field`) or a photo; (replies, whether kept)."""
+    """Keep a piece of text (appended to `field`) or a photo and its caption; (replies, whether kept)."""
+    text = inp.text.strip()
     if inp.incoming.kind == m.IMAGE:
         if not photos_allowed(ctx):
             return [ctx.reply("case_photo_unsupported")], False
         # the platform's ids (WeChat MediaId, Telegram file_id): stored encrypted with the case
         attachment = {"channel": inp.incoming.channel, **{k: str(v) for k, v in inp.incoming.extra.items()}}
         ctx.data.setdefault("att", []).append(attachment)
-        return [ctx.reply("case_photo_received")], True
-    text = inp.text.strip()
+        out = _keep(ctx, field, text) if text else []
+        return out + [ctx.reply("case_photo_received")], True
     if not text or inp.choice:
         return [], False
+    return _keep(ctx, field, text), True
+
+
+def _keep(ctx: Context, field: str, text: str) -> list[Reply]:
     out = urgent_check(ctx, text)
     ctx.data.setdefault(field, []).append(text)
-    return out, True
+    return out
 
 
 def add_more(ctx: Context, flow: str) -> Reply:

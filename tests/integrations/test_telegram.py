@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from bot.commands.platforms import set_webhook
 from bot.core.errors import UserError
 from bot.core.messages import Choice, Reply
-from bot.core.models import Contact, utcnow
+from bot.core.models import Contact, OutboxMessage, utcnow
 from bot.core.models import outbox as st
 from integrations import appkeys as K
 from integrations import telegram as tgm
@@ -169,7 +170,7 @@ async def test_oversized_updates_are_413(telegram_config, serve) -> None:
 async def test_polling_stores_each_update_and_only_one_process_polls(telegram_config, serve, fake_telegram) -> None:
     fake_telegram.push_update(tg.text_update("/help", chat_id=CHAT))
     async with serve(telegram_config, telegram_polling=True):
-        assert fake_telegram.calls_to("deleteWebhook")
+        await fake_telegram.wait_for("deleteWebhook")  # once Telegram is reached, in the background
         (message,) = await fake_telegram.wait_for("sendMessage", 1)
         assert "Factory Helpdesk" in message["text"]
         with pytest.raises(UserError, match="already polling"):
@@ -202,3 +203,278 @@ def test_set_webhook_cli_refuses_without_secret(monkeypatch, capsys) -> None:
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s" * 20)
     assert main(["telegram", "set-webhook", "https://bot.example.org/hook"]) == 2
     assert tgm.CHANNEL == "telegram"
+
+
+# -- the edge: what Telegram really sends -------------------------------------------------------------
+GROUP, FORUM = -1001234567, -1009876543
+FEE = "US$1,500"
+
+
+async def settled(client, timeout: float = 10.0) -> None:
+    """Wait until the outbox has nothing left to send (replies go out in the background)."""
+    runtime, loop = runtime_of(client), asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while await count(runtime, OutboxMessage, OutboxMessage.status.in_([st.PENDING, st.SENDING])):
+        assert loop.time() < end, "outbox not drained"
+        await asyncio.sleep(0.02)
+
+
+async def post_all(client, updates) -> None:
+    for update in updates:
+        resp = await post(client, update)
+        assert resp.status == 200, (update, resp.status, await resp.text())
+    await settled(client)
+
+
+def texts(fake_telegram, chat_id) -> list[str]:
+    return [m["text"] for m in fake_telegram.messages_to(chat_id)]
+
+
+def topic(message: dict) -> int | None:
+    return int(message["message_thread_id"]) if "message_thread_id" in message else None
+
+
+def no_errors(caplog) -> None:
+    """No error logged (checked before the server stops: that is the requests' doing)."""
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
+
+
+async def test_group_service_messages_get_no_reply(telegram_config, serve, fake_telegram, caplog) -> None:
+    async with serve(telegram_config) as client:
+        await post_all(client, [tg.service_update(name, chat_id=GROUP) for name in tg.SERVICE_MESSAGES])
+        await post_all(client, [tg.service_update(name, chat_id=-54321, chat_type="group")
+                                for name in ("new_members", "bot_added", "left_member", "group_created", "migrated_to")])
+        # the bot added to a group: its membership changes, and nothing is said
+        await post_all(client, [tg.blocked_update(GROUP, status="member", chat_type="supergroup"),
+                                tg.blocked_update(GROUP, status="administrator", chat_type="supergroup")])
+        assert fake_telegram.calls_to("sendMessage") == []
+        assert await count(runtime_of(client)) == 0  # not even stored
+        await post_all(client, [tg.text_update("/help", chat_id=GROUP, chat_type="supergroup")])
+        assert len(fake_telegram.messages_to(GROUP)) == 1  # the group is answered when someone writes
+        no_errors(caplog)
+
+
+async def test_every_other_update_type_gets_no_reply(telegram_config, serve, fake_telegram, caplog) -> None:
+    async with serve(telegram_config) as client:
+        await post_all(client, [tg.other_update(kind) for kind in tg.OTHER_UPDATES])
+        assert fake_telegram.calls_to("sendMessage") == [] and await count(runtime_of(client)) == 0
+        no_errors(caplog)
+
+
+async def test_telegrams_sample_updates(telegram_config, serve, fake_telegram, caplog) -> None:
+    async with serve(telegram_config) as client:
+        for n, (name, sample) in enumerate(tg.WEBHOOK_SAMPLES.items()):
+            before = len(fake_telegram.calls_to("sendMessage"))
+            await post_all(client, [{**sample, "update_id": 10000 + n}])
+            assert (len(fake_telegram.calls_to("sendMessage")) > before) is tg.WEBHOOK_SAMPLE_REPLIES[name], name
+        no_errors(caplog)
+
+
+async def test_what_the_bot_cannot_read(telegram_config, serve, fake_telegram) -> None:
+    async with serve(telegram_config) as client:
+        for shape in tg.UNREADABLE_MESSAGES.values():
+            await post_all(client, [tg.message_update(shape, chat_id=CHAT),
+                                    tg.message_update(shape, chat_id=GROUP, chat_type="supergroup")])
+        assert len(texts(fake_telegram, CHAT)) == len(tg.UNREADABLE_MESSAGES)  # "I can only read text…"
+        assert texts(fake_telegram, GROUP) == []  # a sticker in a group is not addressed to the bot
+
+
+async def test_another_bots_command_is_ignored(telegram_config, serve, fake_telegram) -> None:
+    async with serve(telegram_config) as client:
+        await fake_telegram.wait_for("getMe")
+        await asyncio.wait_for(client.app[tgm.TELEGRAM].connected.wait(), 5)
+        group = lambda text: tg.text_update(text, chat_id=GROUP, chat_type="supergroup")  # noqa: E731
+        await post_all(client, [group("/help@other_bot"), group("/start@SomeOtherBot hello"),
+                                tg.media_update("photo", chat_id=GROUP, chat_type="supergroup",
+                                                caption="/help@other_bot"),
+                                tg.text_update("/help@other_bot", chat_id=CHAT)])
+        assert fake_telegram.calls_to("sendMessage") == []
+        await post_all(client, [group("/help@etp_test_bot")])
+        (answer,) = texts(fake_telegram, GROUP)
+        assert "Factory Helpdesk" in answer
+        await post_all(client, [group("/help@ETP_Test_Bot")])  # usernames are not case-sensitive
+        assert len(texts(fake_telegram, GROUP)) == 2
+
+
+async def test_captions_are_read_as_text(telegram_config, serve, fake_telegram) -> None:
+    async with serve(telegram_config) as client:
+        await post_all(client, [tg.media_update("photo", chat_id=CHAT, caption="How much is the registration fee?")])
+        (answer,) = texts(fake_telegram, CHAT)
+        assert FEE in answer
+        await post_all(client, [tg.media_update("document", chat_id=CHAT, caption="How much is the registration fee?")])
+        assert FEE in texts(fake_telegram, CHAT)[1]
+        await post_all(client, [tg.media_update("photo", chat_id=GROUP, chat_type="supergroup",
+                                                caption="How much is the registration fee?")])
+        assert FEE in texts(fake_telegram, GROUP)[0]
+        await post_all(client, [tg.media_update("photo", chat_id=CHAT, caption="注册费是多少？")])
+        assert "1,500" in texts(fake_telegram, CHAT)[2] and "注册" in texts(fake_telegram, CHAT)[2]
+
+
+async def test_an_album_is_answered_once(telegram_config, serve, fake_telegram) -> None:
+    album = lambda n, caption=None, group="13579", kind="photo": tg.media_update(  # noqa: E731
+        kind, chat_id=CHAT, media_group_id=group, file_id=f"f{group}{n}", caption=caption)
+    async with serve(telegram_config) as client:
+        await post_all(client, [album(1, "How much is the registration fee?"), album(2), album(3)])
+        (answer,) = texts(fake_telegram, CHAT)
+        assert FEE in answer
+        await post_all(client, [album(n, group="24680", kind="image") for n in range(1, 11)])  # ten files
+        assert len(texts(fake_telegram, CHAT)) == 2  # one "I can only read text"
+
+
+async def test_an_albums_photos_and_caption_go_into_the_report(telegram_config, serve, fake_telegram) -> None:
+    from bot.core.models.cases import CaseMessage
+
+    async with serve(telegram_config) as client:
+        await post_all(client, [tg.text_update("/helpline", chat_id=CHAT),
+                                tg.callback_update("helpline:cat:wages", chat_id=CHAT)])
+        sent = len(texts(fake_telegram, CHAT))
+        await post_all(client, [tg.media_update("photo", chat_id=CHAT, media_group_id="555", file_id=f"w{n}",
+                                                caption="Our wages are three months late" if n == 1 else None)
+                                for n in (1, 2, 3)])
+        assert len(texts(fake_telegram, CHAT)) == sent + 2  # "photo received" and "add more", once
+        await post_all(client, [tg.callback_update("helpline:done", chat_id=CHAT),
+                                tg.callback_update("helpline:notify:message", chat_id=CHAT)])
+        assert "Our wages are three months late" in texts(fake_telegram, CHAT)[-1]  # the confirmation's preview
+        await post_all(client, [tg.callback_update("helpline:send", chat_id=CHAT)])
+        runtime = runtime_of(client)
+        async with runtime.db.session() as s:
+            (message,) = (await s.execute(select(CaseMessage))).scalars()
+            attachments = runtime.services.secrets.decrypt_json(message.attachments_enc)
+        assert [a["file_id"] for a in attachments] == ["w1", "w2", "w3"]
+
+
+async def test_forum_topic_replies_stay_in_their_topic(telegram_config, serve, fake_telegram) -> None:
+    async with serve(telegram_config) as client:
+        await post_all(client, [tg.text_update("/help", chat_id=FORUM, chat_type="forum", thread_id=77)])
+        await post_all(client, [tg.text_update("/menu", chat_id=FORUM, chat_type="forum", thread_id=78)])
+        await post_all(client, [tg.callback_update("faq", chat_id=FORUM, chat_type="forum", thread_id=78)])
+        await post_all(client, [tg.media_update("photo", chat_id=FORUM, chat_type="forum", thread_id=79,
+                                                caption="How much is the registration fee?")])
+        await post_all(client, [tg.text_update("/help", chat_id=FORUM, chat_type="forum")])  # General
+        threads = [topic(m) for m in fake_telegram.messages_to(FORUM)]
+        assert threads == [77, 78, 78, 79, None]
+        # a reply thread in an ordinary group has an id too, but no topic to post in
+        plain = tg.text_update("/help", chat_id=GROUP, chat_type="supergroup")
+        plain["message"]["message_thread_id"] = 12
+        await post_all(client, [plain])
+        assert topic(fake_telegram.messages_to(GROUP)[0]) is None
+
+
+async def test_a_topic_reply_recovered_after_a_crash_stays_in_its_topic(telegram_config, serve, fake_telegram) -> None:
+    update = tg.text_update("/help", chat_id=FORUM, chat_type="forum", thread_id=91)
+    async with serve(telegram_config) as client:  # stored, then the process died before processing
+        channel = client.app[tgm.TELEGRAM]
+        incoming = tgm.message_incoming(tgm.Update.de_json(update, channel.bot))
+        await channel.inbox.store(str(update["update_id"]), incoming)
+    async with serve(telegram_config):  # processed at start
+        (message,) = await fake_telegram.wait_for("sendMessage", 1)
+        assert topic(message) == 91 and str(message["chat_id"]) == str(FORUM)
+
+
+async def test_a_deleted_topic_falls_back_to_general(telegram_config, serve, fake_telegram) -> None:
+    fake_telegram.bad_request("sendMessage", "Bad Request: message thread not found")
+    async with serve(telegram_config) as client:
+        await post_all(client, [tg.text_update("/help", chat_id=FORUM, chat_type="forum", thread_id=5)])
+        first, second = fake_telegram.calls_to("sendMessage")
+        assert topic(first) == 5 and topic(second) is None
+        assert (await outbox_rows(runtime_of(client)))[0].status == st.SENT
+
+
+DEEP = b'{"update_id": 5, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+
+async def test_updates_that_gave_a_500_are_acknowledged(telegram_config, serve, fake_telegram, caplog) -> None:
+    async with serve(telegram_config) as client:
+        await post_all(client, [tg.text_update("/help", chat_id=CHAT)])  # a known chat
+        sent = len(fake_telegram.calls_to("sendMessage"))
+        no_message = tg.callback_update("faq", chat_id=CHAT)
+        del no_message["callback_query"]["message"], no_message["callback_query"]["from"]
+        not_a_string = [tg.callback_update(data, chat_id=CHAT) for data in (123, {"a": 1}, ["faq"], None, True)]
+        no_new_member = tg.blocked_update(CHAT)
+        del no_new_member["my_chat_member"]["new_chat_member"]
+        await post_all(client, [no_message, *not_a_string, no_new_member])
+        resp = await client.post("/telegram", data=DEEP, headers={**HEADERS, "Content-Type": "application/json"})
+        assert resp.status == 200
+        assert len(fake_telegram.calls_to("sendMessage")) == sent
+        async with runtime_of(client).db.session() as s:
+            assert (await s.execute(select(Contact.blocked))).scalar_one() is False
+        no_errors(caplog)
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_contact(telegram_config, serve, fake_telegram) -> None:
+    old, new = -54321, -1001234567890
+    async with serve(telegram_config) as client:
+        await post_all(client, [tg.text_update("/lang", chat_id=old, chat_type="group"),
+                                tg.callback_update("lang:zh", chat_id=old, chat_type="group")])
+        await post_all(client, [tg.service_update("migrated_to", chat_id=old, chat_type="group"),
+                                tg.service_update("migrated_from", chat_id=new)])
+        await post_all(client, [tg.text_update("/help", chat_id=new, chat_type="supergroup")])
+        (answer,) = texts(fake_telegram, new)
+        assert "帮助" in answer or "工厂" in answer  # the language chosen before the upgrade
+        async with runtime_of(client).db.session() as s:
+            assert len((await s.execute(select(Contact))).scalars().all()) == 1
+
+
+async def test_unreachable_telegram_at_start_is_retried_while_the_rest_serves(
+        channels_config, serve, fake_telegram, wechat_user, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(tgm, "CONNECT_RETRY_FIRST", 0.05)
+    monkeypatch.setattr(tgm, "CONNECT_RETRY_MAX", 0.1)
+    caplog.set_level(logging.INFO)
+    fake_telegram.unreachable()
+    async with serve(channels_config) as client:
+        channel = client.app[tgm.TELEGRAM]
+        assert "Welcome" in await wechat_user(client).say("/start")  # WeChat answers
+        assert (await client.get("/staff/login")).status == 200  # the console serves
+        assert (await client.get("/healthz")).status == 200
+        await fake_telegram.wait_for("getMe", 3)
+        assert channel.username is None and not channel.connected.is_set()
+        # updates are still taken: a group command addressed to us waits (whose username is unknown) …
+        await post(client, tg.text_update("/help@etp_test_bot", chat_id=GROUP, chat_type="supergroup"))
+        assert (await post(client, tg.text_update("/help", chat_id=CHAT))).status == 200  # … a private one is queued
+        fake_telegram.reachable()
+        await asyncio.wait_for(channel.connected.wait(), 5)
+        assert channel.username == "etp_test_bot"
+        await client.app[K.OUTBOX].deliver_due(now=utcnow() + timedelta(days=1))
+        assert "Factory Helpdesk" in texts(fake_telegram, CHAT)[0] and texts(fake_telegram, GROUP) == []
+        await post_all(client, [tg.text_update("/help@etp_test_bot", chat_id=GROUP, chat_type="supergroup")])
+        assert len(texts(fake_telegram, GROUP)) == 1
+        no_errors(caplog)
+    failures = [r for r in caplog.records if "Telegram API unreachable" in r.getMessage()]
+    assert len(failures) >= 2 and all(r.exc_info is None and r.levelno == logging.WARNING for r in failures)
+    # (aiohttp's records are the fake Bot API server's access log: its paths hold the token)
+    assert [r.getMessage() for r in caplog.records if tg.TOKEN in r.getMessage() and r.name != "aiohttp.access"] == []
+
+
+async def test_set_webhook_failures_are_one_line_without_the_token(fake_telegram, monkeypatch, capsys) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("TELEGRAM_API_BASE", fake_telegram.base_url)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", TELEGRAM_SECRET)
+    command = ["telegram", "set-webhook", "https://bot.example.org/telegram"]
+    wrong = "123456789:WRONG-token_0123456789abcdefghijk"
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", wrong)  # the fake answers 401, as Telegram does
+    assert await asyncio.to_thread(main, command) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "etp-bot: Telegram rejected TELEGRAM_BOT_TOKEN; nothing was registered"
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", tg.TOKEN)
+    fake_telegram.unreachable()
+    assert await asyncio.to_thread(main, command) == 2
+    err = capsys.readouterr().err
+    assert "unreachable" in err and len(err.strip().splitlines()) == 1 and tg.TOKEN not in err
+    fake_telegram.reachable()
+    fake_telegram.bad_request("setWebhook", "Bad Request: bad webhook: Failed to resolve host")
+    assert await asyncio.to_thread(main, command) == 2
+    assert capsys.readouterr().err.strip().lower() == "etp-bot: telegram refused: bad webhook: failed to resolve host"
+
+
+async def test_the_staff_alert_chat_can_be_a_forum_topic(telegram_config, serve, fake_telegram) -> None:
+    from bot.services.outbox import enqueue
+
+    async with serve(telegram_config) as client:
+        runtime = runtime_of(client)
+        async with runtime.db.session() as s:
+            await enqueue(s, runtime.services.secrets, channel="telegram", destination=f"{FORUM}:42",
+                          replies=[Reply("New case H-17 in the helpline queue")], kind="alert")
+        await client.app[K.OUTBOX].deliver_due()
+        (message,) = fake_telegram.messages_to(FORUM)
+        assert topic(message) == 42
