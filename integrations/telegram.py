@@ -40,7 +40,7 @@ from bot.core.errors import UserError
 from bot.core.messages import Choice, Incoming, Reply
 from bot.core.models import Contact, Conversation
 from bot.core.models.messaging import OUTBOX
-from bot.services.contacts import contact_key, find_contact
+from bot.services.contacts import find_contact, move_contact
 from bot.services.outbox import RetryLater, Undeliverable, enqueue
 from handlers import command_table
 from handlers.context import Context
@@ -255,11 +255,8 @@ async def _migration(channel: TelegramChannel, msg) -> None:
     secrets = runtime.services.secrets
     try:
         async with runtime.db.session() as s:
-            contact = await find_contact(s, secrets, CHANNEL, str(old))
-            if contact is None or await find_contact(s, secrets, CHANNEL, str(new)) is not None:
+            if not await move_contact(s, secrets, CHANNEL, str(old), str(new)):
                 return  # nothing to move, or moved already (the other chat's notice)
-            contact.key_hash = secrets.lookup_hash(contact_key(CHANNEL, str(new)))
-            contact.platform_id_enc = secrets.encrypt(str(new))
     except IntegrityError:  # the other notice, in another process, moved it at the same moment
         pass
     log.info("telegram group migrated to a supergroup", extra={"channel": CHANNEL})

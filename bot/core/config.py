@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///etp-bot.db"
@@ -32,6 +32,16 @@ def _check_secret(name: str, value: str) -> str:
     if len(value) < MIN_SECRET_LENGTH:
         raise ValueError(f"at least {MIN_SECRET_LENGTH} random characters (got {len(value)})")
     return value
+
+
+# Tokens and keys of the platforms: (pattern, what is expected), checked when set.
+_FORMATS = {
+    "telegram_bot_token": (r"\d+:[A-Za-z0-9_-]{30,}",
+                           "a bot token from @BotFather, digits:characters (e.g. 123456:ABC-…)"),
+    "telegram_webhook_secret": (r"[A-Za-z0-9_-]{1,256}", "1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)"),
+    "wechat_aes_key": (r"[A-Za-z0-9]{43}", "the 43-character EncodingAESKey (letters and digits)"),
+    "wechat_token": (r"[A-Za-z0-9]{3,32}", "3-32 letters and digits (WeChat's rule for the server token)"),
+}
 
 
 def _http_url(value: str) -> str:
@@ -118,32 +128,12 @@ class _Settings(BaseSettings):
     def _url(cls, value: str) -> str:
         return _http_url(value)
 
-    @field_validator("telegram_bot_token")
+    @field_validator(*_FORMATS)
     @classmethod
-    def _tg_token(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]{30,}", value):
-            raise ValueError("a bot token from @BotFather, digits:characters (e.g. 123456:ABC-…)")
-        return value
-
-    @field_validator("telegram_webhook_secret")
-    @classmethod
-    def _tg_secret(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
-            raise ValueError("1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)")
-        return value
-
-    @field_validator("wechat_aes_key")
-    @classmethod
-    def _aes(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9]{43}", value):
-            raise ValueError("the 43-character EncodingAESKey (letters and digits)")
-        return value
-
-    @field_validator("wechat_token")
-    @classmethod
-    def _wx_token(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9]{3,32}", value):
-            raise ValueError("3-32 letters and digits (WeChat's rule for the server token)")
+    def _format(cls, value: str | None, info: ValidationInfo) -> str | None:
+        pattern, expected = _FORMATS[info.field_name]
+        if value is not None and not re.fullmatch(pattern, value):
+            raise ValueError(expected)
         return value
 
 

@@ -88,7 +88,7 @@ async def open_case(
                             attachments_enc=_attachments(secrets, report.attachments), created_at=now))
     if alert_chat:
         await enqueue(session, secrets, channel="telegram", destination=alert_chat, kind="alert",
-                      replies=[Reply(_t("case_alert", "en", ref=case_number(case), queue=report.queue))])
+                      replies=[Reply(t("case_alert", "en", ref=case_number(case), queue=report.queue))])
     metrics.CASES_OPENED.labels(queue=report.queue).inc()
     log.info("case opened", extra={"queue": report.queue, "event": "case_opened"})
     return case, ref
@@ -124,13 +124,10 @@ TEAM_TEXT = {"helpline": "case_team.helpline", "integrity": "case_team.integrity
 # Texts the case service writes itself: to the reporter (a staff answer) and to the staff alert chat.
 
 
-def _t(key: str, lang: str, **kw: Any) -> str:
-    return t(key, lang, **kw)
-
 
 def relay_text(secrets: Secrets, case: Case, body: str) -> str:
-    return _t("case_staff_reply", case.lang, ref=reference(secrets, case), body=body,
-             team=_t(TEAM_TEXT[case.queue], case.lang))
+    return t("case_staff_reply", case.lang, ref=reference(secrets, case), body=body,
+             team=t(TEAM_TEXT[case.queue], case.lang))
 
 
 async def staff_reply(

@@ -16,6 +16,12 @@ def contact_key(channel: str, platform_id: str) -> str:
     return f"{channel}:{platform_id}"
 
 
+def _identity(secrets: Secrets, channel: str, platform_id: str) -> dict[str, str]:
+    """How a contact's platform id is stored: a keyed hash to find it, an encrypted copy to reply."""
+    return {"key_hash": secrets.lookup_hash(contact_key(channel, platform_id)),
+            "platform_id_enc": secrets.encrypt(platform_id)}
+
+
 async def find_contact(session: AsyncSession, secrets: Secrets, channel: str, platform_id: str) -> Contact | None:
     # A contact found once is kept for the session (the identity map holds objects weakly, so a
     # second look-up in the same transaction, e.g. by the channel after the dialogue, re-read it).
@@ -40,8 +46,7 @@ async def get_or_create_contact(session: AsyncSession, secrets: Secrets, channel
         Contact.__table__,
         {
             "channel": channel,
-            "key_hash": secrets.lookup_hash(contact_key(channel, platform_id)),
-            "platform_id_enc": secrets.encrypt(platform_id),
+            **_identity(secrets, channel, platform_id),
             "created_at": utcnow(),
             "subscribed": True,
             "blocked": False,
@@ -51,6 +56,19 @@ async def get_or_create_contact(session: AsyncSession, secrets: Secrets, channel
     contact = await find_contact(session, secrets, channel, platform_id)
     assert contact is not None
     return contact
+
+
+async def move_contact(session: AsyncSession, secrets: Secrets, channel: str, old: str, new: str) -> bool:
+    """The platform gave the chat a new id (a Telegram group became a supergroup): its contact
+    (binding, language, conversation) moves to it. False when there is nothing to move or the
+    new id has a contact already."""
+    contact = await find_contact(session, secrets, channel, old)
+    if contact is None or await find_contact(session, secrets, channel, new) is not None:
+        return False
+    for column, value in _identity(secrets, channel, new).items():
+        setattr(contact, column, value)
+    session.info.get("contacts", {}).pop(contact_key(channel, old), None)
+    return True
 
 
 def platform_id(secrets: Secrets, contact: Contact) -> str:

@@ -3,11 +3,8 @@ The words themselves are in bot/core/texts/cases.toml."""
 
 from __future__ import annotations
 
-HELPLINE_CATEGORIES = ["wages", "hours", "contract", "safety", "harassment", "support", "other"]
-INTEGRITY_CATEGORIES = ["bribery", "auditor", "impostor", "other"]
-HELPDESK_CATEGORY = "question"
-
-# The text of each choice or state, by its id: whole keys, so that grep finds every use.
+# The text of each choice or state, by its id: whole keys, so that grep finds every use. The order
+# of a category map is the order of the choices.
 HELPLINE_CATEGORY_TEXT = {
     "wages": "helpline_cat.wages",
     "hours": "helpline_cat.hours",
@@ -45,6 +42,9 @@ CASE_STATUS_TEXT = {
     "answered": "case_status.answered",
     "closed": "case_status.closed",
 }
+HELPLINE_CATEGORIES = list(HELPLINE_CATEGORY_TEXT)
+INTEGRITY_CATEGORIES = list(INTEGRITY_CATEGORY_TEXT)
+HELPDESK_CATEGORY = "question"
 CATEGORY_TEXT = {
     "helpline": HELPLINE_CATEGORY_TEXT,
     "integrity": INTEGRITY_CATEGORY_TEXT,
