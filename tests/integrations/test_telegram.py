@@ -16,7 +16,8 @@ from bot.core.messages import Choice, Reply
 from bot.core.models import Contact, OutboxMessage, utcnow
 from bot.core.models import outbox as st
 from integrations import appkeys as K
-from integrations import telegram as tgm
+from integrations.telegram import api as tgm_api
+from integrations.telegram import receive as tgm
 from tests.fakes import telegram as tg
 from tests.fakes.fixtures import TELEGRAM_SECRET
 
@@ -417,8 +418,8 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_contact(telegram_confi
 
 async def test_unreachable_telegram_at_start_is_retried_while_the_rest_serves(
         channels_config, serve, fake_telegram, wechat_user, monkeypatch, caplog) -> None:
-    monkeypatch.setattr(tgm, "CONNECT_RETRY_FIRST", 0.05)
-    monkeypatch.setattr(tgm, "CONNECT_RETRY_MAX", 0.1)
+    monkeypatch.setattr(tgm_api, "CONNECT_RETRY_FIRST", 0.05)
+    monkeypatch.setattr(tgm_api, "CONNECT_RETRY_MAX", 0.1)
     caplog.set_level(logging.INFO)
     fake_telegram.unreachable()
     async with serve(channels_config) as client:

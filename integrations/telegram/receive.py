@@ -1,8 +1,4 @@
-"""The Telegram channel: `POST /telegram` (webhook) or long polling (`serve --telegram-polling`).
-
-python-telegram-bot's `Application` lives inside the aiohttp lifecycle (`updater(None)`, no
-`run_webhook`/`run_polling`): it parses updates and owns the `Bot` (with `AIORateLimiter` for
-Telegram's flood limits). Conversation state stays in the database, not in PTB.
+"""Telegram's updates, `POST /telegram` (webhook) or from long polling: checked, parsed, stored, answered.
 
 An update is stored in the inbox (unique `update_id`) before Telegram gets its 200, then run
 through the dialogue once; a redelivered update is ignored. Replies are queued in the outbox in
@@ -11,90 +7,37 @@ the same transaction that runs the dialogue (see `respond`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
 import hmac
 import json
 import logging
 import re
-import uuid
-import warnings
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram import Update
+from telegram.error import TelegramError
 
-from bot.core import locks, metrics
 from bot.core import messages as m
-from bot.core.config import Config
+from bot.core import metrics
 from bot.core.crypto import Secrets
 from bot.core.db import Database
-from bot.core.errors import UserError
-from bot.core.messages import Choice, Incoming, Reply
+from bot.core.messages import Incoming, Reply
 from bot.core.models import Contact, Conversation
 from bot.core.models.messaging import OUTBOX
 from bot.services.contacts import find_contact, move_contact
-from bot.services.outbox import RetryLater, Undeliverable, enqueue
-from handlers import command_table
+from bot.services.outbox import enqueue
 from handlers.context import Context
-from integrations import appkeys as K
-from integrations.inbox import Delivery, Inbox, recover_forever
-from integrations.text import split_text
+from integrations.inbox import Delivery
+from integrations.telegram.api import TELEGRAM, TelegramChannel
+from integrations.telegram.send import CHANNEL, callback_data
 
 log = logging.getLogger(__name__)
-
-CHANNEL = "telegram"
-TEXT_LIMIT = 4096
-CALLBACK_LIMIT = 64  # bytes of callback_data
-ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
-POLLING_LEASE = "telegram:polling"
-POLL_TIMEOUT = 25
-CONNECT_RETRY_FIRST, CONNECT_RETRY_MAX = 2.0, 300.0  # seconds between tries to reach the Bot API, doubling
-# The command menu (`setMyCommands`), in English and Chinese: from handlers/commands.toml.
-MENU_COMMANDS = {lang: command_table.table().telegram_menu(lang) for lang in ("en", "zh")}
 
 
 class MalformedUpdate(Exception):
     """Not a Telegram update: 400."""
-
-
-@dataclass
-class TelegramChannel:
-    config: Config
-    application: Application | None = None
-    inbox: Inbox | None = None
-    username: str | None = None  # the bot's, from getMe; None until Telegram has been reached
-    connected: asyncio.Event = field(default_factory=asyncio.Event)
-
-    @property
-    def bot(self) -> Bot:
-        return self.application.bot
-
-
-TELEGRAM: web.AppKey[TelegramChannel] = web.AppKey("telegram")
-
-
-# -- choices and buttons ---------------------------------------------------------------------------
-def callback_data(choice_id: str) -> str:
-    """The choice id itself when it fits Telegram's 64 bytes, else a hash resolved on return."""
-    if len(choice_id.encode("utf-8")) <= CALLBACK_LIMIT:
-        return choice_id
-    return "#" + hashlib.sha256(choice_id.encode("utf-8")).hexdigest()[:32]
-
-
-def keyboard(choices: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
-    if not choices:
-        return None
-    # numbered like the text channels: typing the number works too
-    return InlineKeyboardMarkup([[InlineKeyboardButton(f"{n}. {c.label}", callback_data=callback_data(c.id))]
-                                 for n, c in enumerate(choices, 1)])
 
 
 async def resolve_callback(db: Database, secrets: Secrets, chat_id: str, data: str) -> str:
@@ -109,6 +52,7 @@ async def resolve_callback(db: Database, secrets: Secrets, chat_id: str, data: s
         if callback_data(choice.id) == data:
             return choice.id
     return data  # stale: the dialogue says so
+
 
 
 # -- updates -------------------------------------------------------------------------------------
@@ -325,170 +269,3 @@ def make_respond(secrets: Secrets):
     return respond
 
 
-def retry_seconds(exc: RetryAfter) -> float:
-    """PTB 22 gives an int (deprecated) or a timedelta (PTB_TIMEDELTA=1, the future)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        after = exc.retry_after
-    return after.total_seconds() if isinstance(after, timedelta) else float(after)
-
-
-# -- sending ------------------------------------------------------------------------------------
-class TelegramSender:
-    """The outbox sender: long texts split at 4,096 characters, choices as inline buttons. A
-    destination is a chat id, or `CHAT:TOPIC` for a forum topic (also ETP_STAFF_ALERT_TELEGRAM_CHAT)."""
-
-    def __init__(self, bot: Bot, db: Database, secrets: Secrets) -> None:
-        self.bot, self.db, self.secrets = bot, db, secrets
-
-    async def send(self, destination: str, replies: list[Reply], *, kind: str) -> None:
-        # The channel queues one reply per outbox row; a reply longer than 4,096 characters is
-        # several messages, and a failure after the first part resends the parts already sent.
-        chat, _, topic = destination.partition(":")
-        chat_id: int | str = int(chat) if chat.lstrip("-").isdigit() else chat
-        thread = int(topic) if topic.isdigit() else None
-        for reply in replies:
-            pieces = split_text(reply.text or "…", TEXT_LIMIT)
-            for i, piece in enumerate(pieces):
-                markup = keyboard(reply.choices) if i == len(pieces) - 1 else None
-                await self._send_one(chat, chat_id, thread, piece, markup)
-
-    async def _send_one(self, chat: str, chat_id: int | str, thread: int | None, text: str,
-                        markup: InlineKeyboardMarkup | None) -> None:
-        try:
-            await self.bot.send_message(chat_id=chat_id, message_thread_id=thread, text=text, reply_markup=markup)
-        except Forbidden as exc:  # the user blocked the bot
-            await self._mark_blocked(chat)
-            raise Undeliverable(str(exc)) from exc
-        except RetryAfter as exc:
-            raise RetryLater("429 Too Many Requests", after=retry_seconds(exc)) from exc
-        except BadRequest as exc:
-            if thread is not None and "thread not found" in str(exc).lower():
-                return await self._send_one(chat, chat_id, None, text, markup)  # the topic was deleted: General
-            raise Undeliverable(str(exc)) from exc  # chat not found, message rejected: sending again will not help
-        except (NetworkError, TelegramError) as exc:
-            raise RetryLater(type(exc).__name__) from exc
-
-    async def _mark_blocked(self, destination: str) -> None:
-        async with self.db.session() as s:
-            contact = await find_contact(s, self.secrets, CHANNEL, destination)
-            if contact is not None:
-                contact.blocked = True
-
-
-# -- polling (local use) ------------------------------------------------------------------------
-async def poll_forever(channel: TelegramChannel, owner: str) -> None:
-    """Long polling for local development. An update is acknowledged (the next offset) only
-    after it is stored, so stopping the poller loses nothing."""
-    db = channel.inbox.runtime.db
-    offset: int | None = None
-    while True:
-        if not await locks.acquire(db, POLLING_LEASE, timedelta(seconds=POLL_TIMEOUT * 3), owner):
-            log.error("another process took over Telegram polling; stopping", extra={"channel": CHANNEL})
-            return
-        try:
-            updates = await channel.bot.get_updates(offset=offset, timeout=POLL_TIMEOUT,
-                                                    allowed_updates=ALLOWED_UPDATES)
-        except RetryAfter as exc:
-            await asyncio.sleep(retry_seconds(exc))
-            continue
-        except TelegramError as exc:
-            log.warning("telegram polling failed; retrying", extra={"error": type(exc).__name__})
-            await asyncio.sleep(2)
-            continue
-        for update in updates:
-            try:
-                await handle_update(channel, update.to_dict())
-            except MalformedUpdate:
-                log.info("telegram update skipped", extra={"channel": CHANNEL})
-            except Exception:
-                log.exception("telegram update not stored; retrying", extra={"channel": CHANNEL})
-                await asyncio.sleep(2)
-                break
-            offset = update.update_id + 1
-
-
-# -- connecting ---------------------------------------------------------------------------------
-async def connect(channel: TelegramChannel, polling: bool) -> None:
-    """getMe (the bot's username), and for polling deleteWebhook."""
-    await channel.application.initialize()
-    if polling:
-        await channel.bot.delete_webhook()
-
-
-async def connect_forever(channel: TelegramChannel, polling_owner: str | None) -> None:
-    """Reach the Bot API in the background, so that an unreachable Telegram (it is blocked in
-    mainland China, where the WeChat users are) stops neither the server nor the other channels.
-    Until then updates are still stored and answered (the outbox retries the replies), and a
-    command addressed `@…` in a group is left alone (the username is not known yet)."""
-    delay = CONNECT_RETRY_FIRST
-    while True:
-        try:
-            await connect(channel, polling_owner is not None)
-            break
-        except InvalidToken:  # its message holds the token: never logged
-            log.error("Telegram rejected TELEGRAM_BOT_TOKEN; Telegram stays off until the server restarts",
-                      extra={"channel": CHANNEL})
-            return
-        except Exception as exc:  # one line a failure, no traceback: this is expected where Telegram is blocked
-            log.warning("Telegram API unreachable; retrying in %.0f s", delay,
-                        extra={"channel": CHANNEL, "error": type(exc).__name__})
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, CONNECT_RETRY_MAX)
-    await channel.application.start()
-    channel.username = channel.bot.username
-    channel.connected.set()
-    log.info("Telegram connected", extra={"channel": CHANNEL})
-    if polling_owner is not None:
-        await poll_forever(channel, polling_owner)
-
-
-def build_application(config: Config) -> Application:
-    return (
-        ApplicationBuilder()
-        .token(config.telegram_bot_token)
-        .base_url(config.telegram_api_base)
-        .updater(None)
-        .rate_limiter(AIORateLimiter(max_retries=0))  # a 429 goes back to the outbox, which waits
-        .build()
-    )
-
-
-def setup(app: web.Application) -> None:
-    config = app[K.CONFIG]
-    for name in ("httpx", "httpcore", "telegram"):  # the bot token is in their URLs
-        logging.getLogger(name).setLevel(logging.WARNING)
-    if not config.telegram_enabled:
-        return
-    channel = TelegramChannel(config)
-    app[TELEGRAM] = channel
-    app.router.add_post("/telegram", webhook)
-
-    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        runtime = app[K.RUNTIME]
-        secrets = runtime.services.secrets
-        polling = bool(app[K.OPTIONS].get("telegram_polling"))
-        channel.application = build_application(config)
-        app[K.SENDERS][CHANNEL] = TelegramSender(channel.bot, runtime.db, secrets)
-        channel.inbox = Inbox(runtime, CHANNEL, make_respond(secrets),
-                              notify=lambda: app[K.OUTBOX].notify() if K.OUTBOX in app else None)
-        owner = f"{locks.PROCESS_ID[:48]}:{uuid.uuid4().hex[:8]}"  # this app, even beside another in-process
-        if polling and not await locks.acquire(runtime.db, POLLING_LEASE, timedelta(seconds=POLL_TIMEOUT * 3), owner):
-            raise UserError("another process is already polling Telegram; stop it or use the webhook")
-        await channel.inbox.recover()
-        tasks = [asyncio.create_task(recover_forever(channel.inbox), name="telegram-recovery"),
-                 asyncio.create_task(connect_forever(channel, owner if polling else None), name="telegram-connect")]
-        yield
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if polling:
-            await locks.release(runtime.db, POLLING_LEASE, owner)
-        if channel.application.running:
-            await channel.application.stop()
-        await channel.application.shutdown()
-        await channel.bot.shutdown()  # its HTTP client, also when getMe never succeeded
-
-    app.cleanup_ctx.append(lifecycle)
