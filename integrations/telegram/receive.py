@@ -22,37 +22,20 @@ from telegram.error import TelegramError
 from bot.core import messages as m
 from bot.core import metrics
 from bot.core.crypto import Secrets
-from bot.core.db import Database
 from bot.core.messages import Incoming, Reply
-from bot.core.models import Contact, Conversation
+from bot.core.models import Contact
 from bot.core.models.messaging import OUTBOX
 from bot.services.contacts import find_contact, move_contact
 from bot.services.outbox import enqueue
-from handlers.context import Context
 from integrations.inbox import Delivery
 from integrations.telegram.api import TELEGRAM, TelegramChannel
-from integrations.telegram.send import CHANNEL, callback_data
+from integrations.telegram.send import CHANNEL
 
 log = logging.getLogger(__name__)
 
 
 class MalformedUpdate(Exception):
     """Not a Telegram update: 400."""
-
-
-async def resolve_callback(db: Database, secrets: Secrets, chat_id: str, data: str) -> str:
-    """A hashed callback_data back to the choice id, among the choices offered last."""
-    if not data.startswith("#"):
-        return data
-    async with db.session() as s:
-        contact = await find_contact(s, secrets, CHANNEL, chat_id)
-        conv = await s.get(Conversation, contact.id) if contact else None
-        offered = Context.choices_from_json(conv.choices_json) if conv else []
-    for choice in offered:
-        if callback_data(choice.id) == data:
-            return choice.id
-    return data  # stale: the dialogue says so
-
 
 
 # -- updates -------------------------------------------------------------------------------------
@@ -125,25 +108,24 @@ def message_incoming(update: Update, username: str | None = None) -> Incoming | 
                     private=private, extra=extra)
 
 
-async def to_incoming(channel: TelegramChannel, update: Update) -> Incoming | None:
-    """The update as a channel-neutral message, or None for updates the dialogue does not take."""
+def to_incoming(update: Update, username: str | None = None) -> Incoming | None:
+    """The update as a channel-neutral message (its message_id, the update_id, is the inbox
+    key), or None for updates the dialogue does not take."""
     if update.callback_query is not None:
-        return await callback_incoming(channel, update)
-    return message_incoming(update, channel.username)
+        return callback_incoming(update)
+    return message_incoming(update, username)
 
 
-async def callback_incoming(channel: TelegramChannel, update: Update) -> Incoming | None:
-    """A press on one of our buttons. Without its message the button was on an inline-mode
-    message (this bot sends none); data that is not a string is not ours either."""
+def callback_incoming(update: Update) -> Incoming | None:
+    """A press on one of our buttons: its data is the choice id or digest (`send.callback_data`),
+    which the dialogue resolves among the choices it offered. Without its message the button was
+    on an inline-mode message (this bot sends none); data that is not a string is not ours either."""
     cq = update.callback_query
     chat = getattr(cq.message, "chat", None)
     if chat is None or not isinstance(cq.data, str):
         return None
-    chat_id = str(chat.id)
-    runtime = channel.inbox.runtime
-    choice = await resolve_callback(runtime.db, runtime.services.secrets, chat_id, cq.data)
     thread = thread_of(cq.message)
-    return Incoming(CHANNEL, chat_id, str(update.update_id), kind=m.CHOICE, text=choice,
+    return Incoming(CHANNEL, str(chat.id), str(update.update_id), kind=m.CHOICE, text=cq.data,
                     private=chat.type == "private", extra={} if thread is None else {"thread": thread})
 
 
@@ -160,10 +142,10 @@ async def handle_update(channel: TelegramChannel, data: dict) -> None:
         return
     if update.message is not None:
         await _migration(channel, update.message)
-    incoming = await to_incoming(channel, update)
+    incoming = to_incoming(update, channel.username)
     if incoming is None:
         return  # service messages, edited messages, reactions, channel posts…: acknowledged, nothing to say
-    inbox_id, _new = await channel.inbox.store(str(update.update_id), incoming)
+    inbox_id, _new = await channel.inbox.store(incoming.message_id, incoming)
     result = await channel.inbox.process(inbox_id)
     if update.callback_query is not None and result.ran:
         try:  # stops the button's spinner; cosmetic, so not worth the outbox

@@ -1,7 +1,6 @@
 """The Telegram outbox sender (Bot API `sendMessage`), and the inline buttons a reply's choices become."""
 from __future__ import annotations
 
-import hashlib
 import warnings
 from datetime import timedelta
 
@@ -21,18 +20,17 @@ CALLBACK_LIMIT = 64  # bytes of callback_data
 
 
 # -- choices and buttons ---------------------------------------------------------------------------
-def callback_data(choice_id: str) -> str:
-    """The choice id itself when it fits Telegram's 64 bytes, else a hash resolved on return."""
-    if len(choice_id.encode("utf-8")) <= CALLBACK_LIMIT:
-        return choice_id
-    return "#" + hashlib.sha256(choice_id.encode("utf-8")).hexdigest()[:32]
+def callback_data(choice: Choice) -> str:
+    """The choice id itself when it fits Telegram's 64 bytes, else its digest (the dialogue
+    resolves it among the choices it offered)."""
+    return choice.id if len(choice.id.encode("utf-8")) <= CALLBACK_LIMIT else choice.digest
 
 
 def keyboard(choices: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
     if not choices:
         return None
     # numbered like the text channels: typing the number works too
-    return InlineKeyboardMarkup([[InlineKeyboardButton(f"{n}. {c.label}", callback_data=callback_data(c.id))]
+    return InlineKeyboardMarkup([[InlineKeyboardButton(f"{n}. {c.label}", callback_data=callback_data(c))]
                                  for n, c in enumerate(choices, 1)])
 
 

@@ -173,9 +173,10 @@ def _text(body: bytes) -> str:
         raise BadRequest("not UTF-8") from exc
 
 
-def to_incoming(msg) -> tuple[str, Incoming]:
-    """The inbox key (MsgId; for events FromUserName + CreateTime + Event + EventKey, which a
-    retry repeats and two events of one second do not share) and the channel-neutral message."""
+def to_incoming(msg) -> Incoming:
+    """The channel-neutral message; its message_id, the inbox key, is the MsgId, for events
+    FromUserName + CreateTime + Event + EventKey (which a retry repeats and two events of one
+    second do not share)."""
     source = msg.source
     if not source or not isinstance(source, str):
         raise BadRequest("no FromUserName")
@@ -203,8 +204,8 @@ def to_incoming(msg) -> tuple[str, Incoming]:
         extra = {"event_key": event_key}
     msg_id = 0 if kind == m.EVENT else int(msg.id or 0)  # an event's MsgID names a template or mass send
     key = str(msg_id) if msg_id else f"{source}|{msg.time}|{raw_event}|{raw_key}"
-    return key, Incoming(CHANNEL, source, key, kind=kind, text=str(text), received_at=received, event=event,
-                         extra=extra)
+    return Incoming(CHANNEL, source, key, kind=kind, text=str(text), received_at=received, event=event,
+                    extra=extra)
 
 
 def answered(incoming: Incoming) -> bool:
@@ -263,7 +264,7 @@ async def receive(request: web.Request) -> web.Response:
         msg = parse_message(plain)
         if msg is None:
             raise BadRequest("empty")
-        key, incoming = to_incoming(msg)
+        incoming = to_incoming(msg)
     except Forbidden:
         return web.Response(status=403, text="bad signature")
     except BadRequest as exc:
@@ -275,7 +276,8 @@ async def receive(request: web.Request) -> web.Response:
 
     try:
         inbox_id, _new = await channel.inbox.store(
-            key, incoming, guard=once(channel.inbox.secrets, request.query, incoming.contact, key))
+            incoming.message_id, incoming,
+            guard=once(channel.inbox.secrets, request.query, incoming.contact, incoming.message_id))
     except Forbidden as exc:
         log.info("wechat request refused", extra={"reason": str(exc)})
         return web.Response(status=403, text="bad signature")

@@ -120,18 +120,23 @@ async def test_long_replies_are_split_with_buttons_on_the_last_part(telegram_con
 
 
 async def test_long_choice_ids_fit_callback_data(telegram_config, serve, fake_telegram) -> None:
-    long_id = "faq:" + "x" * 80
+    question = "How much is the registration fee for a factory, and who pays it? Please tell me."
+    long_id = "faq:" + question  # more than Telegram's 64 bytes: the button carries its digest
     async with serve(telegram_config) as client:
         spy = DialogueSpy(runtime_of(client))
         spy.replace_with = [Reply("pick", (Choice(long_id, "Long"),))]
         await post(client, tg.text_update("hello", chat_id=CHAT))
         (message,) = await fake_telegram.wait_for("sendMessage", 1)
         ((_, data),) = buttons(message)
-        assert len(data.encode()) <= 64
+        assert len(data.encode()) <= 64 and data != long_id
         spy.replace_with = None
         await post(client, tg.callback_update(data, chat_id=CHAT))
-        await fake_telegram.wait_for("sendMessage", 2)
-        assert spy.incoming[-1].kind == "choice" and spy.incoming[-1].text == long_id
+        pressed = (await fake_telegram.wait_for("sendMessage", 2))[-1]["text"]
+        await post(client, tg.text_update(question, chat_id=CHAT))
+        typed = (await fake_telegram.wait_for("sendMessage", 3))[-1]["text"]
+        # the dialogue resolved the digest to the choice it offered: the same answer as typing it
+        assert pressed == typed and "fee" in pressed.lower()
+        assert spy.incoming[1].kind == "choice" and spy.incoming[1].text == data  # the channel passes it on as is
 
 
 async def test_group_chats_and_media(telegram_config, serve, fake_telegram) -> None:
