@@ -83,6 +83,8 @@ def run_wechat_menu(args: argparse.Namespace) -> int:
 
 
 async def create_menu(config) -> None:
+    import aiohttp
+
     from bot.core.errors import UserError
     from bot.runtime import build_runtime
     from integrations.wechat import MENU
@@ -92,8 +94,10 @@ async def create_menu(config) -> None:
     api = WeChatAPI(runtime.config, runtime.db, runtime.services.secrets)
     try:
         await api.create_menu(MENU)
-    except WeChatError as exc:
-        raise UserError(f"WeChat refused the menu: {exc}") from exc
+    except WeChatError as exc:  # one line without the AppSecret or the access token
+        raise UserError(api.scrub(f"WeChat refused the menu: {exc}")) from None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise UserError(f"the WeChat API is unreachable ({type(exc).__name__}); run the command again") from None
     finally:
         await api.close()
         await runtime.close()
