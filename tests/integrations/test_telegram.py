@@ -366,6 +366,56 @@ async def test_forum_topic_replies_stay_in_their_topic(telegram_config, serve, f
         assert topic(fake_telegram.messages_to(GROUP)[0]) is None
 
 
+async def _later(client, chat_id: int, text: str) -> None:
+    """A message that is not a reply (a staff reply, a reminder): queued for the chat's contact."""
+    from bot.services.contacts import find_contact
+    from bot.services.outbox import enqueue
+
+    runtime = runtime_of(client)
+    async with runtime.db.session() as s:
+        contact = await find_contact(s, runtime.services.secrets, "telegram", str(chat_id))
+        await enqueue(s, runtime.services.secrets, channel="telegram", replies=[Reply(text)], kind="staff_reply",
+                      contact_id=contact.id)
+    client.app[K.OUTBOX].notify()
+    await settled(client)
+
+
+async def test_later_messages_go_to_the_topic_the_group_last_wrote_from(telegram_config, serve, fake_telegram) -> None:
+    from bot.services.contacts import find_contact
+    from bot.services.keys import REHASH
+
+    async with serve(telegram_config) as client:
+        runtime = runtime_of(client)
+        await post_all(client, [tg.text_update("/help", chat_id=FORUM, chat_type="forum", thread_id=77)])
+        await _later(client, FORUM, "staff answer one")
+        await post_all(client, [tg.callback_update("faq", chat_id=FORUM, chat_type="forum", thread_id=81)])
+        await _later(client, FORUM, "staff answer two")
+        await post_all(client, [tg.text_update("/help", chat_id=FORUM, chat_type="forum")])  # General
+        await _later(client, FORUM, "staff answer three")
+        later = {m["text"]: topic(m) for m in fake_telegram.messages_to(FORUM) if m["text"].startswith("staff")}
+        assert later == {"staff answer one": 77, "staff answer two": 81, "staff answer three": None}
+        await post_all(client, [tg.text_update("/help", chat_id=FORUM, chat_type="forum", thread_id=90)])
+        secrets = runtime.services.secrets
+        async with runtime.db.session() as s:  # one contact for the chat, whatever the topic
+            contact = await find_contact(s, secrets, "telegram", str(FORUM))
+            columns, rehash = REHASH["contacts"]
+            row = {c: getattr(contact, c) for c in columns}
+            assert rehash(secrets, row)["key_hash"] == contact.key_hash  # keys rotate: the same identity
+            assert str(FORUM) not in contact.platform_id_enc
+
+
+async def test_an_album_counts_once_against_the_rate_limit(telegram_config, serve, fake_telegram) -> None:
+    async with serve(telegram_config) as client:
+        await post_all(client, [tg.text_update(f"/help {n}", chat_id=CHAT) for n in range(15)])
+        await post_all(client, [tg.media_update("photo", chat_id=CHAT, media_group_id="777", file_id=f"a{n}",
+                                                caption="How much is the registration fee?" if n == 0 else None)
+                                for n in range(10)])  # an album of ten: the 16th message, not the 16th to 25th
+        await post_all(client, [tg.text_update("How much is the registration fee?", chat_id=CHAT)])
+        answers = texts(fake_telegram, CHAT)
+        assert FEE in answers[-1] and FEE in answers[-2]  # the album's answer, then the question's
+        assert not any("faster than I can answer" in a for a in answers)  # never rate-limited
+
+
 async def test_a_topic_reply_recovered_after_a_crash_stays_in_its_topic(telegram_config, serve, fake_telegram) -> None:
     update = tg.text_update("/help", chat_id=FORUM, chat_type="forum", thread_id=91)
     async with serve(telegram_config) as client:  # stored, then the process died before processing
