@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.commands.platforms import set_webhook
 from bot.core.errors import UserError
 from bot.core.messages import Choice, Reply
-from bot.core.models import Contact, OutboxMessage, utcnow
+from bot.core.models import Contact, utcnow
 from bot.core.models import outbox as st
 from integrations import appkeys as K
 from integrations.telegram import api as tgm_api
@@ -21,7 +21,7 @@ from integrations.telegram import receive as tgm
 from tests.fakes import telegram as tg
 from tests.fakes.fixtures import TELEGRAM_SECRET
 
-from .conftest import DialogueSpy, count, outbox_rows, runtime_of
+from .conftest import DialogueSpy, count, no_errors, outbox_rows, runtime_of, settled
 
 CHAT = 5550001
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
@@ -216,15 +216,6 @@ GROUP, FORUM = -1001234567, -1009876543
 FEE = "US$1,500"
 
 
-async def settled(client, timeout: float = 10.0) -> None:
-    """Wait until the outbox has nothing left to send (replies go out in the background)."""
-    runtime, loop = runtime_of(client), asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while await count(runtime, OutboxMessage, OutboxMessage.status.in_([st.PENDING, st.SENDING])):
-        assert loop.time() < end, "outbox not drained"
-        await asyncio.sleep(0.02)
-
-
 async def post_all(client, updates) -> None:
     for update in updates:
         resp = await post(client, update)
@@ -240,11 +231,6 @@ def topic(message: dict) -> int | None:
     return int(message["message_thread_id"]) if "message_thread_id" in message else None
 
 
-def no_errors(caplog) -> None:
-    """No error logged (checked before the server stops: that is the requests' doing)."""
-    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
-
-
 async def test_group_service_messages_get_no_reply(telegram_config, serve, fake_telegram, caplog) -> None:
     async with serve(telegram_config) as client:
         await post_all(client, [tg.service_update(name, chat_id=GROUP) for name in tg.SERVICE_MESSAGES])
@@ -258,31 +244,6 @@ async def test_group_service_messages_get_no_reply(telegram_config, serve, fake_
         await post_all(client, [tg.text_update("/help", chat_id=GROUP, chat_type="supergroup")])
         assert len(fake_telegram.messages_to(GROUP)) == 1  # the group is answered when someone writes
         no_errors(caplog)
-
-
-async def test_every_other_update_type_gets_no_reply(telegram_config, serve, fake_telegram, caplog) -> None:
-    async with serve(telegram_config) as client:
-        await post_all(client, [tg.other_update(kind) for kind in tg.OTHER_UPDATES])
-        assert fake_telegram.calls_to("sendMessage") == [] and await count(runtime_of(client)) == 0
-        no_errors(caplog)
-
-
-async def test_telegrams_sample_updates(telegram_config, serve, fake_telegram, caplog) -> None:
-    async with serve(telegram_config) as client:
-        for n, (name, sample) in enumerate(tg.WEBHOOK_SAMPLES.items()):
-            before = len(fake_telegram.calls_to("sendMessage"))
-            await post_all(client, [{**sample, "update_id": 10000 + n}])
-            assert (len(fake_telegram.calls_to("sendMessage")) > before) is tg.WEBHOOK_SAMPLE_REPLIES[name], name
-        no_errors(caplog)
-
-
-async def test_what_the_bot_cannot_read(telegram_config, serve, fake_telegram) -> None:
-    async with serve(telegram_config) as client:
-        for shape in tg.UNREADABLE_MESSAGES.values():
-            await post_all(client, [tg.message_update(shape, chat_id=CHAT),
-                                    tg.message_update(shape, chat_id=GROUP, chat_type="supergroup")])
-        assert len(texts(fake_telegram, CHAT)) == len(tg.UNREADABLE_MESSAGES)  # "I can only read text…"
-        assert texts(fake_telegram, GROUP) == []  # a sticker in a group is not addressed to the bot
 
 
 async def test_another_bots_command_is_ignored(telegram_config, serve, fake_telegram) -> None:
