@@ -52,8 +52,8 @@ async def enrol_post(request: web.Request) -> web.Response:
 async def _check(request: web.Request, *, enrolling: bool) -> web.Response:
     rt, user = runtime(request), request[SIGNED_IN]
     at, token = now(request), request.cookies.get(COOKIE)
-    outcome = await two_factor.check_code(rt.db, rt.services.secrets, user.id, str(request[FORM_DATA].get("code") or ""),
-                                          at, enrolling=enrolling)
+    typed = str(request[FORM_DATA].get("code") or "")
+    outcome = await two_factor.check_code(rt.db, rt.services.secrets, user.id, typed, at, enrolling=enrolling)
     if outcome is two_factor.Outcome.OK:
         async with rt.db.session() as s:
             await accounts.finish_sign_in(s, token, at, idle_timeout(request))

@@ -15,9 +15,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, literal, or_, select, update
 
 from bot.core.crypto import Secrets
+from bot.core.models.base import UTCDateTime
 from bot.core.models.cases import StaffUser
 from bot.staff import accounts, totp
 
@@ -73,7 +74,7 @@ async def check_code(db, secrets: Secrets, user_id: int, typed: str, now: dateti
             .where(StaffUser.id == user_id, StaffUser.totp_secret_enc == user.totp_secret_enc,
                    or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step))
             .values(totp_last_step=step, failed_logins=0, locked_until=None, last_login_at=now,
-                    totp_enrolled_at=func.coalesce(StaffUser.totp_enrolled_at, now))
+                    totp_enrolled_at=func.coalesce(StaffUser.totp_enrolled_at, literal(now, UTCDateTime())))
             .execution_options(synchronize_session=False))).rowcount == 1
     if claimed:
         return Outcome.OK

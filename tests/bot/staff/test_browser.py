@@ -39,7 +39,7 @@ async def test_sign_in_reply_and_close_in_a_browser(config, runtime) -> None:
             await page.fill("input[name=password]", PASSWORD)
             await page.click("button[type=submit]")
             await page.fill("input[name=code]", await totp_code(runtime, "line@etp.org", real_time=True))
-            await page.click("button[type=submit]")
+            await page.click("main button[type=submit]")
             (case,) = await cases_in_db(runtime)
             number = f"H-{case.id}"
             assert ref not in await page.content()  # staff never see the receipt
