@@ -37,9 +37,21 @@ async def code_post(request: web.Request) -> web.Response:
     return await _check(request, enrolling=False)
 
 
+async def _move_on(request: web.Request) -> web.Response:
+    """The account has done this step meanwhile (in another browser): on to the step it needs now."""
+    rt, user = runtime(request), request[SIGNED_IN]
+    async with rt.db.session() as s:
+        stage = two_factor.first_step(await s.get(type(user), user.id))
+        await accounts.set_stage(s, request.cookies.get(COOKIE), stage)
+    return redirect(STEPS[stage][0])
+
+
 async def enrol_form(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
     rt = runtime(request)
-    secret, email = await two_factor.enrolment_secret(rt.db, rt.services.secrets, request[SIGNED_IN].id)
+    try:
+        secret, email = await two_factor.enrolment_secret(rt.db, rt.services.secrets, request[SIGNED_IN].id)
+    except LookupError:
+        return await _move_on(request)
     uri = totp.provisioning_uri(secret, email)
     return render(request, "enrol.html", {"qr": totp.qr_svg(uri), "secret": totp.spaced(secret), "issuer": totp.ISSUER,
                                           "error": error, "step": True}, status=status)
@@ -74,21 +86,21 @@ async def _check(request: web.Request, *, enrolling: bool) -> web.Response:
 
 
 async def new_password_form(request: web.Request) -> web.Response:
+    if request[SIGNED_IN].temporary_until is None:
+        return await _move_on(request)
     return render(request, "new_password.html", {"error": None, "step": True})
 
 
 async def new_password_post(request: web.Request) -> web.Response:
     rt, user = runtime(request), request[SIGNED_IN]
+    if user.temporary_until is None:
+        return await _move_on(request)
     try:
         await accounts.choose_password(rt.db, user.id, str(request[FORM_DATA].get("new") or ""))
     except UserError as error:
         return render(request, "new_password.html", {"error": str(error), "step": True}, status=400)
     log.info("staff password chosen after a reset", extra={"event": "password_changed"})
-    async with rt.db.session() as s:
-        fresh = await s.get(type(user), user.id)
-        stage = two_factor.step_after_password(fresh)
-        await accounts.set_stage(s, request.cookies.get(COOKIE), stage)
-    return redirect(STEPS[stage][0])
+    return await _move_on(request)
 
 
 def add_routes(app: web.Application) -> None:

@@ -32,10 +32,9 @@ class Outcome(Enum):
 
 
 def first_step(user: StaffUser) -> str:
-    return NEW_PASSWORD if user.temporary_until is not None else step_after_password(user)
-
-
-def step_after_password(user: StaffUser) -> str:
+    """The step a half-signed-in session of `user` has to do now."""
+    if user.temporary_until is not None:
+        return NEW_PASSWORD
     return ENROL if user.totp_enrolled_at is None else CODE
 
 

@@ -160,3 +160,16 @@ async def test_a_password_change_keeps_the_second_factor(console, accounts) -> N
     fresh = await console()
     assert (await fresh.login("desk@etp.org", "plum tractor sings", code=False)).headers["Location"] == "/staff/login/code"
     assert (await fresh.give_code("desk@etp.org")).headers["Location"] == "/staff/"
+
+
+async def test_enrolled_in_another_browser_meanwhile_the_other_asks_for_a_code(console, accounts, runtime) -> None:
+    await add_staff(runtime, "new@etp.org", "helpline", enrolled=False)
+    phone, laptop = await console(), await console()
+    for browser in (phone, laptop):
+        assert (await browser.login("new@etp.org")).headers["Location"] == "/staff/login/enrol"
+    token = await phone.csrf("/staff/login/enrol")
+    code = pyotp.TOTP(await _secret(runtime, "new@etp.org")).at(runtime.services.clock())
+    await phone.client.post("/staff/login/enrol", data={"code": code, "csrf": token})
+    moved = await laptop.client.get("/staff/login/enrol", allow_redirects=False)
+    assert moved.headers["Location"] == "/staff/login/code"
+    assert (await laptop.give_code("new@etp.org")).headers["Location"] == "/staff/"
