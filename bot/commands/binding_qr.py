@@ -30,7 +30,7 @@ def text_of(code: str) -> str:
 
 
 async def wechat_url(config, db, secrets, code: str, seconds: int) -> str:
-    from integrations.wechat_api import WeChatAPI, WeChatError
+    from integrations.wechat.api import WeChatAPI, WeChatError
 
     api = WeChatAPI(config, db, secrets)
     try:
