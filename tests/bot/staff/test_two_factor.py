@@ -106,6 +106,17 @@ async def test_wrong_codes_count_towards_the_lockout_with_wrong_passwords(consol
     assert (await _user(runtime, "line@etp.org")).failed_logins == 0  # a whole sign-in resets the count
 
 
+async def test_four_failures_then_the_right_password_and_code_still_sign_in(console, accounts, runtime) -> None:
+    for _ in range(4):
+        assert (await (await console()).login("line@etp.org", "not the password")).status == 401
+    browser = await console()
+    assert (await browser.login("line@etp.org", code=False)).headers["Location"] == "/staff/login/code"
+    user = await _user(runtime, "line@etp.org")
+    assert (user.failed_logins, user.locked_until) == (4, None)  # the right password took no attempt
+    assert (await browser.give_code("line@etp.org")).headers["Location"] == "/staff/"
+    assert (await _user(runtime, "line@etp.org")).failed_logins == 0
+
+
 async def test_twenty_parallel_wrong_codes_lock_the_account_after_five(console, accounts, runtime) -> None:
     browsers = [await console() for _ in range(20)]
     for b in browsers:
