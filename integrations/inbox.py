@@ -92,7 +92,8 @@ def encode_incoming(incoming: Incoming) -> dict[str, Any]:
     return {"channel": incoming.channel, "contact": incoming.contact, "message_id": incoming.message_id,
             "kind": incoming.kind, "text": (incoming.text or "")[:STORED_TEXT],
             "received_at": incoming.received_at.isoformat(),
-            "private": incoming.private, "event": incoming.event, "extra": incoming.extra}
+            "private": incoming.private, "event": incoming.event, "extra": incoming.extra,
+            "media_later": incoming.media_later}
 
 
 def decode_incoming(data: dict[str, Any]) -> Incoming:

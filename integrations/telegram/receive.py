@@ -105,7 +105,7 @@ def message_incoming(update: Update, username: str | None = None) -> Incoming | 
     if (thread := thread_of(msg)) is not None:
         extra["thread"] = thread
     return Incoming(CHANNEL, str(msg.chat.id), str(update.update_id), kind=kind, text=text,
-                    private=private, extra=extra)
+                    private=private, extra=extra, media_later=True)
 
 
 def to_incoming(update: Update, username: str | None = None) -> Incoming | None:
@@ -126,7 +126,8 @@ def callback_incoming(update: Update) -> Incoming | None:
         return None
     thread = thread_of(cq.message)
     return Incoming(CHANNEL, str(chat.id), str(update.update_id), kind=m.CHOICE, text=cq.data,
-                    private=chat.type == "private", extra={} if thread is None else {"thread": thread})
+                    private=chat.type == "private", extra={} if thread is None else {"thread": thread},
+                    media_later=True)
 
 
 async def handle_update(channel: TelegramChannel, data: dict) -> None:

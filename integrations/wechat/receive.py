@@ -211,7 +211,7 @@ def to_incoming(msg) -> Incoming:
     # never be answered from another user's stored reply
     key = f"{source}|{msg_id}" if msg_id else f"{source}|{msg.time}|{raw_event}|{raw_key}"
     return Incoming(CHANNEL, source, key, kind=kind, text=str(text), received_at=received, event=event,
-                    extra=extra)
+                    extra=extra, media_later=True)
 
 
 def answered(incoming: Incoming) -> bool:
