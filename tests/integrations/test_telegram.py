@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.commands.platforms import set_webhook
 from bot.core.errors import UserError
 from bot.core.messages import Choice, Reply
 from bot.core.models import Contact, utcnow
@@ -190,7 +189,7 @@ async def test_polling_stores_each_update_and_only_one_process_polls(telegram_co
 
 
 async def test_set_webhook_command_registers_secret_and_commands(telegram_config, fake_telegram) -> None:
-    await set_webhook(telegram_config, "https://bot.example.org/telegram")
+    await tgm_api.register_webhook(telegram_config, "https://bot.example.org/telegram")
     (hook,) = fake_telegram.calls_to("setWebhook")
     assert hook["url"] == "https://bot.example.org/telegram" and hook["secret_token"] == TELEGRAM_SECRET
     en, zh = fake_telegram.calls_to("setMyCommands")
