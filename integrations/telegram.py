@@ -41,10 +41,12 @@ from bot.core.messages import Choice, Incoming, Reply
 from bot.core.models import Contact, Conversation
 from bot.core.models.messaging import OUTBOX
 from bot.services.contacts import find_contact, move_contact
+from bot.services.evidence import media_channel
 from bot.services.outbox import RetryLater, Undeliverable, enqueue
 from handlers import command_table
 from handlers.context import Context
 from integrations import appkeys as K
+from integrations import telegram_media
 from integrations.inbox import Delivery, Inbox, recover_forever
 from integrations.text import split_text
 
@@ -150,7 +152,8 @@ def _content(msg) -> tuple[str, str, dict[str, Any]] | None:
         return m.TEXT, msg.text, {}
     if sent == "photo":  # sizes, smallest first
         return m.IMAGE, caption, {"file_id": msg.photo[-1].file_id}
-    if sent == "document" and (msg.document.mime_type or "").startswith("image/"):  # a photo sent uncompressed
+    if sent == "document" and ((msg.document.mime_type or "").startswith("image/")  # a photo sent uncompressed
+                               or msg.document.mime_type == "application/pdf"):  # kept as evidence like a photo
         return m.IMAGE, caption, {"file_id": msg.document.file_id}
     if sent == "voice":
         return m.VOICE, caption, {}
@@ -448,6 +451,7 @@ def build_application(config: Config) -> Application:
         ApplicationBuilder()
         .token(config.telegram_bot_token)
         .base_url(config.telegram_api_base)
+        .base_file_url(telegram_media.file_base(config.telegram_api_base))
         .updater(None)
         .rate_limiter(AIORateLimiter(max_retries=0))  # a 429 goes back to the outbox, which waits
         .build()
@@ -470,6 +474,7 @@ def setup(app: web.Application) -> None:
         polling = bool(app[K.OPTIONS].get("telegram_polling"))
         channel.application = build_application(config)
         app[K.SENDERS][CHANNEL] = TelegramSender(channel.bot, runtime.db, secrets)
+        app[K.SENDERS][media_channel(CHANNEL)] = telegram_media.fetcher(channel.bot, runtime.db, secrets, config)
         channel.inbox = Inbox(runtime, CHANNEL, make_respond(secrets),
                               notify=lambda: app[K.OUTBOX].notify() if K.OUTBOX in app else None)
         owner = f"{locks.PROCESS_ID[:48]}:{uuid.uuid4().hex[:8]}"  # this app, even beside another in-process

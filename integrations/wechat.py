@@ -50,9 +50,11 @@ from bot.core.models import messaging as st
 from bot.core.models.messaging import InboxMessage, SeenSignature
 from bot.core.texts import t
 from bot.services.bindings import normalise_code
+from bot.services.evidence import media_channel
 from bot.services.outbox import enqueue
 from handlers import command_table
 from integrations import appkeys as K
+from integrations import wechat_media
 from integrations.inbox import Delivery, Inbox, Result, Tasks, recover_forever
 from integrations.text import pack_bytes
 from integrations.wechat_api import WeChatAPI
@@ -198,6 +200,8 @@ def to_incoming(msg) -> tuple[str, Incoming]:
         kind, text = m.VOICE, msg.recognition or ""
     elif msg.type in ("image", "location", "link"):
         kind = {"image": m.IMAGE, "location": m.LOCATION, "link": m.LINK}[msg.type]
+        if msg.type == "image" and msg.media_id:
+            extra = {"media_id": str(msg.media_id)}  # evidence, fetched while WeChat keeps it (3 days)
     elif str(msg._data.get("MsgType", "")).lower() == "event":
         raw_event, raw_key = str(msg._data.get("Event") or ""), str(msg._data.get("EventKey") or "")
         kind, event, event_key = m.EVENT, raw_event.lower(), raw_key
@@ -395,6 +399,7 @@ def setup(app: web.Application) -> None:
         api = WeChatAPI(config, runtime.db, secrets)
         app[K.SENDERS][CHANNEL] = WeChatSender(api, runtime.db, secrets,
                                                template_reminder=config.wechat_template_reminder)
+        app[K.SENDERS][media_channel(CHANNEL)] = wechat_media.fetcher(api, runtime.db, secrets, config)
         channel.inbox = Inbox(runtime, CHANNEL, make_respond(secrets), counted=answered,
                               notify=lambda: app[K.OUTBOX].notify() if K.OUTBOX in app else None)
         channel.tasks = Tasks()
