@@ -20,7 +20,7 @@ from tests.fakes import telegram as tg
 from tests.fakes.wechat import MEDIA_GET
 
 from .conftest import runtime_of
-from .test_relay import StaffBrowser, WeChatWorker, cheap_kdf, numbered, tg_post, wait_until  # noqa: F401
+from .test_relay import StaffBrowser, WeChatWorker, cheap_kdf, metric, tg_post, wait_until  # noqa: F401
 
 OPENID = "oEvidenceWorker0000000000042"
 TG_CHAT = 5550777111
@@ -130,7 +130,11 @@ async def test_a_telegram_photo_and_pdf_are_kept_after_telegram_lost_them(
 async def test_a_photo_whose_platform_copy_expired_before_the_fetch_is_shown_as_gone(
         channels_config, serve, wechat_user, fake_wechat) -> None:
     async with serve(channels_config) as client:
+        async def scrape() -> str:
+            return await (await client.get("/metrics")).text()
+
         await add_staff(runtime_of(client), "line@etp.org", "helpline")
+        before = await scrape()
         ref = await file_on_wechat_with_photo(WeChatWorker(wechat_user(client, OPENID), fake_wechat), "MEDIA_EXPIRED")
         await fake_wechat.wait_for(MEDIA_GET)
         async with StaffBrowser.signed_in(client, "line@etp.org") as staff:
@@ -141,3 +145,8 @@ async def test_a_photo_whose_platform_copy_expired_before_the_fetch_is_shown_as_
 
             await wait_until(shown_gone)
             assert not IMG.findall(await staff.page(f"/staff/cases/{case_id}"))
+            after = await scrape()
+        assert len(fake_wechat.calls_to(MEDIA_GET)) == 1  # WeChat said it is gone: not asked again
+        for name, labels in [("etp_evidence_total", {"channel": "wechat", "outcome": "gone"}),
+                             ("etp_delivery_failures_total", {"channel": "wechat-media", "outcome": "undeliverable"})]:
+            assert metric(after, name, **labels) - metric(before, name, **labels) == 1
