@@ -3,7 +3,7 @@
 claims, retries with backoff and gives up as it does for messages: one way to retry).
 
 A job's destination is the evidence row's id. Each platform gives a `download(platform_id,
-max_bytes) -> bytes` (`integrations/wechat_media.py`, `integrations/telegram_media.py`), which
+max_bytes) -> bytes` (`integrations/wechat/media.py`, `integrations/telegram/media.py`), which
 raises `Gone` when the platform no longer has the file, `TooLarge` above the limit, and
 `RetryLater` for what may work later (network, quota, a rejected token).
 

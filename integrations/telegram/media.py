@@ -11,15 +11,10 @@ from bot.core.crypto import Secrets
 from bot.core.db import Database
 from bot.services.outbox import RetryLater
 from integrations.media_fetch import EvidenceFetcher, Gone, TooLarge
+from integrations.telegram.send import retry_seconds
 
 # "wrong file_id or the file is temporarily unavailable" may pass: the outbox retries it
 TRANSIENT = "temporarily unavailable"
-
-
-def file_base(api_base: str) -> str:
-    """The file download base for a TELEGRAM_API_BASE (`…/bot` → `…/file/bot`)."""
-    base = api_base.rstrip("/")
-    return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
 
 
 async def download(bot: Bot, file_id: str, max_bytes: int) -> bytes:
@@ -36,8 +31,6 @@ async def download(bot: Bot, file_id: str, max_bytes: int) -> bytes:
             raise RetryLater("Telegram file temporarily unavailable") from exc
         raise Gone("refused") from exc
     except RetryAfter as exc:
-        from integrations.telegram import retry_seconds
-
         raise RetryLater("429 Too Many Requests", after=retry_seconds(exc)) from exc
     except (NetworkError, TelegramError) as exc:
         raise RetryLater(type(exc).__name__) from exc

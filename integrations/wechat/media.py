@@ -12,7 +12,7 @@ from bot.core.crypto import Secrets
 from bot.core.db import Database
 from bot.services.outbox import RetryLater
 from integrations.media_fetch import EvidenceFetcher, Gone, TooLarge, read_limited
-from integrations.wechat_api import TOKEN_ERRORS, WeChatAPI, WeChatError
+from integrations.wechat.api import TOKEN_ERRORS, WeChatAPI, WeChatError
 
 GONE_CODES = {40007: "expired", 46001: "expired"}  # invalid media_id; no such media
 
