@@ -215,3 +215,24 @@ async def test_evidence_is_purged_with_its_case_and_re_encrypted_by_key_rotation
     assert await rows(runtime) == []
     async with runtime.db.session() as s:
         assert await s.get(OutboxMessage, row.outbox_id) is None
+
+
+async def test_a_follow_up_photo_is_fetched_too_and_belongs_to_its_case_only(runtime) -> None:
+    first = await open_case_with(runtime)
+    other = await open_case_with(runtime)
+    secrets = runtime.services.secrets
+    async with runtime.db.session() as s:
+        case = await s.get(Case, first.id)
+        contact = await get_or_create_contact(s, secrets, "telegram", "5550001")
+        await cases.add_reporter_message(s, secrets, case, contact_id=contact.id, body="(photo)",
+                                         attachments=[{"channel": "telegram", "file_id": "TG-1"}],
+                                         now=runtime.services.clock())
+    (row,) = await rows(runtime)
+    assert (row.case_id, row.channel, row.status) == (first.id, "telegram", PENDING)
+    assert (await job_of(runtime, row)).channel == "telegram-media"
+    fetcher = EvidenceFetcher(runtime.db, secrets, Platform({"TG-1": photo("PNG")}).download, max_bytes=10_000_000)
+    await OutboxWorker(runtime.db, secrets, {"telegram-media": fetcher}).deliver_due()
+    async with runtime.db.session() as s:
+        mine = await evidence.content(s, secrets, await s.get(Case, first.id), row.id)
+        theirs = await evidence.content(s, secrets, await s.get(Case, other.id), row.id)
+    assert mine.content_type == "image/png" and theirs is None
