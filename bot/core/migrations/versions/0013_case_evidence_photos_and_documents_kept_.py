@@ -5,7 +5,7 @@ fetched from the platform by an outbox job and stored encrypted, metadata remove
 attachments stay as they were (their platform copies have long expired): nothing is carried over.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0011 (written on 0009; chained after 0011 when main brought it in)
 Create Date: 2026-12-02 13:29:30.922303
 """
 from alembic import op
@@ -14,7 +14,7 @@ import bot.core.models.base
 
 
 revision = '0013'
-down_revision = '0009'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
