@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.core import messages as m
 from bot.core.messages import Choice, Reply
 from bot.core.models.cases import HELPDESK, HELPLINE, INTEGRITY, NOTIFY_CHECK_BACK, NOTIFY_MESSAGE
-from bot.services import cases
+from bot.services import alerts, cases
 from bot.services.cases import TEAM_TEXT
 from handlers.cases import hours
 from handlers.cases.texts import CREATED_NOTIFY_TEXT, NOTIFY_TEXT
@@ -127,10 +127,8 @@ async def submit(ctx: Context, queue: str, category: str, body: str) -> list[Rep
     notify = ctx.data.get("notify", NOTIFY_MESSAGE)
     report = cases.NewReport(queue=queue, category=category, body=body, notify=notify, lang=ctx.lang,
                              urgent=bool(ctx.data.get("urgent")), attachments=tuple(ctx.data.get("att", ())))
-    config = ctx.services.config
-    alert_chat = config.staff_alert_telegram_chat if config.telegram_enabled else None
     _case, ref = await cases.open_case(ctx.session, ctx.secrets, report, contact_id=ctx.contact.id, now=ctx.now,
-                                       alert_chat=alert_chat)
+                                       alerts=alerts.targets(ctx.services.config))
     ctx.end_flow()
     replies = [ctx.reply("case_created", ref=ref, notify=ctx.t(CREATED_NOTIFY_TEXT[notify]),
                          when=when_answered(ctx, queue))]
