@@ -9,8 +9,8 @@ from bot.core.models.cases import HELPLINE, INTEGRITY, Case
 from bot.core.models.insights import UnansweredQuestion
 from handlers.cases import helpline
 from handlers.context import Context
-from handlers.lang import answer_lang
 from handlers.registry import COMMANDS, command
+from knowledge.text import detect_lang
 
 FAQ_BROWSE = 8  # topics shown when the user opens the FAQ from the menu
 EMERGENCY_TOPIC = "safety.emergency"
@@ -42,7 +42,7 @@ async def faq(ctx: Context, arg: str) -> list[Reply]:
         return [Reply(ctx.t("faq_prompt"), tuple(Choice(f"faq:{s.topic}", s.title) for s in topics))]
     if arg in kb.by_id:
         return [_reply_for(ctx, kb.answer_topic(arg, lang=ctx.lang, today=today))]
-    lang = answer_lang(arg, ctx.contact.lang)
+    lang = detect_lang(arg, ctx.contact.lang)
     ctx.lang = lang
     answer = kb.answer(arg, lang=lang, today=today)
     if answer.topic == EMERGENCY_TOPIC:  # urgent words: emergency guidance, then the helpline
