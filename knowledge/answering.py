@@ -71,9 +71,12 @@ class Engine:
         """An engine text of ``messages.toml``."""
         return fill(self.messages.texts[key][lang], **slots)
 
-    def decline(self, lang: str) -> Answer:
-        """Another subject than the program: topic null, a person offered, no facts."""
-        return Answer(self.msg("out_of_scope", lang), None, 0.0, lang, True)
+    def decline(self, lang: str, norm: str = "") -> Answer:
+        """Another subject than the program: topic null, a person offered, no facts; a near-domain
+        subject's own decline (``[[decline]]``) when the question names one."""
+        group = self.messages.decline_for(norm) if norm else None
+        text = group.text[lang] if group else self.msg("out_of_scope", lang)
+        return Answer(text, None, 0.0, lang, True)
 
     @staticmethod
     def join(titles: list[str], lang: str) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from knowledge import candidates, stories
 from knowledge.model import EMERGENCY_TOPIC, WORKER_TOPIC, Answer, Suggestion
+from knowledge.text import normalise
 
 if TYPE_CHECKING:
     from knowledge.answering import Engine
@@ -45,12 +46,15 @@ def other_subjects(eng: Engine, q: Question) -> Answer | None:
     """A term of another subject (BSCI, EN71, the weather, minimum wage …, ``[out_of_scope_terms]``):
     declined. Unless the term is only in a sentence of context and another sentence asks about the
     program by name ("我们之前做过 BSCI，现在客户要ETP，请问ETP的注册费多少钱"): then the next rules
-    read only the other sentences."""
+    read only the other sentences. A near-domain subject (a price list, finding buyers, offices
+    abroad, another scheme's certificate) gets its own decline saying what the bot can do instead."""
     if not eng.messages.out_of_scope.search(q.norm):
         return None
+    if eng.workers.trouble(q.norm) and eng.workers.only_subjects(eng.messages.out_of_scope.all(q.norm)):
+        return None  # "老板一直不给我们买社保": the "other subject" is the worker's own trouble (next rule)
     kept = stories.outside_context(eng, q.text)
     if kept is None:
-        return eng.decline(q.lang)
+        return eng.decline(q.lang, q.norm)
     q.narrow(kept)
     return None
 
@@ -69,6 +73,29 @@ def price_of_something_else(eng: Engine, q: Question) -> Answer | None:
     if candidates.only_price_words(eng, q.prepared):
         return eng.decline(q.lang)
     return None
+
+
+def fee_detail_unknown(eng: Engine, q: Question) -> Answer | None:
+    """A detail of a fee the documents don't give ("注册费可以分期付吗", "can we pay by credit card?",
+    "is the audit fee including tax?"): the fee's own answer, then that the documents don't say and
+    where to ask. Never a guess."""
+    v = eng.vocab
+    if not v.unknown_detail.search(q.norm) or not v.money.search(q.norm):
+        return None
+    # the detail is what is asked ("…说要收审核费现金 我们没给 这种情况要向谁报告" asks whom to tell)
+    asking = [p for p in stories.sentences(eng, q.text) if v.asking.search(p)]
+    if asking and len(asking) < len(stories.sentences(eng, q.text)) and not any(
+            v.unknown_detail.search(normalise(p)) for p in asking):
+        return None
+    fee = next(((s, i) for s, i in q.ranking[:3] if eng.area(i) == "fees" and s >= eng.suggest_floor), None)
+    if fee is None:
+        return None
+    entry = eng.entries[fee[1]]
+    a = eng.render(entry, q.lang, q.today, q.slots, max(fee[0], eng.threshold))
+    if not entry.handoff:  # an entry that is itself about the unknown details already says so
+        a.answer = f"{a.answer} {eng.msg('unknown_detail', q.lang)}"
+        a.handoff = True
+    return a
 
 
 def several_questions(eng: Engine, q: Question) -> Answer | None:
@@ -226,6 +253,7 @@ RULES: tuple[Rule, ...] = (
     other_subjects,
     workers_own_question,
     price_of_something_else,
+    fee_detail_unknown,
     several_questions,
     man_days_cost,
     status_end_from_date,

@@ -13,7 +13,7 @@ from knowledge.loader import LANGS, FactResolver, read_toml
 from knowledge.text import TermSet, normalise
 
 MESSAGE_KEYS = ("not_sure", "suggest", "out_of_scope", "ambiguous", "empty", "validity_month",
-                "validity_month_past", "reapply_month", "reapply_month_past")
+                "validity_month_past", "reapply_month", "reapply_month_past", "unknown_detail")
 # defaults of messages.toml [engine]
 THRESHOLD = 0.40          # below: "not sure", topic null, handoff
 AMBIGUITY_MARGIN = 0.02   # top two closer than this (and neither sure): ask which one
@@ -40,6 +40,10 @@ class Workers:
     followup: TermSet                 # a reporter asking about what they sent
     families: tuple[tuple[str, TermSet, TermSet], ...]  # (name, subject words, trouble words)
 
+    def only_subjects(self, terms: list[str]) -> bool:
+        """All these terms are subjects of workers' questions (社保, 工伤 …)."""
+        return bool(terms) and all(any(s.search(t) == t for _, s, _ in self.families) for t in terms)
+
     def trouble(self, norm: str, *, factory_questions: bool = True) -> str | None:
         """The family of a worker's own question in a normalised text, or None."""
         if not norm or (factory_questions and self.factory.search(norm)):
@@ -51,6 +55,15 @@ class Workers:
 
 
 @dataclass(frozen=True)
+class Decline:
+    """A near-domain subject (``[[decline]]``): its words and the decline that says what the bot can
+    do instead."""
+    name: str
+    terms: TermSet
+    text: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Messages:
     texts: dict[str, dict[str, str]]  # key → lang → text ({$slots} left for answer time)
     threshold: float
@@ -58,7 +71,12 @@ class Messages:
     same_area_margin: float
     sure: float
     suggest_floor: float
-    out_of_scope: TermSet             # [out_of_scope_terms]
+    out_of_scope: TermSet             # [out_of_scope_terms] and the [[decline]] groups' terms
+    declines: tuple[Decline, ...] = ()
+
+    def decline_for(self, norm: str) -> Decline | None:
+        """The first near-domain group a normalised question names."""
+        return next((d for d in self.declines if d.terms.search(norm)), None)
 
 
 def load_safety(path: Path, resolver: FactResolver) -> Safety:
@@ -138,12 +156,34 @@ def load_messages(path: Path, resolver: FactResolver) -> Messages:
     if not isinstance(eng, dict):
         raise KnowledgeError(file, "engine", "must be a table")
     terms = raw.get("out_of_scope_terms", {})
+    declines, group_terms = _declines(raw.get("decline", []), resolver, file)
     return Messages(
         texts=texts, threshold=_unit(eng, "threshold", THRESHOLD, file),
         ambiguity_margin=_unit(eng, "ambiguity_margin", AMBIGUITY_MARGIN, file),
         same_area_margin=_unit(eng, "same_area_margin", SAME_AREA_MARGIN, file),
         sure=_unit(eng, "sure", SURE, file), suggest_floor=_unit(eng, "suggest_floor", SUGGEST_FLOOR, file),
-        out_of_scope=TermSet([w for lang in LANGS for w in terms.get(lang, [])]))
+        out_of_scope=TermSet([w for lang in LANGS for w in terms.get(lang, [])] + group_terms), declines=declines)
+
+
+def _declines(raw: object, resolver: FactResolver, file: str) -> tuple[tuple[Decline, ...], list[str]]:
+    if not isinstance(raw, list):
+        raise KnowledgeError(file, "decline", "must be [[decline]] tables")
+    out, every = [], []
+    for i, d in enumerate(raw):
+        name = d.get("name") if isinstance(d, dict) else None
+        if not isinstance(name, str) or not name:
+            raise KnowledgeError(file, f"decline[{i}]", "missing 'name'")
+        words = []
+        for lang in LANGS:
+            got = d.get(f"terms_{lang}")
+            if not isinstance(got, list) or not got or not all(isinstance(w, str) and w.strip() for w in got):
+                raise KnowledgeError(file, name, f"'terms_{lang}' must be a non-empty list of words")
+            words += got
+            if not isinstance(d.get(lang), str) or not d[lang].strip():
+                raise KnowledgeError(file, name, f"missing {lang!r} translation")
+        out.append(Decline(name, TermSet(words), {lang: resolver.resolve(d[lang].strip(), file, name) for lang in LANGS}))
+        every += words
+    return tuple(out), every
 
 
 def load_lexicon(path: Path) -> list[tuple[re.Pattern[str], str]]:

@@ -99,6 +99,7 @@ def several_questions(eng: "Engine", question: str, lang: str, today: "dt.date",
     if len(parts) < 2:
         return None
     answers: list[Answer] = []
+    unsure: list[Answer] = []
     for part in parts[:4]:
         prepared = eng.matcher.prepare_query(part)
         known, _, _ = eng.matcher.query_weights(prepared)
@@ -113,6 +114,12 @@ def several_questions(eng: "Engine", question: str, lang: str, today: "dt.date",
             answers.append(a)
         elif a.topic and a.topic != EMERGENCY_TOPIC and a.confidence >= CLAUSE_SURE:
             answers.append(a)
+        elif a.topic and a.topic != EMERGENCY_TOPIC and a.confidence >= eng.threshold:
+            unsure.append(a)
+    # a clause answered less surely still counts when a sure clause is of the same area ("what is
+    # the cost for registration and how much is audit fee": both fees)
+    sure_areas = {a.topic.split(".", 1)[0] for a in answers if a.topic}
+    answers += [a for a in unsure if a.topic.split(".", 1)[0] in sure_areas]
     # a clause torn between topics, or matched in another area than the rest ("PV什么时候来？
     # 会看多少工人？": the PV's worker survey, not the audit's interviews), takes the candidate
     # of an area another clause is sure about
@@ -173,4 +180,6 @@ def outside_context(eng: "Engine", question: str) -> str | None:
     asking = [p for p in kept if v.asking.search(p)]
     if not asking or not any(v.program.search(normalise(p)) for p in kept):
         return None
+    if any(v.refers_back.search(normalise(p)) for p in asking):
+        return None  # "…BSCI certificate, can you accept it instead of ETP audit?": about the other scheme
     return "，".join(kept) if has_cjk("".join(kept)) else ", ".join(kept)

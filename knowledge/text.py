@@ -218,5 +218,12 @@ class TermSet:
                     return t
         return None
 
+    def all(self, norm: str) -> list[str]:
+        """Every term found in the normalised text."""
+        latin = f" {_CJK_RUN_RE.sub(' ', norm)} "
+        found = sorted(self.words.intersection(latin.split()))
+        found += [p.strip() for p in self.phrases if p in latin]
+        return found + [t for t in self.cjk if t in norm]
+
     def __bool__(self) -> bool:
         return bool(self.words or self.phrases or self.cjk)

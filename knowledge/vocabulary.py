@@ -12,8 +12,8 @@ from pathlib import Path
 from knowledge.errors import KnowledgeError
 from knowledge.loader import STATUS_KEYS, read_toml
 
-PATTERNS = ("clause", "sentence", "asking", "clause_ask", "program", "both", "money", "fee_detail",
-            "validity", "next_step", "total", "pv", "holiday", "blackout")
+PATTERNS = ("clause", "sentence", "asking", "clause_ask", "refers_back", "program", "both", "money", "fee_detail",
+            "unknown_detail", "validity", "next_step", "total", "pv", "holiday", "blackout")
 AREAS = ("audit", "pv", "fees", "contacts")
 
 
@@ -23,10 +23,12 @@ class Vocabulary:
     sentence: re.Pattern[str]    # where a message splits into sentences
     asking: re.Pattern[str]      # a sentence that asks
     clause_ask: re.Pattern[str]  # a clause that asks (stricter)
+    refers_back: re.Pattern[str]  # refers back to another scheme ("accept it instead")
     program: re.Pattern[str]     # the program named
     both: re.Pattern[str]        # one question about two things
     money: re.Pattern[str]       # money words
-    fee_detail: re.Pattern[str]  # a fee's details the seeds don't give
+    fee_detail: re.Pattern[str]  # a fee's details the seeds don't give (not a fee to compute)
+    unknown_detail: re.Pattern[str]  # instalments, discounts, payment methods, tax, travel: said unknown
     validity: re.Pattern[str]    # how long a status lasts, when it ends
     next_step: re.Pattern[str]   # what to do next
     total: re.Pattern[str]       # a total cost
