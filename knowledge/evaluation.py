@@ -93,6 +93,8 @@ class Report:
     overall: Tally = field(default_factory=Tally)
     by_lang: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_topic: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))  # the topic answered
+    # the topic expected, for lines that name one ("topic", or "oos": a decline): recall
+    by_expected: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     confusions: Counter = field(default_factory=Counter)  # (expected topic, topic given) of labelled misses
     misses: list[tuple[dict, dict]] = field(default_factory=list)
     confident_wrong: list[tuple[dict, dict]] = field(default_factory=list)
@@ -109,14 +111,17 @@ def evaluate(kb: "KnowledgeBase", files: list[Path], today: dt.date | None = Non
             ok, a = check(kb, item, today)
             lang = item.get("lang") or a["lang"]
             topic = a["topic"] or DECLINED
-            for tally in (report.overall, report.by_lang[lang], report.by_topic[topic]):
+            expected = DECLINED if item.get("oos") else item.get("topic")
+            tallies = [report.overall, report.by_lang[lang], report.by_topic[topic]]
+            if expected:
+                tallies.append(report.by_expected[expected])
+            for tally in tallies:
                 tally.right += ok
                 tally.wrong += not ok
                 tally.declined += a["topic"] is None
             if ok:
                 continue
             report.misses.append((item, a))
-            expected = DECLINED if item.get("oos") else item.get("topic")
             if expected:
                 report.confusions[(expected, topic)] += 1
             if a["topic"] is not None and a["confidence"] >= CONFIDENT:
@@ -147,6 +152,10 @@ def to_text(report: Report) -> str:
     lines += ["", "By topic answered (precision)        right  wrong  score"]
     for topic, t in sorted(report.by_topic.items(), key=lambda kv: (-kv[1].wrong, kv[0])):
         lines.append(f"  {topic:<34} {t.right:>6} {t.wrong:>6}  {t.share:6.1%}")
+    if report.by_expected:
+        lines += ["", "By topic expected (recall; lines with a topic or oos)  right  wrong  score"]
+        for topic, t in sorted(report.by_expected.items(), key=lambda kv: (-kv[1].wrong, kv[0])):
+            lines.append(f"  {topic:<34} {t.right:>6} {t.wrong:>6}  {t.share:6.1%}")
     if report.confusions:
         lines += ["", "Confusions (expected → given)"]
         lines += [f"  {e} → {g}: {n}" for (e, g), n in report.confusions.most_common()]
@@ -185,7 +194,9 @@ tr.confident{{background:#fde2e2}}</style></head><body>
 not sure, {len(report.confident_wrong)} confidently wrong (confidence ≥ {CONFIDENT}, shaded below).</p>
 <p>Files: {e(", ".join(report.files))}</p>
 <h2>By language</h2><table>{head.format("language")}{rows(sorted(report.by_lang.items()))}</table>
-<h2>By topic answered</h2><table>{head.format("topic")}{rows(sorted(report.by_topic.items()))}</table>
+<h2>By topic answered (precision)</h2><table>{head.format("topic")}{rows(sorted(report.by_topic.items()))}</table>
+<h2>By topic expected (recall: lines with a topic, or off-topic lines)</h2>
+<table>{head.format("topic")}{rows(sorted(report.by_expected.items()))}</table>
 <h2>Confusions (expected → given)</h2><table><tr><th>expected</th><th>given</th><th>times</th></tr>{confusions}</table>
 <h2>Misses ({len(report.misses)})</h2>
 <table><tr><th>question</th><th>expected</th><th>given</th></tr>{misses}</table>

@@ -40,10 +40,11 @@ def test_misses_are_listed_with_expected_and_given_and_fail_under_the_threshold(
     assert "3 of 5 right (60.0%)" in out.stdout
     assert "expected the answer to contain '2000'" in out.stdout and "gave     fees.registration" in out.stdout
     assert "fees.audit → fees.registration: 1" in out.stdout  # a confusion pair of a labelled miss
+    assert "By topic expected (recall" in out.stdout and "(declined)" in out.stdout
     assert "Confidently wrong" in out.stdout
     page = html.read_text(encoding="utf-8")
     assert "&lt;b&gt;now&lt;/b&gt;" in page and "<b>now</b>" not in page  # questions are escaped
-    assert 'class="confident"' in page
+    assert 'class="confident"' in page and "By topic expected (recall" in page
     # the same file passes with a lower threshold
     assert run(["kb", "test", str(f), "--threshold", "0.5"]).returncode == 0
 
