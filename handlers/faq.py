@@ -48,6 +48,7 @@ async def faq(ctx: Context, arg: str) -> list[Reply]:
         return [Reply(ctx.t("faq_prompt"), tuple(Choice(f"faq:{s.topic}", s.title) for s in topics))]
     if arg in (HELPED, NOT_HELPED):
         return await _feedback(ctx, arg == HELPED)
+    ctx.data.pop(LAST, None)  # "Did this help?" is about the last answer only
     if arg in kb.by_id:
         return [_reply_for(ctx, kb.answer_topic(arg, lang=ctx.lang, today=today))]
     lang = detect_lang(arg, ctx.contact.lang)
@@ -92,7 +93,7 @@ async def _feedback(ctx: Context, helped: bool) -> list[Reply]:
         ctx.lang = last["lang"]
     if helped:
         return [ctx.reply("faq_thanks")]
-    fresh = isinstance(last, dict) and ctx.now - datetime.fromisoformat(last["at"]) <= LAST_TTL
+    fresh = isinstance(last, dict) and "at" in last and ctx.now - datetime.fromisoformat(last["at"]) <= LAST_TTL
     if fresh and not await _reports_from(ctx):
         ctx.session.add(UnansweredQuestion(
             text_enc=ctx.secrets.encrypt(last["q"]), lang=last["lang"], confidence=float(last["confidence"]),

@@ -66,3 +66,20 @@ async def test_a_reporter_saying_no_is_not_recorded(runtime) -> None:
     await worker.send("No")
     assert "didn't help" in worker.text and "human" in worker.choice_ids
     assert await _rows(runtime) == []
+
+
+async def test_no_is_about_the_last_answer_only(chat, runtime) -> None:
+    await chat.send("How much is the registration fee?")
+    await chat.send("How do I bake bread with a dragon?")  # not sure: no "Did this help?"
+    await chat.choose("faq:not_helped")  # an old button pressed later
+    rows = await _rows(runtime)
+    assert [r.misanswered for r in rows] == [False]  # only the unanswered dragon question
+
+
+async def test_an_old_no_is_not_recorded_after_hours(chat, runtime, clock) -> None:
+    from datetime import timedelta
+
+    await chat.send("How much is the registration fee?")
+    clock.advance(timedelta(hours=7))
+    await chat.send("No")
+    assert "didn't help" in chat.text and await _rows(runtime) == []
