@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from knowledge import candidates, stories
+from knowledge import candidates, parsing, stories
 from knowledge.model import EMERGENCY_TOPIC, WORKER_TOPIC, Answer, Suggestion
 from knowledge.text import normalise
 
@@ -80,7 +80,7 @@ def fee_detail_unknown(eng: Engine, q: Question) -> Answer | None:
     "is the audit fee including tax?"): the fee's own answer, then that the documents don't say and
     where to ask. Never a guess."""
     v = eng.vocab
-    if not v.unknown_detail.search(q.norm) or not v.money.search(q.norm):
+    if not v.unknown_detail.search(q.norm) or not (v.money.search(q.norm) or parsing.man_days(q.norm)):
         return None
     # the detail is what is asked ("…说要收审核费现金 我们没给 这种情况要向谁报告" asks whom to tell)
     asking = [p for p in stories.sentences(eng, q.text) if v.asking.search(p)]
@@ -91,7 +91,11 @@ def fee_detail_unknown(eng: Engine, q: Question) -> Answer | None:
     if fee is None:
         return None
     entry = eng.entries[fee[1]]
-    a = eng.render(entry, q.lang, q.today, q.slots, max(fee[0], eng.threshold))
+    slots = dict(q.slots)
+    n = parsing.man_days(q.norm)  # "2 man days including tax": the figure for 2 man-days, then the unknown
+    if n is not None and 0 < n <= 1000:
+        slots["man_days"] = n
+    a = eng.render(entry, q.lang, q.today, slots, max(fee[0], eng.threshold))
     if not entry.handoff:  # an entry that is itself about the unknown details already says so
         a.answer = f"{a.answer} {eng.msg('unknown_detail', q.lang)}"
         a.handoff = True

@@ -170,7 +170,7 @@ def outside_context(eng: "Engine", question: str) -> str | None:
     names the program and asks about it. Returns the sentences to answer, or None (decline)."""
     v = eng.vocab
     oos = eng.messages.out_of_scope
-    parts = [p.strip() for p in v.sentence.split(question) if p and p.strip()]
+    parts = sentences(eng, question)
     if len(parts) < 2:
         return None
     flagged = [p for p in parts if oos.search(normalise(p))]

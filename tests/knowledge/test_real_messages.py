@@ -45,6 +45,20 @@ def test_unknown_details_are_said_to_be_unknown_with_the_known_figure(kb: Knowle
     assert "21112462" in a.answer and a.handoff
 
 
+def test_a_detail_with_man_days_gives_the_computed_figure_then_the_unknown(kb: KnowledgeBase):
+    a = kb.answer("how much for 2 man days including tax")
+    assert a.topic == "fees.total" and "3,300" in a.answer and "don't say" in a.answer
+
+
+@pytest.mark.parametrize("q,topic", [
+    ("Does the helpdesk have office hours on Saturday?", "contacts.helpdesk"),  # not "offices abroad"
+    ("Please send the price list of ETP fees", "fees.overview"),                 # the program's own prices
+    ("Can we pay the audit fee by WeChat?", "fees.audit"),                       # not the WeChat account
+])
+def test_near_domain_words_do_not_catch_the_programs_own_questions(kb: KnowledgeBase, q, topic):
+    assert kb.answer(q).topic == topic
+
+
 def test_a_detail_word_in_the_story_is_not_the_question(kb: KnowledgeBase):
     a = kb.answer("上个月有人冒充审核公司的人来我们厂 说要收审核费现金 我们没给 这种情况要向谁报告")
     assert "integrity@ethicaltoyprogram.org" in a.answer and "没有说明" not in a.answer
