@@ -52,11 +52,40 @@ def other_subjects(eng: Engine, q: Question) -> Answer | None:
         return None
     if eng.workers.trouble(q.norm) and eng.workers.only_subjects(eng.messages.out_of_scope.all(q.norm)):
         return None  # "老板一直不给我们买社保": the "other subject" is the worker's own trouble (next rule)
+    both = _in_scope_and_declined(eng, q)
+    if both is not None:
+        return both
     kept = stories.outside_context(eng, q.text)
     if kept is None:
         return eng.decline(q.lang, q.norm)
     q.narrow(kept)
     return None
+
+
+def _in_scope_and_declined(eng: Engine, q: Question) -> Answer | None:
+    """"注册费多少？另外你们有越南办事处吗": clauses that each ask, some about the program (answered
+    when sure) and some about another subject (declined): both answered, in the message's order."""
+    if not q.split:
+        return None
+    parts = stories.clauses(eng, q.text)
+    oos = eng.messages.out_of_scope
+    flagged = [p for p in parts if oos.search(normalise(p))]
+    if len(parts) < 2 or not flagged or len(flagged) == len(parts):
+        return None
+    answers = []
+    for p in parts:
+        if p in flagged:
+            answers.append(eng.decline(q.lang, normalise(p)))
+            continue
+        a = eng.answer(p, q.lang, q.today, split=False)
+        if a.topic not in (None, EMERGENCY_TOPIC, WORKER_TOPIC) and a.confidence >= stories.CLAUSE_SURE:
+            answers.append(a)
+    sure = [a for a in answers if a.topic]
+    if not sure:
+        return None
+    return Answer(" ".join(dict.fromkeys(a.answer for a in answers)), sure[0].topic,
+                  round(min(a.confidence for a in sure), 3), q.lang, True, [],
+                  "; ".join(a.source for a in sure if a.source))
 
 
 def workers_own_question(eng: Engine, q: Question) -> Answer | None:

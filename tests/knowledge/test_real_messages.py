@@ -16,6 +16,9 @@ from knowledge import KnowledgeBase
     ("do u have office in Indonesia", "don't list the program's offices"),
     ("We already have BSCI certificate, can you accept it instead of ETP audit?", "another program or standard"),
     ("SMETA審核點樣申請", "屬於其他項目或標準"),
+    ("our factory moved, do we need a new audit?", "don't say what happens when a factory moves"),
+    ("我们厂搬到新地址了 要重新审核吗", "没有说明工厂搬迁"),
+    ("能不能介绍一些买家给我们", "不为工厂寻找客户"),
 ])
 def test_near_domain_subjects_are_declined_with_what_the_bot_can_do(kb: KnowledgeBase, q, says):
     a = kb.answer(q)
@@ -54,8 +57,10 @@ def test_a_detail_with_man_days_gives_the_computed_figure_then_the_unknown(kb: K
     ("Does the helpdesk have office hours on Saturday?", "contacts.helpdesk"),  # not "offices abroad"
     ("Please send the price list of ETP fees", "fees.overview"),                 # the program's own prices
     ("Can we pay the audit fee by WeChat?", "fees.audit"),                       # not the WeChat account
+    ("ETP改名了吗", "program.name_change"),
 ])
 def test_near_domain_words_do_not_catch_the_programs_own_questions(kb: KnowledgeBase, q, topic):
+    """(ETP改名了吗 is the program's own name change, not a factory's.)"""
     assert kb.answer(q).topic == topic
 
 
@@ -79,6 +84,8 @@ def test_a_story_is_answered_on_its_question(kb: KnowledgeBase, q):
      "the cost for registration and how much is audit fee. Thank you.", ["1,500", "500 per man-day"]),
     ("注册费多少 证书费又是多少", ["1,500", "800"]),
     ("What is the registration fee? And who is the audit firm?", ["1,500", "SGS"]),
+    # one about the program, one about another subject: the first answered, the second declined
+    ("注册费多少？另外你们有越南办事处吗", ["1,500", "没有列出项目在其他国家"]),
 ])
 def test_two_questions_in_one_message_get_both_answers(kb: KnowledgeBase, q, figures):
     a = kb.answer(q)
