@@ -1,7 +1,7 @@
 """unanswered_questions: misanswered flag and the answer given ("Did this help?" → No)
 
 Revision ID: 0014
-Revises: 0011 (given as 0009; re-chained after merging main, which brought 0011)
+Revises: 0013 (given as 0009; re-chained after merging main, which brought 0011)
 Create Date: 2026-12-02
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0011'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
