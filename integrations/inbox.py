@@ -39,8 +39,8 @@ from bot.core.models import Contact, UTCDateTime, utcnow
 from bot.core.models import messaging as st
 from bot.core.models.messaging import InboxMessage, SeenSignature
 from bot.core.texts import t
-from bot.services.contacts import contact_key, find_contact
-from bot.services.outbox import release_held
+from bot.services.contacts import contact_key, find_contact, prefetch_contacts
+from bot.services.outbox import release_held_many
 from bot.services.throttle import RateLimit, Verdict
 from handlers import lang as language
 from handlers.dialogue import MAX_TEXT
@@ -85,6 +85,10 @@ def _statements(dialect: str) -> dict[str, Any]:
         .where(_INBOX.c.channel == bindparam("channel"), any_of(_INBOX.c.key_hash, "hashes", dialect)),
         "bound": select(_SEEN.c.pair_hash, _SEEN.c.message_hash).where(any_of(_SEEN.c.pair_hash, "pairs", dialect)),
     }
+
+
+class _DialogueFailed(Exception):
+    """A dialogue raised in a batch run without savepoints: run it again with them."""
 
 
 class Refused(Exception):
@@ -238,6 +242,17 @@ class Inbox:
             return await self._failed(inbox_id)
 
     async def _process_batch(self, items: list[tuple[int, float | None]]) -> list[Result]:
+        # first without a savepoint per message (the ORM flushes the batch's changes together);
+        # when a dialogue fails, the batch is rolled back and run again with each message in a
+        # savepoint of its own, so the failure is that message's alone
+        if len(items) > 1:
+            try:
+                return await self._process_batch_once(items, isolated=False)
+            except _DialogueFailed:
+                pass
+        return await self._process_batch_once(items, isolated=True)
+
+    async def _process_batch_once(self, items: list[tuple[int, float | None]], *, isolated: bool) -> list[Result]:
         now = utcnow()
         passive_until: dict[int, float | None] = {}
         for inbox_id, until in items:
@@ -255,22 +270,34 @@ class Inbox:
             # contacts in one order in every process (their rows are locked in it), each
             # contact's messages in the order they came
             order = sorted(claimed, key=lambda row_id: (incoming[row_id].contact, row_id))
-            records, failed = [], []
+            verdicts = await self._verdicts(s, [incoming[row_id] for row_id in order], now)
+            loaded = await prefetch_contacts(s, self.secrets, self.channel,  # noqa: F841 (held for the batch)
+                                             [incoming[row_id].contact for row_id in order])
+            records, failed, contacts = [], [], []
             for row_id in order:
+                run = functools.partial(self._run, s, row_id, incoming[row_id], claimed[row_id][1],
+                                        passive_until[row_id], verdicts)
                 try:
-                    async with s.begin_nested():
-                        result, delivery = await self._run(s, row_id, incoming[row_id], claimed[row_id][1],
-                                                           passive_until[row_id], now)
-                except Exception:
+                    if isolated:
+                        async with s.begin_nested():
+                            result, delivery, contact_id = await run()
+                    else:
+                        result, delivery, contact_id = await run()
+                except Exception as exc:
                     log.exception("processing an inbound message failed", extra={"channel": self.channel})
+                    if not isolated:
+                        raise _DialogueFailed from exc
                     failed.append({"row": row_id})
                     results[row_id] = Result(row_id, ran=False, failed=True)
                     continue
                 results[row_id] = result
+                if contact_id is not None:
+                    contacts.append(contact_id)
                 if delivery is not None:
                     queued = queued or bool(delivery.queued)
                     records.append({"row": row_id, "via": delivery.via, "enc": (
                         self.secrets.encrypt_json(delivery.cached) if delivery.cached is not None else None)})
+            await release_held_many(s, contacts)
             if records:
                 await s.execute(RECORD_REPLY, records)
             if failed:
@@ -293,22 +320,26 @@ class Inbox:
             out.append(result)
         return out
 
+    async def _verdicts(self, s: AsyncSession, messages: list[Incoming], now: datetime) -> dict[int, Verdict]:
+        """The rate limit's verdict on each counted message of the batch (one statement), by
+        message id; messages not counted are allowed."""
+        counted = [incoming for incoming in messages if self.counted(incoming)]
+        verdicts = await self.rate_limit.check_many(
+            s, self.secrets, [contact_key(incoming.channel, incoming.contact) for incoming in counted], now)
+        return {id(incoming): verdict for incoming, verdict in zip(counted, verdicts, strict=True)}
+
     async def _run(self, s: AsyncSession, inbox_id: int, incoming: Incoming, kind: str, passive_until: float | None,
-                   now: datetime) -> tuple[Result, Delivery | None]:
-        replies = await self._dialogue(s, incoming, now)
+                   verdicts: dict[int, Verdict]) -> tuple[Result, Delivery | None, int | None]:
+        replies = await self._dialogue(s, incoming, verdicts.get(id(incoming), Verdict.ALLOW))
         contact = await find_contact(s, self.secrets, incoming.channel, incoming.contact)  # the dialogue's
         if contact is None:  # rate-limited before the dialogue ever created it
-            return Result(inbox_id, ran=True, via=None, kind=kind), None
-        await release_held(s, contact.id)
+            return Result(inbox_id, ran=True, via=None, kind=kind), None, None
         passive = passive_until is not None and asyncio.get_running_loop().time() < passive_until
         delivery = await self.respond(s, contact, replies, inbox_id, passive, incoming)
         return Result(inbox_id, ran=True, via=delivery.via, cached=delivery.cached, replies=replies,
-                      kind=kind), delivery
+                      kind=kind), delivery, contact.id
 
-    async def _dialogue(self, s: AsyncSession, incoming: Incoming, now: datetime) -> list[Reply]:
-        if not self.counted(incoming):
-            return await self.runtime.dialogue.handle(s, incoming)
-        verdict = await self.rate_limit.check(s, self.secrets, contact_key(incoming.channel, incoming.contact), now)
+    async def _dialogue(self, s: AsyncSession, incoming: Incoming, verdict: Verdict) -> list[Reply]:
         if verdict is Verdict.ALLOW:
             return await self.runtime.dialogue.handle(s, incoming)
         log.info("rate limited", extra={"channel": self.channel, "contact": self.log_id(incoming),

@@ -16,6 +16,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
+from bot.core import metrics
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -57,6 +59,7 @@ class GroupCommit(Generic[T, R]):
 
     async def _one(self, batch: list[tuple[T, asyncio.Future]]) -> None:
         items = [item for item, _ in batch]
+        metrics.GROUP_COMMIT_ITEMS.labels(self.name).observe(len(items))
         try:
             try:
                 outcomes = await self.run(items)

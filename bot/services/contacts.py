@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.crypto import Secrets
 from bot.core.dialect import insert_ignore
-from bot.core.models import Contact, utcnow
+from bot.core.models import Contact, Conversation, utcnow
 
 # built once: every inbound message looks its contact up
 _BY_HASH = select(Contact).where(Contact.key_hash.in_(bindparam("hashes", expanding=True)))
@@ -35,6 +35,28 @@ async def find_contact(session: AsyncSession, secrets: Secrets, channel: str, pl
     if contact is not None:
         found[key] = contact
     return contact
+
+
+async def prefetch_contacts(session: AsyncSession, secrets: Secrets, channel: str,
+                            platform_ids: list[str]) -> list[object]:
+    """Load the contacts of many platform ids, and their conversations, in two statements, for
+    the look-ups of the session that follow (`find_contact`, `session.get(Conversation, …)`)
+    to find without a statement each. Returns what was loaded: hold it while the session works
+    (the identity map holds objects weakly)."""
+    by_hash = {h: key for key in {contact_key(channel, p) for p in platform_ids} for h in secrets.lookup_hashes(key)}
+    if not by_hash:
+        return []
+    found: dict[str, Contact] = session.info.setdefault("contacts", {})
+    contacts = list((await session.execute(_BY_HASH, {"hashes": list(by_hash)})).scalars())
+    for contact in contacts:
+        found.setdefault(by_hash[contact.key_hash], contact)
+    if not contacts:
+        return []
+    conversations = list((await session.execute(_CONVERSATIONS, {"ids": [c.id for c in contacts]})).scalars())
+    return [*contacts, *conversations]
+
+
+_CONVERSATIONS = select(Conversation).where(Conversation.contact_id.in_(bindparam("ids", expanding=True)))
 
 
 async def get_or_create_contact(session: AsyncSession, secrets: Secrets, channel: str, platform_id: str) -> Contact:

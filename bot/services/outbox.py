@@ -84,11 +84,19 @@ async def enqueue(
 
 async def release_held(session: AsyncSession, contact_id: int) -> int:
     """The user wrote again (the platform window reopened): held messages become due."""
-    result = await session.execute(_RELEASE_HELD, {"contact": contact_id, "now": utcnow()})
+    return await release_held_many(session, [contact_id])
+
+
+async def release_held_many(session: AsyncSession, contact_ids: list[int]) -> int:
+    """`release_held` for the contacts of a batch of messages, in one statement."""
+    if not contact_ids:
+        return 0
+    result = await session.execute(_RELEASE_HELD, {"contacts": sorted(set(contact_ids)), "now": utcnow()})
     return result.rowcount or 0
 
 
 # run for every inbound message: a prebuilt Core statement (an ORM-enabled UPDATE costs ~3x the CPU)
 _OUTBOX = OutboxMessage.__table__
-_RELEASE_HELD = (update(_OUTBOX).where(_OUTBOX.c.contact_id == bindparam("contact"), _OUTBOX.c.status == st.HELD)
+_RELEASE_HELD = (update(_OUTBOX).where(_OUTBOX.c.contact_id.in_(bindparam("contacts", expanding=True)),
+                                        _OUTBOX.c.status == st.HELD)
                  .values(status=st.PENDING, next_attempt_at=bindparam("now", type_=UTCDateTime())))
