@@ -58,6 +58,9 @@ MAX_ATTEMPTS = 3  # a message the dialogue fails on this often is set aside (sta
 STORE_BATCH = 128  # rows of one store transaction at most
 PROCESS_BATCH = 32  # messages of one processing transaction at most (each runs the dialogue)
 BATCH_DELAY = 0.001  # seconds a batch waits for concurrent requests to join it
+# batches of one kind in flight at once in one process: PostgreSQL builds the next while one waits
+# for the database; SQLite has one writer
+GATE_WIDTH = 2
 
 # The hot path's statements, built once as Core statements on the table: an ORM-enabled UPDATE
 # costs about three times the CPU of a prebuilt Core one (ORM bulk-update machinery, cache key).
@@ -164,9 +167,10 @@ class Inbox:
         self.counted = counted or (lambda incoming: True)
         self.notify = notify or (lambda: None)
         self.secrets = runtime.services.secrets
-        self._stores = GroupCommit(self._store_batch, max_items=STORE_BATCH, delay=BATCH_DELAY,
+        width = 1 if runtime.db.dialect == "sqlite" else GATE_WIDTH
+        self._stores = GroupCommit(self._store_batch, max_items=STORE_BATCH, delay=BATCH_DELAY, width=width,
                                    name=f"{channel}-store")
-        self._processes = GroupCommit(self._process_batch, max_items=PROCESS_BATCH, delay=BATCH_DELAY,
+        self._processes = GroupCommit(self._process_batch, max_items=PROCESS_BATCH, delay=BATCH_DELAY, width=width,
                                       name=f"{channel}-process")
 
     def log_id(self, incoming: Incoming) -> str:

@@ -7,7 +7,7 @@
 value, or an exception instance (that item's caller gets it raised; the others are unaffected).
 When `run` itself raises, the batch is run once more (a broken connection, a deadlock victim);
 if that fails too, every caller of the batch gets the exception and nothing of theirs was
-committed. One batch runs at a time; while it does, the next one fills up.
+committed. `width` batches run at a time (one by default); while they do, the next one fills up.
 """
 from __future__ import annotations
 
@@ -27,10 +27,15 @@ Run = Callable[[list[T]], Awaitable[Sequence["R | BaseException"]]]
 
 
 class GroupCommit(Generic[T, R]):
-    def __init__(self, run: Run, *, max_items: int = 64, delay: float = 0.001, name: str = "batch") -> None:
-        self.run, self.max_items, self.delay, self.name = run, max_items, delay, name
+    def __init__(self, run: Run, *, max_items: int = 64, delay: float = 0.001, width: int = 1,
+                 name: str = "batch") -> None:
+        """`width`: batches in flight at once (PostgreSQL: while one waits for the database,
+        the next is built; SQLite has one writer)."""
+        self.run, self.max_items, self.delay, self.width, self.name = run, max_items, delay, width, name
         self._pending: list[tuple[T, asyncio.Future]] = []
-        self._task: asyncio.Task | None = None
+        self._tasks: set[asyncio.Task] = set()  # kept referenced while they run
+        self._draining = 0  # drainers that have not given up yet (counted synchronously)
+        self._collecting = 0  # drainers waiting for a batch to fill
         self._full = asyncio.Event()
 
     async def submit(self, item: T) -> R:
@@ -38,24 +43,34 @@ class GroupCommit(Generic[T, R]):
         self._pending.append((item, future))
         if len(self._pending) >= self.max_items:
             self._full.set()
-        if self._task is None:
-            self._task = asyncio.create_task(self._drain(), name=f"group-commit-{self.name}")
+        if self._collecting == 0 and self._draining < self.width:
+            self._draining += 1
+            task = asyncio.create_task(self._drain(), name=f"group-commit-{self.name}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await future
 
     async def _drain(self) -> None:
         try:
-            while self._pending:
-                if len(self._pending) < self.max_items and self.delay > 0:
-                    # let concurrent callers join this batch (at most `delay`, less when it fills)
-                    self._full.clear()
-                    try:
-                        await asyncio.wait_for(self._full.wait(), self.delay)
-                    except TimeoutError:
-                        pass
-                batch, self._pending = self._pending[:self.max_items], self._pending[self.max_items:]
-                await self._one(batch)
+            await self._drain_pending()
         finally:
-            self._task = None
+            self._draining -= 1  # in the same step as the last look at `_pending`: no item is left behind
+
+    async def _drain_pending(self) -> None:
+        while self._pending:
+            if len(self._pending) < self.max_items and self.delay > 0:
+                # let concurrent callers join this batch (at most `delay`, less when it fills)
+                self._collecting += 1
+                self._full.clear()
+                try:
+                    await asyncio.wait_for(self._full.wait(), self.delay)
+                except TimeoutError:
+                    pass
+                finally:
+                    self._collecting -= 1
+            batch, self._pending = self._pending[:self.max_items], self._pending[self.max_items:]
+            if batch:
+                await self._one(batch)
 
     async def _one(self, batch: list[tuple[T, asyncio.Future]]) -> None:
         items = [item for item, _ in batch]
