@@ -16,7 +16,7 @@ from bot.core.models import Contact
 from bot.core.models import messaging as st
 from bot.core.models.messaging import InboxMessage
 from integrations.inbox import Inbox
-from integrations.telegram import make_respond
+from integrations.telegram.receive import make_respond
 
 from .conftest import count, outbox_rows, runtime_of
 
