@@ -1,11 +1,13 @@
 """Find or create the contact of a platform id without ever storing the id in clear."""
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.crypto import Secrets
-from bot.core.dialect import insert_ignore
+from bot.core.dialect import any_of, insert_ignore
 from bot.core.models import Contact, Conversation, utcnow
 
 # built once: every inbound message looks its contact up
@@ -47,16 +49,21 @@ async def prefetch_contacts(session: AsyncSession, secrets: Secrets, channel: st
     if not by_hash:
         return []
     found: dict[str, Contact] = session.info.setdefault("contacts", {})
-    contacts = list((await session.execute(_BY_HASH, {"hashes": list(by_hash)})).scalars())
+    by_hashes, conversations_of = _batch_statements(session.bind.dialect.name if session.bind else "sqlite")
+    contacts = list((await session.execute(by_hashes, {"hashes": list(by_hash)})).scalars())
     for contact in contacts:
         found.setdefault(by_hash[contact.key_hash], contact)
     if not contacts:
         return []
-    conversations = list((await session.execute(_CONVERSATIONS, {"ids": [c.id for c in contacts]})).scalars())
+    conversations = list((await session.execute(conversations_of, {"ids": [c.id for c in contacts]})).scalars())
     return [*contacts, *conversations]
 
 
-_CONVERSATIONS = select(Conversation).where(Conversation.contact_id.in_(bindparam("ids", expanding=True)))
+@functools.cache
+def _batch_statements(dialect: str):
+    """Built once per dialect: on PostgreSQL one prepared statement whatever the batch's size."""
+    return (select(Contact).where(any_of(Contact.key_hash, "hashes", dialect)),
+            select(Conversation).where(any_of(Conversation.contact_id, "ids", dialect)))
 
 
 async def get_or_create_contact(session: AsyncSession, secrets: Secrets, channel: str, platform_id: str) -> Contact:
