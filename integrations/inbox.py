@@ -269,15 +269,21 @@ class Inbox:
             # (SQLite) lock; a row another transaction holds is waited for, then found done
             claimed = {row_id: (payload_enc, kind) for row_id, payload_enc, kind in await s.execute(
                 statements["claim"], {"ids": sorted(passive_until), "now": now})}
-            incoming = {row_id: decode_incoming(self.secrets.decrypt_json(payload_enc))
-                        for row_id, (payload_enc, _kind) in claimed.items()}
+            records, failed, contacts = [], [], []
+            incoming: dict[int, Incoming] = {}
+            for row_id, (payload_enc, _kind) in claimed.items():
+                try:
+                    incoming[row_id] = decode_incoming(self.secrets.decrypt_json(payload_enc))
+                except Exception:  # unreadable (stored under a key no longer configured): this row's failure
+                    log.exception("an inbound message cannot be read", extra={"channel": self.channel})
+                    failed.append({"row": row_id})
+                    results[row_id] = Result(row_id, ran=False, failed=True)
             # contacts in one order in every process (their rows are locked in it), each
             # contact's messages in the order they came
-            order = sorted(claimed, key=lambda row_id: (incoming[row_id].contact, row_id))
+            order = sorted(incoming, key=lambda row_id: (incoming[row_id].contact, row_id))
             verdicts = await self._verdicts(s, [incoming[row_id] for row_id in order], now)
             loaded = await prefetch_contacts(s, self.secrets, self.channel,  # noqa: F841 (held for the batch)
                                              [incoming[row_id].contact for row_id in order])
-            records, failed, contacts = [], [], []
             for row_id in order:
                 run = functools.partial(self._run, s, row_id, incoming[row_id], claimed[row_id][1],
                                         passive_until[row_id], verdicts)

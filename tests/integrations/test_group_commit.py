@@ -115,3 +115,28 @@ async def test_a_broken_database_connection_is_retried_before_answering(wechat_c
         assert killed >= 1
         assert "Main menu" in await user.say("/menu")  # answered, on a fresh connection
         assert await count(runtime, InboxMessage, InboxMessage.status == st.DONE) == 2
+
+
+async def test_an_unreadable_stored_message_fails_alone(runtime) -> None:
+    """A row stored under a key no longer configured (a botched key change) is set aside after
+    its tries; the messages processed in the same batch are answered."""
+    from bot.core.crypto import Secrets
+    from bot.core.models import utcnow
+    from integrations.inbox import MAX_ATTEMPTS, encode_incoming
+
+    inbox = Inbox(runtime, "telegram", make_respond(runtime.services.secrets))
+    ids = [(await inbox.store(str(n), Incoming("telegram", f"chat-{n}", str(n), text="/help")))[0] for n in range(2)]
+    lost_key = Secrets("a-key-nobody-configured-any-more-0123456789")
+    async with runtime.db.session() as s:
+        row = InboxMessage(channel="telegram", key_hash="unreadable", kind="text", status=st.RECEIVED, attempts=0,
+                           received_at=utcnow(), payload_enc=lost_key.encrypt_json(encode_incoming(
+                               Incoming("telegram", "chat-9", "9", text="/help"))))
+        s.add(row)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        results = await asyncio.gather(*[inbox.process(i) for i in (*ids, row.id)])
+        assert results[2].failed and not results[2].ran
+        if attempt == 1:
+            assert [r.ran for r in results[:2]] == [True, True]
+    async with runtime.db.session() as s:
+        assert (await s.get(InboxMessage, row.id)).status == st.FAILED
+    assert len(await outbox_rows(runtime)) == 2
