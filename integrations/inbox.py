@@ -109,8 +109,6 @@ class Once:
     message_hash: str
 
 
-Guard = Once
-
 
 @dataclass
 class Delivery:
