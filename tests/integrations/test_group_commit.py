@@ -1,16 +1,14 @@
 """The inbox's group commits seen from outside: concurrent messages share transactions and each
 gets its own answer; a dialogue failing in a batch fails only its own message; a batch the
-database refuses gives no 200 (WeChat retries, and then it is answered); a broken database
-connection is retried before anything is acknowledged."""
+database refuses gives no 200 (WeChat retries, and then it is answered); a stored message that
+cannot be read fails alone. (A broken connection: `test_broken_connection.py`.)"""
 from __future__ import annotations
 
 import asyncio
 import re
 
-import pytest
 from sqlalchemy import select, text
 
-from bot.core.db import Database
 from bot.core.messages import Incoming
 from bot.core.models import Contact
 from bot.core.models import messaging as st
@@ -95,26 +93,6 @@ async def test_a_batch_the_database_refuses_gets_no_200_and_its_retry_is_answere
         assert retry.status == 200
         assert "Factory Helpdesk" in user.platform.read_reply(await retry.text())["Content"]
         assert await count(runtime, InboxMessage, InboxMessage.status == st.DONE) == 1
-
-
-async def test_a_broken_database_connection_is_retried_before_answering(wechat_config, serve, wechat_user) -> None:
-    if not wechat_config.database_url.startswith("postgresql"):
-        pytest.skip("a broken server connection is PostgreSQL's (SQLite has none)")
-    async with serve(wechat_config) as client:
-        runtime = runtime_of(client)
-        user = wechat_user(client, "oBrokenConnection00000001")
-        assert "Factory Helpdesk" in await user.say("/help")  # the hot path's connections are open
-        killer = Database(wechat_config.database_url)
-        try:
-            async with killer.session() as s:
-                killed = (await s.execute(text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"))).scalar_one()
-        finally:
-            await killer.close()
-        assert killed >= 1
-        assert "Main menu" in await user.say("/menu")  # answered, on a fresh connection
-        assert await count(runtime, InboxMessage, InboxMessage.status == st.DONE) == 2
 
 
 async def test_an_unreadable_stored_message_fails_alone(runtime) -> None:
