@@ -55,8 +55,10 @@ _INBOX = InboxMessage.__table__
 CLAIM = (update(_INBOX).where(_INBOX.c.id == bindparam("row"), _INBOX.c.status == st.RECEIVED)
          .values(status=st.DONE, processed_at=bindparam("now", type_=UTCDateTime()), attempts=_INBOX.c.attempts + 1)
          .returning(_INBOX.c.payload_enc, _INBOX.c.kind))
+# processed: the payload is wiped (what the person wrote is in the case, sealed, or nowhere); the
+# passive reply is kept for WeChat's retries, and wiped by the retention job after an hour
 RECORD_REPLY = (update(_INBOX).where(_INBOX.c.id == bindparam("row"))
-                .values(reply_via=bindparam("via"), reply_enc=bindparam("enc")))
+                .values(reply_via=bindparam("via"), reply_enc=bindparam("enc"), payload_enc=""))
 
 
 @dataclass
@@ -162,7 +164,7 @@ class Inbox:
             contact = await find_contact(s, self.secrets, incoming.channel, incoming.contact)  # the dialogue's
             if contact is None:  # rate-limited before the dialogue ever created it
                 return Result(inbox_id, ran=True, via=None, kind=kind)
-            await release_held(s, contact.id)
+            await release_held(s, contact.id, self.secrets)
             passive = passive_until is not None and asyncio.get_running_loop().time() < passive_until
             delivery = await self.respond(s, contact, replies, inbox_id, passive, incoming)
             await s.execute(RECORD_REPLY, {"row": inbox_id, "via": delivery.via, "enc": (

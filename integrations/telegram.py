@@ -104,7 +104,7 @@ async def resolve_callback(db: Database, secrets: Secrets, chat_id: str, data: s
     async with db.session() as s:
         contact = await find_contact(s, secrets, CHANNEL, chat_id)
         conv = await s.get(Conversation, contact.id) if contact else None
-        offered = Context.choices_from_json(conv.choices_json) if conv else []
+        offered = Context.choices_from_json(conv.choices_json, secrets) if conv else []
     for choice in offered:
         if callback_data(choice.id) == data:
             return choice.id

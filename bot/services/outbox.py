@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.crypto import Secrets
@@ -22,7 +22,6 @@ from bot.core.models import OutboxMessage, UTCDateTime, utcnow
 from bot.core.models import outbox as st
 
 log = logging.getLogger(__name__)
-
 
 
 class RetryLater(Exception):
@@ -53,14 +52,20 @@ async def enqueue(
     contact_id: int | None = None,
     destination: str | None = None,
     dedupe_key: str | None = None,
+    hidden_contact: int | None = None,
 ) -> int | None:
     """Queue replies for a contact, a raw destination such as the staff alert chat, or a contact
     at another address of theirs (a Telegram forum topic), and return the row id. With a
-    `dedupe_key`, a second enqueue of the same key does nothing and returns None."""
-    if contact_id is None and destination is None:
+    `dedupe_key`, a second enqueue of the same key does nothing and returns None.
+
+    `hidden_contact` instead of `contact_id`: the row names its contact only encrypted (with a
+    keyed tag to release it when held), for staff replies, which must not be joinable to a case."""
+    if contact_id is None and destination is None and hidden_contact is None:
         raise ValueError("give contact_id, destination or both")
     values = {
         "contact_id": contact_id,
+        "contact_enc": secrets.encrypt(str(hidden_contact)) if hidden_contact is not None else None,
+        "contact_tag": secrets.contact_tag(hidden_contact) if hidden_contact is not None else None,
         "channel": channel,
         "destination_enc": secrets.encrypt(destination) if destination else None,
         "kind": kind,
@@ -82,13 +87,22 @@ async def enqueue(
     return found.scalar_one()
 
 
-async def release_held(session: AsyncSession, contact_id: int) -> int:
-    """The user wrote again (the platform window reopened): held messages become due."""
-    result = await session.execute(_RELEASE_HELD, {"contact": contact_id, "now": utcnow()})
+async def release_held(session: AsyncSession, contact_id: int, secrets: Secrets | None = None) -> int:
+    """The user wrote again (the platform window reopened): held messages become due (with
+    `secrets`, staff replies held for them too, found by their keyed contact tag)."""
+    tags = secrets.contact_tags(contact_id) if secrets is not None else []
+    result = await session.execute(_RELEASE_HELD, {"contact": contact_id, "tags": tags, "now": utcnow()})
     return result.rowcount or 0
 
 
+# what is kept of a delivered row: its state, for the case page and for retention; not what it
+# said nor to whom
+DELIVERED_WIPE = {"body_enc": "", "contact_id": None, "contact_enc": None, "contact_tag": None,
+                  "destination_enc": None}
+
 # run for every inbound message: a prebuilt Core statement (an ORM-enabled UPDATE costs ~3x the CPU)
 _OUTBOX = OutboxMessage.__table__
-_RELEASE_HELD = (update(_OUTBOX).where(_OUTBOX.c.contact_id == bindparam("contact"), _OUTBOX.c.status == st.HELD)
-                 .values(status=st.PENDING, next_attempt_at=bindparam("now", type_=UTCDateTime())))
+_RELEASE_HELD = (update(_OUTBOX).where(
+    or_(_OUTBOX.c.contact_id == bindparam("contact"), _OUTBOX.c.contact_tag.in_(bindparam("tags", expanding=True))),
+    _OUTBOX.c.status == st.HELD)
+    .values(status=st.PENDING, next_attempt_at=bindparam("now", type_=UTCDateTime())))

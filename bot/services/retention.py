@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.db import Database
@@ -26,6 +26,7 @@ from bot.core.models import outbox as ob
 from bot.core.models.cases import CLOSED, Case, CaseMessage, CaseStats, StaffSession
 from bot.core.models.insights import UnansweredQuestion
 from bot.core.models.messaging import DONE, InboxMessage, RateBucket, SeenSignature
+from bot.services.keyring import forget_ended_sessions
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -74,6 +75,12 @@ async def purge(db: Database, *, retention_days: int, now: datetime, timezone: s
         done.counters = await _deleted(s, delete(RateBucket).where(RateBucket.window_start < counters))
         done.signatures = await _deleted(s, delete(SeenSignature).where(SeenSignature.seen_at < now - SIGNATURES_KEPT))
         await s.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+        await forget_ended_sessions(s)
+        # WeChat's retries of a message come within a minute: the cached passive reply (which may
+        # hold a receipt) is not kept longer than a used signature
+        await s.execute(update(InboxMessage).where(InboxMessage.reply_enc.is_not(None),
+                                                   InboxMessage.received_at < now - SIGNATURES_KEPT)
+                        .values(reply_enc=None).execution_options(synchronize_session=False))
     log.info("purge done", extra={"event": "purge", **{f.name: getattr(done, f.name) for f in fields(done)}})
     return done
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.core.errors import UserError
 from bot.core.models.cases import ADMIN, ROLES, Case, CaseAccess, StaffSession, StaffUser
 from bot.core.models.factories import Factory
-from bot.services import cases
+from bot.services import cases, keyring
 from bot.staff import FORM_DATA, SIGNED_IN, accounts, id_from, now, redirect, render, runtime
 
 ACCESS_LOG_LIMIT = 500
@@ -58,6 +58,7 @@ async def change(request: web.Request) -> web.Response:
             user.active = action == "enable"
             if not user.active:
                 await s.execute(StaffSession.__table__.delete().where(StaffSession.staff_id == user.id))
+                await keyring.forget_ended_sessions(s)
     return redirect("/staff/admin")
 
 

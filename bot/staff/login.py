@@ -7,6 +7,7 @@ from aiohttp import web
 
 from bot.core.errors import UserError
 from bot.core.models.cases import ADMIN
+from bot.services import keyring
 from bot.staff import (
     COOKIE,
     FORM_DATA,
@@ -54,6 +55,9 @@ async def login_post(request: web.Request) -> web.Response:
     if user is not None:
         async with db.session() as s:
             token, role = await accounts.start_session(s, user, at, idle_timeout(request)), user.role
+            # the member's keys, opened with the password, kept for this session only (keyring)
+            await keyring.sign_in(s, runtime(request).services.secrets, user, password, token,
+                                  accounts.session_id(token))
     if token is None:
         log.info("staff sign-in refused", extra={"event": "login_failed"})
         return _login_page(request, "Wrong email or password, or the account is locked. After "
