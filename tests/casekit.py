@@ -79,6 +79,17 @@ async def add_staff(runtime, email: str, role: str, password: str = PASSWORD) ->
         await create_account(s, email, role, password)
 
 
+async def add_member(runtime, email: str, role: str, password: str = PASSWORD) -> str:
+    """A staff account made as `etp-bot staff add` makes it: with its key pair (the first member of
+    a queue creates the queue key). Returns the recovery key."""
+    from bot.services import keyring
+    from bot.staff.accounts import create_account
+
+    async with runtime.db.session() as s:
+        user = await create_account(s, email, role, password)
+        return await keyring.enrol(s, runtime.services.secrets, user, password)
+
+
 def console_app(runtime) -> web.Application:
     """The console on an application that shares the test's runtime (and clock)."""
     from bot.staff import setup
