@@ -30,7 +30,7 @@ from handlers.cases.texts import CATEGORY_TEXT
 from integrations import appkeys as K
 
 MAX_REPLY = 4000
-SEALED = "(encrypted: you do not hold this queue's key; a member of the queue can give it to you on the Keys page)"
+SEALED = "(encrypted: you do not hold the queue key; a member of the queue can give it to you on the Keys page)"
 PAGE_SIZE = 100
 
 
