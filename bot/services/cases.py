@@ -3,6 +3,7 @@ staff console (bot/staff) both change cases only through these functions, each i
 caller's transaction (a staff reply and its outbox row commit together, or not at all)."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -141,7 +142,8 @@ async def open_case(
     """Create the case with an unguessable receipt, its key pair and first message; alert staff."""
     while True:
         ref = new_reference(report.queue)
-        ref_hash = secrets.receipt_hash(ref)
+        # Argon2id (tens of milliseconds): in a thread, so the event loop keeps serving others
+        ref_hash = await asyncio.to_thread(secrets.receipt_hash, ref)
         taken = await session.execute(select(Case.id).where(Case.ref_hash == ref_hash))
         if taken.first() is None:
             break
@@ -149,7 +151,7 @@ async def open_case(
         ref_hash=ref_hash, queue=report.queue, category=report.category,
         status=WAITING, urgent=report.urgent, notify=report.notify, lang=report.lang,
         created_at=now, updated_at=now, waiting_since=now,
-        **case_keys(secrets, ref, await queue_public(session, report.queue)),
+        **await asyncio.to_thread(case_keys, secrets, ref, await queue_public(session, report.queue)),
     )
     # a reporter who checks back is not linked to any chat account
     _link_contact(secrets, case, contact_id if report.notify == NOTIFY_MESSAGE else None)
@@ -169,7 +171,7 @@ async def find_case(session: AsyncSession, secrets: Secrets, typed: str) -> Case
     canonical = normalize(typed)
     if canonical is None:
         return None
-    hashes = secrets.receipt_hashes(canonical)
+    hashes = await asyncio.to_thread(secrets.receipt_hashes, canonical)  # Argon2id: off the event loop
     case = (await session.execute(select(Case).where(Case.ref_hash.in_(hashes)))).scalars().first()
     if case is not None and case.ref_hash != hashes[0]:
         case.ref_hash = hashes[0]  # hashed under an old key: now under the current one

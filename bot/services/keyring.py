@@ -14,6 +14,7 @@ are granted it by a member who has it (console "Queue key" page, or `etp-bot sta
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 from dataclasses import dataclass
@@ -37,6 +38,11 @@ def _password_key(password: str, salt: str) -> bytes:
     return sealing.slow_key(password, salt, sealing.PASSWORD_COST)
 
 
+async def _password_key_async(password: str, salt: str) -> bytes:
+    """Argon2id in a thread: the event loop keeps serving other requests meanwhile."""
+    return await asyncio.to_thread(_password_key, password, salt)
+
+
 def _recovery_key(recovery: str) -> bytes:
     return sealing.fast_key(sealing.normalize_recovery_key(recovery), RECOVERY_PURPOSE)
 
@@ -46,11 +52,11 @@ def _session_key(cookie: str) -> bytes:
     return sealing.fast_key(cookie, SESSION_PURPOSE)
 
 
-def _store_member_key(session: AsyncSession, user_id: int, private: bytes, password: str, recovery: str | None,
+async def _store_member_key(session: AsyncSession, user_id: int, private: bytes, password: str, recovery: str | None,
                       row: StaffKey | None = None) -> StaffKey:
     salt = sealing.new_salt()
     values = dict(public_key=sealing.public_of(private), password_salt=salt,
-                  private_by_password=sealing.wrap(_password_key(password, salt), private),
+                  private_by_password=sealing.wrap(await _password_key_async(password, salt), private),
                   private_by_recovery=sealing.wrap(_recovery_key(recovery), private) if recovery else None)
     if row is None:
         row = StaffKey(staff_id=user_id, created_at=utcnow(), **values)
@@ -67,7 +73,7 @@ async def enrol(session: AsyncSession, secrets: Secrets | None, user: StaffUser,
     The first member of a queue role creates the queue's key pair and is granted it."""
     recovery = sealing.new_recovery_key() if with_recovery else None
     _public, private = sealing.new_key_pair()
-    _store_member_key(session, user.id, private, password, recovery)
+    await _store_member_key(session, user.id, private, password, recovery)
     if user.role in QUEUES and await session.get(QueueKey, user.role) is None:
         queue_public, queue_private = sealing.new_key_pair()
         session.add(QueueKey(queue=user.role, public_key=queue_public, created_at=utcnow()))
@@ -84,7 +90,7 @@ async def reset(session: AsyncSession, user: StaffUser, new_password: str) -> st
     the member's queue grants are void, and a member of the queue grants the key again."""
     recovery = sealing.new_recovery_key()
     _public, private = sealing.new_key_pair()
-    _store_member_key(session, user.id, private, new_password, recovery, await session.get(StaffKey, user.id))
+    await _store_member_key(session, user.id, private, new_password, recovery, await session.get(StaffKey, user.id))
     await session.execute(delete(QueueGrant).where(QueueGrant.staff_id == user.id))
     return recovery
 
@@ -95,7 +101,7 @@ async def unlock(session: AsyncSession, user_id: int, password: str) -> bytes | 
     if row is None:
         return None
     try:
-        return sealing.unwrap(_password_key(password, row.password_salt), row.private_by_password)
+        return sealing.unwrap(await _password_key_async(password, row.password_salt), row.private_by_password)
     except sealing.WrongKey:
         return None
 
@@ -107,7 +113,7 @@ async def change_password(session: AsyncSession, user_id: int, old: str, new: st
     if row is None or private is None:
         return
     salt = sealing.new_salt()
-    row.password_salt, row.private_by_password = salt, sealing.wrap(_password_key(new, salt), private)
+    row.password_salt, row.private_by_password = salt, sealing.wrap(await _password_key_async(new, salt), private)
 
 
 async def recover(session: AsyncSession, user_id: int, recovery: str, new_password: str) -> None:
@@ -121,7 +127,8 @@ async def recover(session: AsyncSession, user_id: int, recovery: str, new_passwo
     except sealing.WrongKey:
         raise UserError("the recovery key is wrong") from None
     salt = sealing.new_salt()
-    row.password_salt, row.private_by_password = salt, sealing.wrap(_password_key(new_password, salt), private)
+    row.password_salt, row.private_by_password = salt, sealing.wrap(await _password_key_async(new_password, salt),
+                                                                    private)
 
 
 async def new_recovery_key(session: AsyncSession, user_id: int, private: bytes) -> str:

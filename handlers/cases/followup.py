@@ -2,6 +2,7 @@
 reads answers waiting for them, then writes more (staff replies then go to this account)."""
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bot.core.messages import Choice, Reply
@@ -59,7 +60,7 @@ async def open_by_reference(ctx: Context, typed: str) -> list[Reply]:
     receipt = normalize(typed) or typed
     replies = [ctx.reply("case_found", ref=receipt, status=ctx.t(CASE_STATUS_TEXT[case.status]))]
     # the receipt opens the case key: staff answers are read without any staff member present
-    private = cases.private_for_reporter(case, receipt)
+    private = await asyncio.to_thread(cases.private_for_reporter, case, receipt)  # Argon2id
     waiting = await cases.replies_not_delivered(ctx.session, case)
     shown = []
     for message in waiting:
