@@ -59,6 +59,7 @@ CLAIM = (update(_INBOX).where(_INBOX.c.id == bindparam("row"), _INBOX.c.status =
 # passive reply is kept for WeChat's retries, and wiped by the retention job after an hour
 RECORD_REPLY = (update(_INBOX).where(_INBOX.c.id == bindparam("row"))
                 .values(reply_via=bindparam("via"), reply_enc=bindparam("enc"), payload_enc=""))
+WIPE_PAYLOAD = update(_INBOX).where(_INBOX.c.id == bindparam("row")).values(payload_enc="")
 
 
 @dataclass
@@ -163,6 +164,7 @@ class Inbox:
             replies = await self._dialogue(s, incoming, now)
             contact = await find_contact(s, self.secrets, incoming.channel, incoming.contact)  # the dialogue's
             if contact is None:  # rate-limited before the dialogue ever created it
+                await s.execute(WIPE_PAYLOAD, {"row": inbox_id})
                 return Result(inbox_id, ran=True, via=None, kind=kind)
             await release_held(s, contact.id, self.secrets)
             passive = passive_until is not None and asyncio.get_running_loop().time() < passive_until

@@ -58,6 +58,11 @@ NOTES = ["Note: Marigold payroll clerk is Ms Fenwick", "Note: Tansy Audit seen b
 
 
 @pytest.fixture(autouse=True)
+def cheap_sealing():
+    """The real Argon2id costs here: the copy is what production writes."""
+
+
+@pytest.fixture(autouse=True)
 def cheap_kdf(monkeypatch):
     from argon2 import PasswordHasher
 
