@@ -126,8 +126,12 @@ class Context:
     def offered(self) -> list[Choice]:
         return self.choices_from_json(self.conv.choices_json, self.secrets)
 
-    def choices_offered_contains(self, choice_id: str | None) -> bool:
-        return any(c.id == choice_id for c in self.offered())
+    def offered_choice(self, token: str) -> str | None:
+        """The id of the choice offered last that `token` names (its id or its digest), or None."""
+        for c in self.offered():
+            if token in (c.id, c.digest):
+                return c.id
+        return None
 
     @staticmethod
     def choices_from_json(raw: str | None, secrets: Secrets) -> list[Choice]:

@@ -74,15 +74,30 @@ async def enrol(session: AsyncSession, secrets: Secrets | None, user: StaffUser,
     recovery = sealing.new_recovery_key() if with_recovery else None
     _public, private = sealing.new_key_pair()
     await _store_member_key(session, user.id, private, password, recovery)
-    if user.role in QUEUES and await session.get(QueueKey, user.role) is None:
-        queue_public, queue_private = sealing.new_key_pair()
-        session.add(QueueKey(queue=user.role, public_key=queue_public, created_at=utcnow()))
-        session.add(QueueGrant(queue=user.role, staff_id=user.id, granted_at=utcnow(),
-                               private_sealed=sealing.seal_bytes(sealing.public_of(private), queue_private)))
-        await session.flush()
-        if secrets is not None:
-            await adopt_waiting_cases(session, secrets, user.role)
+    await _first_of_queue(session, secrets, user, sealing.public_of(private))
     return recovery
+
+
+async def _first_of_queue(session: AsyncSession, secrets: Secrets | None, user: StaffUser, member_public: str) -> None:
+    """The first member of a queue role creates the queue's key pair and is granted it."""
+    if user.role not in QUEUES or await session.get(QueueKey, user.role) is not None:
+        return
+    queue_public, queue_private = sealing.new_key_pair()
+    session.add(QueueKey(queue=user.role, public_key=queue_public, created_at=utcnow()))
+    session.add(QueueGrant(queue=user.role, staff_id=user.id, granted_at=utcnow(),
+                           private_sealed=sealing.seal_bytes(member_public, queue_private)))
+    await session.flush()
+    if secrets is not None:
+        await adopt_waiting_cases(session, secrets, user.role)
+
+
+async def role_changed(session: AsyncSession, secrets: Secrets, user: StaffUser) -> None:
+    """An admin changed the member's role: the keys of the queues they left are taken from them;
+    in the new queue a member who holds its key grants it (or they create it, if first)."""
+    await session.execute(delete(QueueGrant).where(QueueGrant.staff_id == user.id, QueueGrant.queue != user.role))
+    key = await session.get(StaffKey, user.id)
+    if key is not None:
+        await _first_of_queue(session, secrets, user, key.public_key)
 
 
 async def reset(session: AsyncSession, user: StaffUser, new_password: str) -> str:
@@ -152,10 +167,20 @@ async def sign_in(session: AsyncSession, secrets: Secrets, user: StaffUser, pass
     """The password was verified and a session started: the member's private key is opened into
     the session. An account without a key pair (made on the admin's page, or before this release)
     gets one now; its recovery key is created from the "Keys" page."""
+    if getattr(user, "temporary_until", None) is not None:
+        return  # an admin's temporary password wraps nothing: the keys come with the member's own
     if await session.get(StaffKey, user.id) is None:
         await enrol(session, secrets, user, password, with_recovery=False)
         await session.flush()
     await open_session(session, user.id, password, cookie, id_hash)
+
+
+async def forget_member(session: AsyncSession, user_id: int) -> None:
+    """An admin reset: the member's key pair and queue grants go (the admin knows neither their
+    password nor their recovery key, so must not be able to set one that opens them). The member's
+    next sign-in with a password of their own makes a new key pair; a queue member re-grants."""
+    await session.execute(delete(QueueGrant).where(QueueGrant.staff_id == user_id))
+    await session.execute(delete(StaffKey).where(StaffKey.staff_id == user_id))
 
 
 async def forget_ended_sessions(session: AsyncSession) -> None:

@@ -30,3 +30,20 @@ async def test_rotation_re_encrypts_and_receipts_move_to_the_new_key_when_used(c
         assert cases.read(new_only, cases.private_for_reporter(case, ref), message.body_enc) == "unpaid wages"
         assert cases.read(new_only, cases.private_for_staff(new_only, case, None), message.body_enc) == "unpaid wages"
         assert cases.linked_contact_id(new_only, case) is not None
+
+
+async def test_rotation_re_encrypts_the_second_factor_and_members_still_sign_in(console, accounts, runtime) -> None:
+    from sqlalchemy import select
+
+    from bot.core.models.cases import StaffUser
+
+    async with runtime.db.session() as s:
+        before = (await s.execute(select(StaffUser).where(StaffUser.email == "line@etp.org"))).scalar_one()
+    secret = runtime.services.secrets.decrypt(before.totp_secret_enc)
+    report = await rotate_keys(runtime.db, Secrets(NEW_KEY, (SECRET,)))
+    assert report.rows["staff_users"] == 4
+    async with runtime.db.session() as s:
+        after = (await s.execute(select(StaffUser).where(StaffUser.email == "line@etp.org"))).scalar_one()
+    assert Secrets(NEW_KEY).decrypt(after.totp_secret_enc) == secret
+    runtime.services.secrets = Secrets(NEW_KEY)  # the server restarted with the new key alone
+    assert (await (await console()).login("line@etp.org")).headers["Location"] == "/staff/"
