@@ -112,11 +112,12 @@ async def totp_code(runtime, email: str, *, real_time: bool = False) -> str:
 async def add_member(runtime, email: str, role: str, password: str = PASSWORD) -> str:
     """A staff account made as `etp-bot staff add` makes it: with its key pair (the first member of
     a queue creates the queue key). Returns the recovery key."""
+    from bot.core.models.cases import StaffUser
     from bot.services import keyring
-    from bot.staff.accounts import create_account
 
+    await add_staff(runtime, email, role, password)
     async with runtime.db.session() as s:
-        user = await create_account(s, email, role, password)
+        user = (await s.execute(select(StaffUser).where(StaffUser.email == email))).scalar_one()
         return await keyring.enrol(s, runtime.services.secrets, user, password)
 
 

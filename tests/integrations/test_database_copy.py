@@ -34,7 +34,7 @@ from bot.core.models import Base, OutboxMessage, utcnow
 from bot.core.models import outbox as ob
 from bot.services import cases
 from bot.services.retention import forget_passive_replies
-from tests.casekit import PASSWORD, add_member, reference_in
+from tests.casekit import PASSWORD, add_member, reference_in, totp_code
 from tests.conftest import require
 from tests.factories_support import import_rows, new_code
 from tests.fakes import telegram as tg
@@ -144,7 +144,12 @@ async def _signed_in(server_client: TestClient, email: str):
     form = await (await client.get("/staff/login")).text()
     response = await client.post("/staff/login", allow_redirects=False, data={
         "email": email, "password": PASSWORD, "csrf": re.search(r'name="csrf" value="([^"]+)"', form).group(1)})
-    assert response.status == 303
+    assert response.headers["Location"] == "/staff/login/code"
+    form = await (await client.get("/staff/login/code")).text()
+    response = await client.post("/staff/login/code", allow_redirects=False, data={
+        "code": await totp_code(runtime_of(server_client), email),
+        "csrf": re.search(r'name="csrf" value="([^"]+)"', form).group(1)})
+    assert response.headers["Location"] == "/staff/"
     try:
         yield StaffBrowser(client)
     finally:

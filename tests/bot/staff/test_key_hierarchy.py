@@ -238,3 +238,55 @@ def test_keys_migrate_cases_seals_cases_written_before_their_queue_had_a_key(cli
                 runtime.services.secrets, case, queue), message.body_enc) == REPORT
 
     _runtime_call(cli_env, after)
+
+
+async def test_an_admin_reset_takes_the_members_keys_and_a_queue_member_gives_them_back(runtime, console) -> None:
+    from bot.core.models.keyring import StaffKey
+    from bot.staff import accounts
+
+    await add_member(runtime, "first@etp.org", "helpline")
+    await add_member(runtime, "second@etp.org", "helpline")
+    ref = await file_helpline_report(ChatDriver(runtime, contact="worker"), REPORT)
+    first = await _signed_in(console, "first@etp.org")
+    async with runtime.db.session() as s:
+        second = (await s.execute(select(StaffUser).where(StaffUser.email == "second@etp.org"))).scalar_one()
+        assert (await first.post(f"/staff/keys/grant/{second.id}")).status == 303
+        temporary = await accounts.reset_account(s, second, runtime.services.clock())
+    async with runtime.db.session() as s:
+        # the admin knows the temporary password: nothing of the member's keys is left for it to open
+        assert await s.get(StaffKey, second.id) is None
+        assert (await s.execute(select(QueueGrant).where(QueueGrant.staff_id == second.id))).first() is None
+        user = await s.get(StaffUser, second.id)
+        token = await accounts.start_session(s, user, runtime.services.clock(), stage="password")
+        await keyring.sign_in(s, runtime.services.secrets, user, temporary, token, accounts.session_id(token))
+        assert await s.get(StaffKey, second.id) is None  # a temporary password wraps nothing
+    own = "juniper anchor violet 58"
+    await accounts.choose_password(runtime.db, second.id, own)
+    async with runtime.db.session() as s:
+        user = await s.get(StaffUser, second.id)
+        await keyring.sign_in(s, runtime.services.secrets, user, own, token, accounts.session_id(token))
+        member = await keyring.session_private(s, token, accounts.session_id(token))
+        assert member is not None and await keyring.queue_private(s, member, second.id, "helpline") is None
+    assert (await first.post(f"/staff/keys/grant/{second.id}")).status == 303
+    async with runtime.db.session() as s:
+        queue = await keyring.queue_private(s, member, second.id, "helpline")
+        case = await cases.find_case(s, runtime.services.secrets, ref)
+        (message,) = await cases.messages(s, case)
+        assert cases.read(runtime.services.secrets, cases.private_for_staff(runtime.services.secrets, case, queue),
+                          message.body_enc) == REPORT
+
+
+async def test_a_role_change_takes_the_key_of_the_queue_left(runtime) -> None:
+    await add_member(runtime, "first@etp.org", "helpline")
+    await add_member(runtime, "mover@etp.org", "helpline")
+    async with runtime.db.session() as s:
+        users = {u.email: u for u in (await s.execute(select(StaffUser))).scalars()}
+        first, mover = users["first@etp.org"], users["mover@etp.org"]
+        await keyring.grant(s, first, await keyring.unlock(s, first.id, PASSWORD), mover.id)
+    async with runtime.db.session() as s:
+        mover = await s.get(StaffUser, mover.id)
+        mover.role = "integrity"
+        await keyring.role_changed(s, runtime.services.secrets, mover)
+    async with runtime.db.session() as s:
+        grants = (await s.execute(select(QueueGrant.queue).where(QueueGrant.staff_id == mover.id))).scalars().all()
+        assert grants == ["integrity"]  # the first integrity member: the integrity queue key is theirs
