@@ -17,8 +17,8 @@ from bot.core.config import Config
 from bot.core.logs import request_id
 from bot.outbox_worker import OutboxWorker
 from bot.runtime import build_runtime
+from integrations import alerts, telegram, wechat
 from integrations import appkeys as K
-from integrations import telegram, wechat
 
 # What the server is made of: each `setup(app)` adds its routes and a cleanup_ctx of its own.
 # The channels register their outbox sender in `app[K.SENDERS]`; the outbox worker starts after them.
@@ -26,6 +26,7 @@ Plugin = Callable[[web.Application], None]
 PLUGINS: tuple[Plugin, ...] = (
     wechat.setup,  # /wechat
     telegram.setup,  # /telegram (or long polling)
+    alerts.setup,  # e-mail and WeCom staff alerts (outbox senders)
     staff.setup,  # /staff/ console
     metrics_view.setup,  # /metrics
     scheduler.setup,  # periodic jobs (bot.scheduler.JOBS)

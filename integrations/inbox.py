@@ -34,8 +34,8 @@ from bot.core.texts import t
 from bot.services.contacts import contact_key, find_contact
 from bot.services.outbox import release_held
 from bot.services.throttle import RateLimit, Verdict
-from handlers import lang as language
 from handlers.dialogue import MAX_TEXT
+from knowledge.text import detect_lang
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
@@ -193,7 +193,7 @@ class Inbox:
         if verdict is Verdict.DROP:
             return []
         contact = await find_contact(s, self.secrets, incoming.channel, incoming.contact)
-        lang = (contact.lang if contact else None) or language.detect(incoming.text or "")
+        lang = (contact.lang if contact else None) or detect_lang(incoming.text or "")
         return [Reply(t("rate_limited", lang))]
 
     async def _failed(self, inbox_id: int) -> Result:

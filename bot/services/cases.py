@@ -7,6 +7,7 @@ import asyncio
 import base64
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,7 @@ from bot.core.models.cases import (
     StaffUser,
 )
 from bot.core.texts import t
+from bot.services import evidence
 from bot.services.keyring import queue_public
 from bot.services.outbox import DELIVERED_WIPE, enqueue
 from bot.services.references import PREFIXES, new_reference, normalize
@@ -137,9 +139,11 @@ def linked_contact_id(secrets: Secrets, case: Case) -> int | None:
 
 async def open_case(
     session: AsyncSession, secrets: Secrets, report: NewReport, *, contact_id: int, now: datetime,
-    alert_chat: str | None = None,
+    alerts: Sequence[tuple[str, str]] = (),
 ) -> tuple[Case, str]:
-    """Create the case with an unguessable receipt, its key pair and first message; alert staff."""
+    """Create the case with an unguessable receipt, its key pair and first message (its photos
+    queued to be fetched); alert staff at each (outbox channel, destination) of `alerts`
+    (`bot.services.alerts`)."""
     while True:
         ref = new_reference(report.queue)
         # Argon2id (tens of milliseconds): in a thread, so the event loop keeps serving others
@@ -157,14 +161,24 @@ async def open_case(
     _link_contact(secrets, case, contact_id if report.notify == NOTIFY_MESSAGE else None)
     session.add(case)
     await session.flush()
-    session.add(CaseMessage(case_id=case.id, author=REPORTER, body_enc=seal_to_case(secrets, case, report.body),
-                            attachments_enc=_attachments(secrets, case, report.attachments), created_at=now))
-    if alert_chat:
-        await enqueue(session, secrets, channel="telegram", destination=alert_chat, kind="alert",
+    await _reporter_message(session, secrets, case, report.body, report.attachments, now)
+    for channel, destination in alerts:
+        await enqueue(session, secrets, channel=channel, destination=destination, kind="alert",
                       replies=[Reply(t("case_alert", "en", ref=case_number(case), queue=report.queue))])
     metrics.CASES_OPENED.labels(queue=report.queue).inc()
     log.info("case opened", extra={"queue": report.queue, "event": "case_opened"})
     return case, ref
+
+
+async def _reporter_message(session: AsyncSession, secrets: Secrets, case: Case, body: str,
+                            attachments: tuple[dict[str, Any], ...] | list, now: datetime) -> CaseMessage:
+    message = CaseMessage(case_id=case.id, author=REPORTER, body_enc=seal_to_case(secrets, case, body),
+                          attachments_enc=_attachments(secrets, case, attachments), created_at=now)
+    session.add(message)
+    if attachments:
+        await session.flush()
+        await evidence.track(session, secrets, case, message, attachments)
+    return message
 
 
 async def find_case(session: AsyncSession, secrets: Secrets, typed: str) -> Case | None:
@@ -191,8 +205,7 @@ async def add_reporter_message(
 ) -> None:
     """The reporter wrote again (perhaps from another account): the case waits for staff, is
     reopened if closed, and staff replies now go to this account."""
-    session.add(CaseMessage(case_id=case.id, author=REPORTER, body_enc=seal_to_case(secrets, case, body),
-                            attachments_enc=_attachments(secrets, case, attachments), created_at=now))
+    await _reporter_message(session, secrets, case, body, attachments, now)
     if case.notify == NOTIFY_MESSAGE:
         _link_contact(secrets, case, contact_id)
     if case.status != WAITING:

@@ -74,11 +74,18 @@ async def connect_forever(channel: TelegramChannel, polling: bool,
         await then()  # long polling
 
 
+def file_base(api_base: str) -> str:
+    """The file download base for a TELEGRAM_API_BASE (`…/bot` → `…/file/bot`)."""
+    base = api_base.rstrip("/")
+    return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
+
+
 def build_application(config: Config) -> Application:
     return (
         ApplicationBuilder()
         .token(config.telegram_bot_token)
         .base_url(config.telegram_api_base)
+        .base_file_url(file_base(config.telegram_api_base))
         .updater(None)
         .rate_limiter(AIORateLimiter(max_retries=0))  # a 429 goes back to the outbox, which waits
         .build()

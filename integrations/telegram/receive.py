@@ -77,7 +77,8 @@ def _content(msg) -> tuple[str, str, dict[str, Any]] | None:
         return m.TEXT, msg.text, {}
     if sent == "photo":  # sizes, smallest first
         return m.IMAGE, caption, {"file_id": msg.photo[-1].file_id}
-    if sent == "document" and (msg.document.mime_type or "").startswith("image/"):  # a photo sent uncompressed
+    if sent == "document" and ((msg.document.mime_type or "").startswith("image/")  # a photo sent uncompressed
+                               or msg.document.mime_type == "application/pdf"):  # kept as evidence like a photo
         return m.IMAGE, caption, {"file_id": msg.document.file_id}
     if sent == "voice":
         return m.VOICE, caption, {}

@@ -189,6 +189,8 @@ def to_incoming(msg) -> Incoming:
         kind, text = m.VOICE, msg.recognition or ""
     elif msg.type in ("image", "location", "link"):
         kind = {"image": m.IMAGE, "location": m.LOCATION, "link": m.LINK}[msg.type]
+        if msg.type == "image" and msg.media_id:
+            extra = {"media_id": str(msg.media_id)}  # evidence, fetched while WeChat keeps it (3 days)
     elif str(msg._data.get("MsgType", "")).lower() == "event":
         raw_event, raw_key = str(msg._data.get("Event") or ""), str(msg._data.get("EventKey") or "")
         kind, event, event_key = m.EVENT, raw_event.lower(), raw_key

@@ -196,3 +196,21 @@ async def test_no_alert_is_queued_when_telegram_is_off(chat, runtime) -> None:
     await file_helpline_report(chat, "wages")
     async with runtime.db.session() as s:
         assert (await s.execute(select(OutboxMessage).where(OutboxMessage.kind == "alert"))).first() is None
+
+
+async def test_a_worker_can_rewrite_the_message_at_the_review(chat, runtime) -> None:
+    await chat.send("/helpline")
+    await chat.choose("helpline:cat:wages")
+    await chat.send("wrong text sent by mistake")
+    await chat.choose("helpline:done")
+    await chat.choose("helpline:notify:message")
+    await chat.choose("helpline:change")
+    await chat.choose("helpline:fix:message")
+    await chat.send("No overtime pay since March")
+    await chat.choose("helpline:done")
+    assert "No overtime pay since March" in chat.text and "by mistake" not in chat.text
+    assert "helpline:send" in chat.choice_ids
+    await chat.choose("helpline:send")
+    async with runtime.db.session() as s:
+        (message,) = (await s.execute(select(CaseMessage))).scalars()
+    assert runtime.services.secrets.decrypt(message.body_enc) == "No overtime pay since March"
