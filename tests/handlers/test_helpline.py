@@ -7,7 +7,7 @@ from bot.core.models import Conversation, OutboxMessage
 from bot.core.models.cases import CaseMessage
 from bot.services import cases
 from bot.services.references import normalize
-from tests.casekit import cases_in_db, file_helpline_report, message_attachments, reference_in
+from tests.casekit import cases_in_db, file_helpline_report, message_attachments, message_text, reference_in
 from tests.conftest import ChatDriver
 
 
@@ -213,4 +213,4 @@ async def test_a_worker_can_rewrite_the_message_at_the_review(chat, runtime) -> 
     await chat.choose("helpline:send")
     async with runtime.db.session() as s:
         (message,) = (await s.execute(select(CaseMessage))).scalars()
-    assert runtime.services.secrets.decrypt(message.body_enc) == "No overtime pay since March"
+    assert await message_text(runtime, message) == "No overtime pay since March"
