@@ -6,6 +6,7 @@ as `ConfigError` whose message is one line naming the variable and what is expec
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -76,6 +77,7 @@ class _Settings(BaseSettings):
     staff_idle_minutes: int = Field(30, alias="ETP_STAFF_IDLE_MINUTES")
     port: int = Field(8080, alias="PORT", ge=1, le=65535)
     log_format: str | None = Field(None, alias="ETP_LOG_FORMAT")
+    trusted_proxies: str = Field("", alias="ETP_TRUSTED_PROXIES")
     wechat_token: str | None = Field(None, alias="WECHAT_TOKEN")
     wechat_app_id: str | None = Field(None, alias="WECHAT_APP_ID")
     wechat_app_secret: str | None = Field(None, alias="WECHAT_APP_SECRET")
@@ -134,6 +136,17 @@ class _Settings(BaseSettings):
     def _log_format(cls, value: str | None) -> str | None:
         if value is not None and value not in ("json", "text"):
             raise ValueError(f"json or text, got {value!r}")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for part in value.split(","):
+            try:
+                ipaddress.ip_network(part.strip(), strict=False) if part.strip() else None
+            except ValueError:
+                raise ValueError("comma-separated IP addresses or networks of the TLS proxy, such as "
+                                 f"127.0.0.1,10.0.0.0/8, got {part.strip()!r}") from None
         return value
 
     @field_validator("wechat_api_base", "telegram_api_base")
@@ -229,6 +242,7 @@ class Config:
     telegram_webhook_secret: str | None = None
     telegram_api_base: str = "https://api.telegram.org/bot"
     log_format: str | None = None
+    trusted_proxies: tuple[str, ...] = ()  # the TLS proxy's addresses or networks (X-Forwarded-* believed)
     evidence_max_bytes: int = 10_485_760  # photos and documents larger than this are not kept
     # staff alerts besides ETP_STAFF_ALERT_TELEGRAM_CHAT (docs/operations.md "Alerts")
     alert_smtp_url: str | None = None
@@ -309,6 +323,7 @@ class Config:
             telegram_webhook_secret=s.telegram_webhook_secret,
             telegram_api_base=s.telegram_api_base,
             log_format=s.log_format,
+            trusted_proxies=tuple(p.strip() for p in s.trusted_proxies.split(",") if p.strip()),
             evidence_max_bytes=s.evidence_max_bytes,
             alert_smtp_url=s.alert_smtp_url,
             alert_email_to=to,

@@ -20,7 +20,7 @@ from bot.core.crypto import Secrets
 from bot.core.db import Database
 from bot.core.models import Base
 from bot.core.sealing import is_sealed
-from bot.services.contacts import contact_key
+from bot.services.contacts import contact_key, split_address
 
 BATCH = 500
 BATCH_OF = {"case_evidence": 5}  # rows of megabytes: a few at a time
@@ -40,7 +40,7 @@ def encrypted_columns(table: Table) -> list[str]:
 
 
 def _rehash_contact(secrets: Secrets, row: dict) -> dict:
-    platform_id = secrets.decrypt(row["platform_id_enc"])
+    platform_id, _place = split_address(secrets.decrypt(row["platform_id_enc"]))
     return {"key_hash": secrets.lookup_hash(contact_key(row["channel"], platform_id))}
 
 

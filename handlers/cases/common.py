@@ -14,8 +14,6 @@ from handlers.cases import hours
 from handlers.cases.texts import CREATED_NOTIFY_TEXT, NOTIFY_TEXT
 from handlers.context import DRAFT_TTL, Context, Input
 
-# channels on which a user can send a photo the platform lets us fetch later
-PHOTO_CHANNELS = {"wechat", "telegram"}
 NOTIFY_CHOICES = (NOTIFY_MESSAGE, NOTIFY_CHECK_BACK)
 PREVIEW = 300
 
@@ -43,7 +41,7 @@ def privacy_notice(ctx: Context, queue: str) -> Reply:
 
 
 def photos_allowed(ctx: Context) -> bool:
-    return ctx.incoming.channel in PHOTO_CHANNELS
+    return ctx.incoming.media_later
 
 
 def urgent_check(ctx: Context, text: str) -> list[Reply]:

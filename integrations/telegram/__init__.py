@@ -15,17 +15,15 @@ from aiohttp import web
 from bot.core import locks
 from bot.core.errors import UserError
 from bot.services.evidence import media_channel
-from handlers import command_table
 from integrations import appkeys as K
 from integrations.channel import serving
 from integrations.telegram import media
-from integrations.telegram.api import TELEGRAM, TelegramChannel, build_application, connect_forever
+from integrations.telegram.api import MENU_COMMANDS, TELEGRAM, TelegramChannel, build_application, connect_forever
 from integrations.telegram.polling import POLL_TIMEOUT, POLLING_LEASE, poll_forever
 from integrations.telegram.receive import make_respond, webhook
 from integrations.telegram.send import TelegramSender
 
-# The command menu (`setMyCommands`), in English and Chinese: from handlers/commands.toml.
-MENU_COMMANDS = {lang: command_table.table().telegram_menu(lang) for lang in ("en", "zh")}
+__all__ = ["MENU_COMMANDS", "setup"]
 
 
 def setup(app: web.Application) -> None:

@@ -174,9 +174,9 @@ def _text(body: bytes) -> str:
 
 
 def to_incoming(msg) -> Incoming:
-    """The channel-neutral message; its message_id, the inbox key, is the MsgId, for events
-    FromUserName + CreateTime + Event + EventKey (which a retry repeats and two events of one
-    second do not share)."""
+    """The channel-neutral message; its message_id, the inbox key, is FromUserName + MsgId, for
+    events FromUserName + CreateTime + Event + EventKey (which a retry repeats and two events of
+    one second do not share)."""
     source = msg.source
     if not source or not isinstance(source, str):
         raise BadRequest("no FromUserName")
@@ -204,10 +204,16 @@ def to_incoming(msg) -> Incoming:
             # a follower scanning a binding QR code: bound as a new follower is through its scene
             event = "subscribe"
         extra = {"event_key": event_key}
+    elif str(msg._data.get("MsgType", "")).lower().startswith("device_"):
+        # a hardware account's device messages come from no person: silent, like an unknown event
+        raw_event = str(msg._data.get("MsgType"))
+        kind, event = m.EVENT, raw_event.lower()
     msg_id = 0 if kind == m.EVENT else int(msg.id or 0)  # an event's MsgID names a template or mass send
-    key = str(msg_id) if msg_id else f"{source}|{msg.time}|{raw_event}|{raw_key}"
+    # the sender is part of the key: a MsgId is WeChat's, unique per account, but a message must
+    # never be answered from another user's stored reply
+    key = f"{source}|{msg_id}" if msg_id else f"{source}|{msg.time}|{raw_event}|{raw_key}"
     return Incoming(CHANNEL, source, key, kind=kind, text=str(text), received_at=received, event=event,
-                    extra=extra)
+                    extra=extra, media_later=True)
 
 
 def answered(incoming: Incoming) -> bool:

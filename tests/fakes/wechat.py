@@ -40,6 +40,7 @@ ACCOUNT = "gh_0123456789ab"  # the Official Account's own id (ToUserName)
 CS_SEND = "/cgi-bin/message/custom/send"
 TEMPLATE_SEND = "/cgi-bin/message/template/send"
 MENU_CREATE = "/cgi-bin/menu/create"
+TOKEN_PATH = "/cgi-bin/token"
 MEDIA_GET = "/cgi-bin/media/get"
 QR_CREATE = "/cgi-bin/qrcode/create"
 
@@ -115,6 +116,9 @@ class FakeWeChatAPI(FakeServer):
         if self.token_delay:
             await asyncio.sleep(self.token_delay)
         q = request.query
+        scripted = await self._record(TOKEN_PATH, {"appid": q.get("appid")})
+        if scripted is not None:
+            return scripted
         if q.get("appid") != self.app_id or q.get("secret") != self.app_secret:
             return web.json_response({"errcode": 40013, "errmsg": "invalid appid"})
         token = f"ACCESS_TOKEN_{next(self._tokens)}"

@@ -1,6 +1,7 @@
 """The worker helpline as a worker meets it on the terminal channel (and Telegram for photos)."""
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.core.models import Conversation, OutboxMessage
@@ -196,6 +197,15 @@ async def test_no_alert_is_queued_when_telegram_is_off(chat, runtime) -> None:
     await file_helpline_report(chat, "wages")
     async with runtime.db.session() as s:
         assert (await s.execute(select(OutboxMessage).where(OutboxMessage.kind == "alert"))).first() is None
+
+
+@pytest.mark.parametrize("media_later", [True, False])
+async def test_photos_are_offered_by_what_the_channel_can_fetch(runtime, media_later) -> None:
+    """The dialogue asks the message (`Incoming.media_later`), not a list of channel names."""
+    chat = ChatDriver(runtime, channel="newchannel", contact="someone", media_later=media_later)
+    await chat.send("/helpline")
+    await chat.choose("helpline:cat:safety")
+    assert ("photos" in chat.text) is media_later
 
 
 async def test_a_worker_can_rewrite_the_message_at_the_review(chat, runtime) -> None:
