@@ -18,7 +18,7 @@ from bot.core.messages import Reply
 from bot.core.models import Contact, OutboxMessage, utcnow
 from bot.core.models import outbox as st
 from bot.services.contacts import destination
-from bot.services.outbox import Held, RetryLater, Sender, Undeliverable
+from bot.services.outbox import DELIVERED_WIPE, Held, RetryLater, Sender, Undeliverable
 
 log = logging.getLogger(__name__)
 
@@ -100,24 +100,28 @@ class OutboxWorker:
                     metrics.DELIVERY_FAILURES.labels(row.channel, "no_destination").inc()
                     continue
                 replies = [Reply.from_dict(d) for d in self.secrets.decrypt_json(row.body_enc)]
-                out.append(ClaimedRow(row.id, row.channel, destination, replies, row.kind, row.contact_id))
+                out.append(ClaimedRow(row.id, row.channel, destination, replies, row.kind, self._contact_id(row)))
             return out
+
+    def _contact_id(self, row: OutboxMessage) -> int | None:
+        return int(self.secrets.decrypt(row.contact_enc)) if row.contact_enc else row.contact_id
 
     async def _destination(self, s: AsyncSession, row: OutboxMessage) -> str | None:
         if row.destination_enc:
             return self.secrets.decrypt(row.destination_enc)
-        contact = await s.get(Contact, row.contact_id) if row.contact_id else None
+        contact_id = self._contact_id(row)
+        contact = await s.get(Contact, contact_id) if contact_id else None
         return destination(self.secrets, contact) if contact else None
 
     async def _deliver(self, d: ClaimedRow) -> None:
         values: dict = {}
         try:
             await self.senders[d.channel].send(d.destination, d.replies, kind=d.kind)
-            values, outcome = {"status": st.SENT, "sent_at": utcnow(), "last_error": None}, None
+            values, outcome = {"status": st.SENT, "sent_at": utcnow(), "last_error": None, **DELIVERED_WIPE}, None
         except Held as exc:
             values, outcome = {"status": st.HELD, "last_error": str(exc)[:200]}, "held"
         except Undeliverable as exc:
-            values, outcome = {"status": st.FAILED, "last_error": str(exc)[:200]}, "undeliverable"
+            values, outcome = {"status": st.FAILED, "last_error": str(exc)[:200], **DELIVERED_WIPE}, "undeliverable"
         except RetryLater as exc:
             values = await self._retry_values(d, str(exc), exc.after)
             outcome = "retry" if values["status"] == st.PENDING else "gave_up"
@@ -138,7 +142,7 @@ class OutboxWorker:
         async with self.db.session() as s:
             attempts = (await s.get(OutboxMessage, d.id)).attempts
         if attempts >= MAX_ATTEMPTS:
-            return {"status": st.FAILED, "last_error": f"gave up: {reason}"[:200]}
+            return {"status": st.FAILED, "last_error": f"gave up: {reason}"[:200], **DELIVERED_WIPE}
         delay = after if after is not None else BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
         return {"status": st.PENDING, "next_attempt_at": utcnow() + timedelta(seconds=delay),
                 "last_error": reason[:200]}

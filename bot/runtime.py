@@ -30,9 +30,10 @@ async def build_runtime(config: Config, *, create_schema: bool = True) -> Runtim
 
     config = config.with_secret()
     db = Database(config.database_url)
+    secrets = Secrets(config.secret_key, config.old_secret_keys)
     if create_schema:
         from bot.core.migrate import upgrade
 
-        await upgrade(db)
-    services = Services(config=config, secrets=Secrets(config.secret_key, config.old_secret_keys), kb=load_default())
+        await upgrade(db, secrets=secrets)
+    services = Services(config=config, secrets=secrets, kb=load_default())
     return Runtime(config, db, services, Dialogue(services))

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 # Every periodic job of the bot.
-JOBS: tuple[Job, ...] = (reminders.JOB, retention.JOB)
+JOBS: tuple[Job, ...] = (reminders.JOB, retention.JOB, retention.REPLIES_JOB)
 
 
 async def run_due(runtime: "Runtime") -> list[str]:

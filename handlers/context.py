@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.config import Config
-from bot.core.crypto import Secrets
+from bot.core.crypto import DecryptError, Secrets
 from bot.core.messages import Choice, Incoming, Reply
 from bot.core.models import Contact, Conversation
 from bot.core.texts import t
@@ -80,44 +80,65 @@ class Context:
         return self.services.kb
 
     # -- flow state (persisted by the dialogue after the handler returns) ------------------
-    @property
-    def flow(self) -> str | None:
-        return self.conv.flow
-
-    @property
-    def step(self) -> str | None:
-        return self.conv.step
+    # The flow, step and expiry are kept with the collected fields in the encrypted `data_enc`,
+    # never in the conversation row's clear columns: a copy of the database must not show that a
+    # contact is in the middle of a report.
+    flow: str | None = None
+    step: str | None = None
+    expires_at: datetime | None = None
 
     def start_flow(self, flow: str, step: str, data: dict[str, Any] | None = None, ttl: timedelta = DRAFT_TTL) -> None:
-        self.conv.flow, self.conv.step = flow, step
+        self.flow, self.step = flow, step
         self.data = dict(data or {})
-        self.conv.expires_at = self.now + ttl
+        self.expires_at = self.now + ttl
 
     def goto(self, step: str) -> None:
-        self.conv.step = step
+        self.step = step
 
     def end_flow(self) -> None:
-        self.conv.flow = self.conv.step = None
+        self.flow = self.step = None
         self.data = {}
-        self.conv.expires_at = None
+        self.expires_at = None
 
     def set_lang(self, lang: str) -> None:
         self.lang = lang
         self.contact.lang = lang
 
     def save_state(self) -> None:
-        self.conv.data_enc = self.secrets.encrypt_json(self.data) if self.data else None
+        state = {"flow": self.flow, "step": self.step, "data": self.data,
+                 "expires": self.expires_at.isoformat() if self.expires_at else None}
+        self.conv.data_enc = self.secrets.encrypt_json(state) if self.flow or self.data else None
+        self.conv.flow = self.conv.step = self.conv.expires_at = None
 
     def load_state(self) -> None:
-        self.data = self.secrets.decrypt_json(self.conv.data_enc) if self.conv.data_enc else {}
+        state = self.secrets.decrypt_json(self.conv.data_enc) if self.conv.data_enc else {}
+        if "data" not in state:  # written by an earlier release: the fields alone, flow in clear
+            state = {"flow": self.conv.flow, "step": self.conv.step, "data": state,
+                     "expires": self.conv.expires_at.isoformat() if self.conv.expires_at else None}
+        self.flow, self.step, self.data = state.get("flow"), state.get("step"), state.get("data") or {}
+        self.expires_at = datetime.fromisoformat(state["expires"]) if state.get("expires") else None
+
+    def offer(self, choices: list[Choice]) -> None:
+        """Remember the choices just offered (encrypted: their ids name the flow)."""
+        self.conv.choices_json = self.secrets.encrypt_json(
+            [[c.id, c.label] for c in choices]) if choices else None
+
+    def offered(self) -> list[Choice]:
+        return self.choices_from_json(self.conv.choices_json, self.secrets)
 
     def offered_choice(self, token: str) -> str | None:
         """The id of the choice offered last that `token` names (its id or its digest), or None."""
-        for c in self.choices_from_json(self.conv.choices_json):
+        for c in self.offered():
             if token in (c.id, c.digest):
                 return c.id
         return None
 
     @staticmethod
-    def choices_from_json(raw: str | None) -> list[Choice]:
-        return [Choice(i, label) for i, label in json.loads(raw)] if raw else []
+    def choices_from_json(raw: str | None, secrets: Secrets) -> list[Choice]:
+        if not raw:
+            return []
+        try:
+            pairs = json.loads(raw) if raw.startswith("[") else secrets.decrypt_json(raw)  # "[": earlier release
+        except DecryptError:
+            return []
+        return [Choice(i, label) for i, label in pairs]

@@ -7,7 +7,6 @@ the caller's transaction, so any process can carry on any conversation.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 
@@ -60,7 +59,9 @@ class Dialogue:
         """Run one message through the dialogue inside the caller's transaction."""
         services = self.services
         contact = await get_or_create_contact(session, services.secrets, incoming.channel, incoming.contact)
-        contact.last_inbound_at = incoming.received_at
+        # to the hour: exact times would join the contact to the case it opens (WeChat's 48-hour
+        # window is then counted from the start of the hour, a little short, never too long)
+        contact.last_inbound_at = incoming.received_at.replace(minute=0, second=0, microsecond=0)
         conv = await session.get(Conversation, contact.id)
         if conv is None:
             conv = Conversation(contact_id=contact.id)
@@ -77,7 +78,7 @@ class Dialogue:
             ctx.end_flow()
 
         replies: list[Reply] = []
-        if ctx.flow and conv.expires_at is not None and conv.expires_at < ctx.now:
+        if ctx.flow and ctx.expires_at is not None and ctx.expires_at < ctx.now:
             expired_text = FLOW_EXPIRED_TEXT.get(ctx.flow)
             ctx.end_flow()
             if expired_text:
@@ -86,7 +87,7 @@ class Dialogue:
 
         ctx.save_state()
         offered = [c for r in replies for c in r.choices]
-        conv.choices_json = json.dumps([[c.id, c.label] for c in offered], ensure_ascii=False) if offered else None
+        ctx.offer(offered)
         return replies
 
     # -- routing -----------------------------------------------------------------------------
@@ -158,7 +159,7 @@ class Dialogue:
     @staticmethod
     def _typed_choice(ctx: Context, text: str) -> str | None:
         """A digit or a label typed in answer to the choices offered last."""
-        offered = Context.choices_from_json(ctx.conv.choices_json)
+        offered = ctx.offered()
         if not offered or not text:
             return None
         if re.fullmatch(r"\d{1,2}", text):

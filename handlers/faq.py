@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from bot.core.messages import Choice, Reply
 from bot.core.metrics import UNANSWERED
-from bot.core.models.cases import HELPLINE, INTEGRITY, Case
+from bot.core.models.cases import HELPLINE, INTEGRITY
 from bot.core.models.insights import UnansweredQuestion
+from bot.services import cases
 from handlers.cases import helpline
 from handlers.context import Context
 from handlers.registry import COMMANDS, command
@@ -122,6 +121,4 @@ async def _reports_from(ctx: Context) -> bool:
     """This chat account is the one a helpline or integrity case answers to."""
     if ctx.contact.id is None:
         return False
-    found = await ctx.session.execute(select(Case.id).where(
-        Case.contact_id == ctx.contact.id, Case.queue.in_([HELPLINE, INTEGRITY])).limit(1))
-    return found.first() is not None
+    return await cases.has_case_linked(ctx.session, ctx.secrets, ctx.contact.id, [HELPLINE, INTEGRITY])

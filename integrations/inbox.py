@@ -68,8 +68,11 @@ GATE_WIDTH = 2
 # costs about three times the CPU of a prebuilt Core one (ORM bulk-update machinery, cache key).
 _INBOX = InboxMessage.__table__
 _SEEN = SeenSignature.__table__
+# processed: the payload is wiped (what the person wrote is in the case, sealed, or nowhere); the
+# passive reply is kept for WeChat's retries, and wiped by the retention job after an hour
 RECORD_REPLY = (update(_INBOX).where(_INBOX.c.id == bindparam("row"))
-                .values(reply_via=bindparam("via"), reply_enc=bindparam("enc")))
+                .values(reply_via=bindparam("via"), reply_enc=bindparam("enc"), payload_enc=""))
+WIPE_PAYLOAD = update(_INBOX).where(_INBOX.c.id == bindparam("row")).values(payload_enc="")
 # the dialogue failed on it: back to `received` for another try, or set aside
 UNCLAIM = (update(_INBOX).where(_INBOX.c.id == bindparam("row"))
            .values(status=case((_INBOX.c.attempts >= MAX_ATTEMPTS, st.FAILED), else_=st.RECEIVED)))
@@ -308,7 +311,7 @@ class Inbox:
                     queued = queued or bool(delivery.queued)
                     records.append({"row": row_id, "via": delivery.via, "enc": (
                         self.secrets.encrypt_json(delivery.cached) if delivery.cached is not None else None)})
-            await release_held_many(s, contacts)
+            await release_held_many(s, contacts, self.secrets)
             if records:
                 await s.execute(RECORD_REPLY, records)
             if failed:
@@ -345,6 +348,7 @@ class Inbox:
         replies = await self._dialogue(s, incoming, verdicts.get(id(incoming), Verdict.ALLOW))
         contact = await find_contact(s, self.secrets, incoming.channel, incoming.contact)  # the dialogue's
         if contact is None:  # rate-limited before the dialogue ever created it
+            await s.execute(WIPE_PAYLOAD, {"row": inbox_id})
             return Result(inbox_id, ran=True, via=None, kind=kind), None, None
         passive = passive_until is not None and asyncio.get_running_loop().time() < passive_until
         delivery = await self.respond(s, contact, replies, inbox_id, passive, incoming)

@@ -36,6 +36,24 @@ async def file_helpline_report(chat, text: str, *, category: str = "wages", noti
     return reference_in(chat.text)
 
 
+async def message_text(runtime, message, column: str = "body_enc") -> str:
+    """A case message as the server reads it while the case's queue has no key yet (no member):
+    sealed to the case key, whose private key waits under the server key (docs/cases.md)."""
+    from bot.services import cases
+
+    async with runtime.db.session() as s:
+        case = await s.get(Case, message.case_id)
+    assert case.private_by_queue is None, "the queue has a key: read it as a signed-in member"
+    private = cases.private_for_staff(runtime.services.secrets, case, None)
+    return cases.read(runtime.services.secrets, private, getattr(message, column))
+
+
+async def message_attachments(runtime, message) -> list:
+    import json
+
+    return json.loads(await message_text(runtime, message, "attachments_enc"))
+
+
 async def cases_in_db(runtime) -> list[Case]:
     async with runtime.db.session() as s:
         return list((await s.execute(select(Case).order_by(Case.id))).scalars())
@@ -89,6 +107,18 @@ async def totp_code(runtime, email: str, *, real_time: bool = False) -> str:
             clock.advance(timedelta(seconds=30))
         else:
             await asyncio.sleep(30 - clock().timestamp() % 30 + 0.1)
+
+
+async def add_member(runtime, email: str, role: str, password: str = PASSWORD) -> str:
+    """A staff account made as `etp-bot staff add` makes it: with its key pair (the first member of
+    a queue creates the queue key). Returns the recovery key."""
+    from bot.core.models.cases import StaffUser
+    from bot.services import keyring
+
+    await add_staff(runtime, email, role, password)
+    async with runtime.db.session() as s:
+        user = (await s.execute(select(StaffUser).where(StaffUser.email == email))).scalar_one()
+        return await keyring.enrol(s, runtime.services.secrets, user, password)
 
 
 def console_app(runtime) -> web.Application:

@@ -28,6 +28,17 @@ def require(condition: bool, reason: str) -> None:
         pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def cheap_sealing(monkeypatch):
+    """Argon2id at its smallest cost for the tests, as the password hashes are (a receipt or a
+    password opens the same keys; only the time per guess differs). The real costs are measured
+    by benchmarks/receipt_crypto.py and used by the database-copy test."""
+    from bot.core import sealing
+
+    for name in ("PASSWORD_COST", "RECEIPT_COST", "LOOKUP_COST"):
+        monkeypatch.setattr(sealing, name, (1, 8192))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":

@@ -14,15 +14,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_upgrade(args: argparse.Namespace) -> int:
     from bot.core.config import Config
+    from bot.core.crypto import Secrets
     from bot.core.db import Database
     from bot.core.migrate import upgrade
 
-    config = Config.from_env()
+    config = Config.from_env().with_secret()
 
     async def main() -> None:
         db = Database(config.database_url)
         try:
-            await upgrade(db)
+            await upgrade(db, secrets=Secrets(config.secret_key, config.old_secret_keys))
         finally:
             await db.close()
 

@@ -21,6 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=run_add)
+    grant = ssub.add_parser("grant", help="give your queue's key to another member of the queue "
+                            "(your password is asked, or read from standard input)")
+    grant.add_argument("email", help="the member to give the queue key to")
+    grant.add_argument("--by", required=True, metavar="EMAIL", help="you: a member who holds the queue key")
+    grant.add_argument("--password-stdin", action="store_true", help="read your password from standard input")
+    grant.set_defaults(func=run_grant)
     r2 = ssub.add_parser("reset-2fa", help="remove an account's second factor (a lost phone): it sets up a new "
                          "one at its next sign-in, with its password; its sessions end")
     r2.add_argument("email")
@@ -50,25 +56,73 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def run_add(args: argparse.Namespace) -> int:
     from bot.core.config import Config
+    from bot.core.crypto import Secrets
     from bot.core.db import Database
     from bot.core.migrate import upgrade
+    from bot.services import keyring
     from bot.staff.accounts import check_new_account, create_account, normalize_email
 
     password = _read_password(args)
     check_new_account(normalize_email(args.email), args.role, password)
+    config = Config.from_env().with_secret()
+    secrets = Secrets(config.secret_key, config.old_secret_keys)
+
+    async def main() -> str | None:
+        db = Database(config.database_url)
+        try:
+            await upgrade(db, secrets=secrets)
+            async with db.session() as s:
+                user = await create_account(s, args.email, args.role, password)
+                return await keyring.enrol(s, secrets, user, password)
+        finally:
+            await db.close()
+
+    recovery = asyncio.run(main())
+    print(f"staff account {normalize_email(args.email)} ({args.role}) created; it sets up its second factor "
+          "(an authenticator app) at its first sign-in")
+    print(f"recovery key (shown this once; give it to the member, who keeps it apart from the password): {recovery}")
+    return 0
+
+
+def run_grant(args: argparse.Namespace) -> int:
+    from bot.core.config import Config
+    from bot.core.db import Database
+    from bot.core.errors import UserError
+    from bot.core.migrate import upgrade
+    from bot.services import keyring
+    from bot.staff.accounts import authenticate, normalize_email
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        password = getpass.getpass(f"Password of {args.by}: ")
+    config = Config.from_env()
 
     async def main() -> None:
-        db = Database(Config.from_env().database_url)
+        from sqlalchemy import select
+
+        from bot.core.models import utcnow
+        from bot.core.models.cases import StaffUser
+
+        db = Database(config.database_url)
         try:
             await upgrade(db)
+            granter = await authenticate(db, args.by, password, utcnow())
+            if granter is None:
+                raise UserError(f"wrong password for {args.by}, or the account is locked or disabled")
             async with db.session() as s:
-                await create_account(s, args.email, args.role, password)
+                member = (await s.execute(select(StaffUser).where(
+                    StaffUser.email == normalize_email(args.email)))).scalar_one_or_none()
+                if member is None:
+                    raise UserError(f"no staff account {args.email}")
+                await keyring.grant(s, granter, await keyring.unlock(s, granter.id, password), member.id)
         finally:
             await db.close()
 
     asyncio.run(main())
-    print(f"staff account {normalize_email(args.email)} ({args.role}) created; it sets up its second factor "
-          "(an authenticator app) at its first sign-in")
+    print(f"{normalize_email(args.email)} now holds the queue key")
     return 0
 
 

@@ -18,6 +18,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from bot.core import sealing
+
 
 def _derive(secret: str, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"etp-bot/v1", info=purpose).derive(
@@ -78,6 +80,31 @@ class Secrets:
     @staticmethod
     def _hash(key: bytes, value: str) -> str:
         return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    # -- receipts ---------------------------------------------------------------------------
+    def receipt_hash(self, canonical: str) -> str:
+        return self._receipt_hash(0, canonical)
+
+    def receipt_hashes(self, canonical: str) -> list[str]:
+        """A receipt's look-up hash under every known key (current first): a keyed slow hash,
+        Argon2id over the HMAC of the receipt with a fixed salt derived from the key, so look-up
+        stays an equality on an indexed column, and a copy of the database with the key file
+        still costs an Argon2id run per guess (of 2**60 possible receipts)."""
+        return [self._receipt_hash(i, canonical) for i in range(len(self._hash_keys))]
+
+    def _receipt_hash(self, index: int, canonical: str) -> str:
+        key = self._hash_keys[index]
+        keyed = hmac.new(key, ("receipt:" + canonical).encode("utf-8"), hashlib.sha256).digest()
+        salt = hmac.new(key, b"receipt-salt", hashlib.sha256).digest()
+        return sealing.slow_key(keyed, salt, sealing.LOOKUP_COST).hex()
+
+    def contact_tag(self, contact_id: int) -> str:
+        """A keyed tag of a contact's row id: finds what belongs to a contact (a case, a held staff
+        reply) without a column a join could follow."""
+        return self.lookup_hash(f"contact-id:{contact_id}")
+
+    def contact_tags(self, contact_id: int) -> list[str]:
+        return self.lookup_hashes(f"contact-id:{contact_id}")
 
     def log_id(self, value: str) -> str:
         """A short keyed hash for logs: stable per contact, useless without the key."""

@@ -25,10 +25,11 @@ from bot.core.dialect import migration_lock
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(connection=None) -> AlembicConfig:
+def alembic_config(connection=None, secrets=None) -> AlembicConfig:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
+    cfg.attributes["secrets"] = secrets  # for migrations that re-encrypt or re-hash rows (0010)
     return cfg
 
 
@@ -46,11 +47,26 @@ async def current_revision(db: Database) -> str | None:
 _loop_locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = weakref.WeakKeyDictionary()
 
 
-async def upgrade(db: Database, revision: str = "head") -> None:
+async def upgrade(db: Database, revision: str = "head", secrets=None) -> None:
+    """`secrets` (a `bot.core.crypto.Secrets`) is needed only to upgrade a database holding cases
+    of a release before 0010; a migration that needs it and lacks it stops with a message."""
     lock = _loop_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
     async with lock, db.engine.connect() as conn, migration_lock(conn):
-        await conn.run_sync(lambda c: command.upgrade(alembic_config(c), revision))
-        await conn.commit()
+        # SQLite alters a table by copying it and dropping the original: with foreign keys on,
+        # the drop would delete the rows that reference it (ON DELETE CASCADE). Off for the run
+        # (a pragma that takes effect outside a transaction only), then on again.
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()
+        try:
+            await conn.run_sync(lambda c: command.upgrade(alembic_config(c, secrets), revision))
+            await conn.commit()
+        finally:
+            if sqlite:
+                await conn.rollback()
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
 
 
 async def _revision(url: str, rev_id: str, message: str) -> None:

@@ -94,13 +94,19 @@ async def redeem_code(session: AsyncSession, secrets: Secrets, contact: Contact,
     won = await session.execute(
         update(BindingCode)
         .where(BindingCode.id == row.id, BindingCode.consumed_at.is_(None), BindingCode.expires_at > now)
-        .values(consumed_at=now)
+        .values(consumed_at=_to_the_hour(now))
         .execution_options(synchronize_session=False)
     )
     if not won.rowcount:
         return None
-    await _bind(session, row.factory_pk, contact.id, row.id, now)
+    await _bind(session, row.factory_pk, contact.id, row.id, _to_the_hour(now))
     return Redeemed(await session.get(Factory, row.factory_pk), already=False)
+
+
+def _to_the_hour(moment: datetime) -> datetime:
+    """Binding times are kept to the hour: to the second, they would join a factory's chat to
+    the integrity report it sends a moment later (docs/cases.md "No plaintext links")."""
+    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 async def _bind(session: AsyncSession, factory_pk: int, contact_id: int, code_id: int, now: datetime) -> None:

@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.crypto import Secrets
 from bot.core.dialect import any_of, insert_ignore
-from bot.core.models import Contact, Conversation, utcnow
+from bot.core.models import Contact, Conversation
+from bot.core.models.base import utcnow_hour
 
 # built once: every inbound message looks its contact up
 _BY_HASH = select(Contact).where(Contact.key_hash.in_(bindparam("hashes", expanding=True)))
@@ -76,7 +77,7 @@ async def get_or_create_contact(session: AsyncSession, secrets: Secrets, channel
         {
             "channel": channel,
             **_identity(secrets, channel, platform_id),
-            "created_at": utcnow(),
+            "created_at": utcnow_hour(),  # to the hour: exact times would join it to its case
             "subscribed": True,
             "blocked": False,
         },

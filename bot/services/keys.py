@@ -2,10 +2,12 @@
 current ETP_SECRET_KEY, reading old data with ETP_OLD_SECRET_KEYS.
 
 Encrypted columns are found by name (`*_enc`) in every table, so feature tables are covered
-without being listed here. Look-up hashes whose input is stored encrypted (contacts, case references) are recomputed;
-those whose input is not stored (binding-code hashes, staff
-session ids) cannot be recomputed: codes expire within ETP_CODE_TTL_DAYS and staff sign in again,
-so keep the old key in ETP_OLD_SECRET_KEYS until then (docs/operations.md).
+without being listed here; values sealed to a case key (`n1:`) are not under the server key and
+are left alone. Look-up hashes whose input is stored encrypted (contacts, contact tags of cases
+and outbox rows) are recomputed; those whose input is not stored (receipt hashes, binding-code
+hashes, staff session ids) cannot be: a receipt hashed under an old key is re-hashed when its
+reporter next uses it, codes expire within ETP_CODE_TTL_DAYS and staff sign in again, so keep the
+old key in ETP_OLD_SECRET_KEYS until then (docs/operations.md).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from sqlalchemy import Table, select, update
 from bot.core.crypto import Secrets
 from bot.core.db import Database
 from bot.core.models import Base
+from bot.core.sealing import is_sealed
 from bot.services.contacts import contact_key, split_address
 
 BATCH = 500
@@ -41,14 +44,15 @@ def _rehash_contact(secrets: Secrets, row: dict) -> dict:
     return {"key_hash": secrets.lookup_hash(contact_key(row["channel"], platform_id))}
 
 
-def _rehash_case(secrets: Secrets, row: dict) -> dict:
-    return {"ref_hash": secrets.lookup_hash(secrets.decrypt(row["reference_enc"]))}
+def _retag_contact_link(secrets: Secrets, row: dict) -> dict:
+    return {"contact_tag": secrets.contact_tag(int(secrets.decrypt(row["contact_enc"])))} if row["contact_enc"] else {}
 
 
 # table name -> (columns the rule reads, rule producing new hash columns)
 REHASH: dict[str, tuple[list[str], Callable[[Secrets, dict], dict]]] = {
     "contacts": (["channel", "platform_id_enc"], _rehash_contact),
-    "cases": (["reference_enc"], _rehash_case),
+    "cases": (["contact_enc"], _retag_contact_link),
+    "outbox": (["contact_enc"], _retag_contact_link),
 }
 
 
@@ -71,7 +75,8 @@ async def rotate_keys(
                     q = q.where(pk > last)
                 rows = [dict(r._mapping) for r in (await s.execute(q))]
                 for row in rows:
-                    values = {c: secrets.rotate(row[c]) for c in enc_cols if row[c]}
+                    # values sealed to a case key are not under the server key: left as they are
+                    values = {c: secrets.rotate(row[c]) for c in enc_cols if row[c] and not is_sealed(row[c])}
                     if rehash:
                         values.update(rehash[1](secrets, row))
                     if values:

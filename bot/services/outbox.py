@@ -13,7 +13,7 @@ import functools
 import logging
 from typing import Protocol
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.crypto import Secrets
@@ -23,7 +23,6 @@ from bot.core.models import OutboxMessage, UTCDateTime, utcnow
 from bot.core.models import outbox as st
 
 log = logging.getLogger(__name__)
-
 
 
 class RetryLater(Exception):
@@ -54,14 +53,20 @@ async def enqueue(
     contact_id: int | None = None,
     destination: str | None = None,
     dedupe_key: str | None = None,
+    hidden_contact: int | None = None,
 ) -> int | None:
     """Queue replies for a contact, a raw destination such as the staff alert chat, or a contact
     at another address of theirs (a Telegram forum topic), and return the row id. With a
-    `dedupe_key`, a second enqueue of the same key does nothing and returns None."""
-    if contact_id is None and destination is None:
+    `dedupe_key`, a second enqueue of the same key does nothing and returns None.
+
+    `hidden_contact` instead of `contact_id`: the row names its contact only encrypted (with a
+    keyed tag to release it when held), for staff replies, which must not be joinable to a case."""
+    if contact_id is None and destination is None and hidden_contact is None:
         raise ValueError("give contact_id, destination or both")
     values = {
         "contact_id": contact_id,
+        "contact_enc": secrets.encrypt(str(hidden_contact)) if hidden_contact is not None else None,
+        "contact_tag": secrets.contact_tag(hidden_contact) if hidden_contact is not None else None,
         "channel": channel,
         "destination_enc": secrets.encrypt(destination) if destination else None,
         "kind": kind,
@@ -83,19 +88,27 @@ async def enqueue(
     return found.scalar_one()
 
 
-async def release_held(session: AsyncSession, contact_id: int) -> int:
-    """The user wrote again (the platform window reopened): held messages become due."""
-    return await release_held_many(session, [contact_id])
+async def release_held(session: AsyncSession, contact_id: int, secrets: Secrets | None = None) -> int:
+    """The user wrote again (the platform window reopened): held messages become due (with
+    `secrets`, staff replies held for them too, found by their keyed contact tag)."""
+    return await release_held_many(session, [contact_id], secrets)
 
 
-async def release_held_many(session: AsyncSession, contact_ids: list[int]) -> int:
+async def release_held_many(session: AsyncSession, contact_ids: list[int], secrets: Secrets | None = None) -> int:
     """`release_held` for the contacts of a batch of messages, in one statement."""
     if not contact_ids:
         return 0
+    contacts = sorted(set(contact_ids))
+    tags = [tag for contact in contacts for tag in secrets.contact_tags(contact)] if secrets is not None else []
     stmt = _release_held(session.bind.dialect.name if session.bind is not None else "sqlite")
-    result = await session.execute(stmt, {"contacts": sorted(set(contact_ids)), "now": utcnow()})
+    result = await session.execute(stmt, {"contacts": contacts, "tags": tags, "now": utcnow()})
     return result.rowcount or 0
 
+
+# what is kept of a delivered row: its state, for the case page and for retention; not what it
+# said nor to whom
+DELIVERED_WIPE = {"body_enc": "", "contact_id": None, "contact_enc": None, "contact_tag": None,
+                  "destination_enc": None}
 
 _OUTBOX = OutboxMessage.__table__
 
@@ -103,6 +116,9 @@ _OUTBOX = OutboxMessage.__table__
 @functools.cache
 def _release_held(dialect: str):
     """Run for every batch of inbound messages: a Core statement built once per dialect (an
-    ORM-enabled UPDATE costs ~3x the CPU), one prepared statement on PostgreSQL for any count."""
-    return (update(_OUTBOX).where(any_of(_OUTBOX.c.contact_id, "contacts", dialect), _OUTBOX.c.status == st.HELD)
-            .values(status=st.PENDING, next_attempt_at=bindparam("now", type_=UTCDateTime())))
+    ORM-enabled UPDATE costs ~3x the CPU), one prepared statement on PostgreSQL for any count;
+    held staff replies are found by their keyed contact tag."""
+    return (update(_OUTBOX).where(
+        or_(any_of(_OUTBOX.c.contact_id, "contacts", dialect), any_of(_OUTBOX.c.contact_tag, "tags", dialect)),
+        _OUTBOX.c.status == st.HELD)
+        .values(status=st.PENDING, next_attempt_at=bindparam("now", type_=UTCDateTime())))

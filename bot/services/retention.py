@@ -6,8 +6,10 @@ only counts per queue, category and week and first-response times for medians (`
 unanswered FAQ questions, processed inbox rows and sent or failed outbox rows are deleted too.
 Unprocessed or failed inbox rows and outbox rows still to deliver (pending, held) are kept.
 After a day: counters (`bot.services.throttle`; their windows are an hour at most), and
-expired staff sessions. After an hour: the WeChat request signatures already used (a signature
-is refused anyway once its timestamp is more than five minutes off).
+expired staff sessions (with their session keys). After an hour: the WeChat request signatures
+already used (a signature is refused anyway once its timestamp is more than five minutes off).
+After a minute: the passive replies cached for WeChat's retries (`forget_passive_replies`, its
+own job every minute).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.db import Database
@@ -28,6 +30,7 @@ from bot.core.models.cases import CLOSED, Case, CaseMessage, CaseStats, StaffSes
 from bot.core.models.evidence import CaseEvidence
 from bot.core.models.insights import UnansweredQuestion
 from bot.core.models.messaging import DONE, InboxMessage, RateBucket, SeenSignature
+from bot.services.keyring import forget_ended_sessions
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -76,6 +79,8 @@ async def purge(db: Database, *, retention_days: int, now: datetime, timezone: s
         done.counters = await _deleted(s, delete(RateBucket).where(RateBucket.window_start < counters))
         done.signatures = await _deleted(s, delete(SeenSignature).where(SeenSignature.seen_at < now - SIGNATURES_KEPT))
         await s.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+        await forget_ended_sessions(s)
+        await s.execute(_forget_replies(now, since=None))
     log.info("purge done", extra={"event": "purge", **{f.name: getattr(done, f.name) for f in fields(done)}})
     return done
 
@@ -142,3 +147,23 @@ async def _delete_cases(s: AsyncSession, case_ids: list[int]) -> None:
     await s.execute(delete(CaseEvidence).where(CaseEvidence.case_id.in_(case_ids)))
     await s.execute(delete(CaseMessage).where(CaseMessage.case_id.in_(case_ids)))
     await s.execute(delete(Case).where(Case.id.in_(case_ids)))
+
+
+# WeChat retries a message three times within about 15 seconds, and gets the passive reply cached
+# in the inbox row; that reply may hold a report's preview or a receipt, under the server key only,
+# so it is wiped a minute later (`forget_passive_replies`, a scheduled job every minute).
+PASSIVE_REPLY_KEPT = timedelta(minutes=1)
+
+
+def _forget_replies(now: datetime, since: datetime | None):
+    where = [InboxMessage.reply_enc.is_not(None), InboxMessage.received_at < now - PASSIVE_REPLY_KEPT]
+    if since is not None:  # the index on (status, received_at) keeps the minute's run short
+        where += [InboxMessage.status == DONE, InboxMessage.received_at >= since]
+    return update(InboxMessage).where(*where).values(reply_enc=None).execution_options(synchronize_session=False)
+
+
+async def forget_passive_replies(db: Database, now: datetime) -> int:
+    """Wipe the passive replies cached for WeChat's retries once those are over (the last day's
+    rows; `purge` wipes any older)."""
+    async with db.session() as s:
+        return await _deleted(s, _forget_replies(now, since=now - timedelta(days=1)))

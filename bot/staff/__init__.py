@@ -143,7 +143,7 @@ def render(request: web.Request, template: str, values: dict[str, Any], status: 
 
 
 def create_staff_app() -> web.Application:
-    from bot.staff import admin, cases_views, factories, login, questions, sign_in_steps, statistics
+    from bot.staff import admin, cases_views, factories, keys_views, login, questions, sign_in_steps, statistics
 
     staff = web.Application(middlewares=[security_headers, signed_in])
     env = aiohttp_jinja2.setup(staff, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
@@ -155,6 +155,7 @@ def create_staff_app() -> web.Application:
     questions.add_routes(staff)
     statistics.add_routes(staff)
     factories.add_routes(staff)
+    keys_views.add_routes(staff)
     return staff
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.errors import UserError
 from bot.core.models.base import UTCDateTime
 from bot.core.models.cases import ROLES, StaffSession, StaffUser
+from bot.services import keyring
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -143,6 +144,9 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
+session_id = _hash_token  # what the database stores of a session cookie
+
+
 @dataclass
 class SignedIn:
     user: StaffUser
@@ -164,6 +168,7 @@ async def start_session(session: AsyncSession, user: StaffUser, now: datetime, i
     session.add(StaffSession(id_hash=_hash_token(token), staff_id=user.id, csrf_token=secrets.token_urlsafe(32),
                              created_at=now, expires_at=expires, stage=stage))
     await session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+    await keyring.forget_ended_sessions(session)
     return token
 
 
@@ -174,7 +179,11 @@ async def current(session: AsyncSession, token: str | None, now: datetime,
     if not token or len(token) > 100:
         return None
     row = await session.get(StaffSession, _hash_token(token))
-    if row is None or row.expires_at <= now:
+    if row is None:
+        return None
+    if row.expires_at <= now:  # idle or over: the session and its unwrapped key go now
+        await session.delete(row)
+        await keyring.forget_ended_sessions(session)
         return None
     user = await session.get(StaffUser, row.staff_id)
     if user is None or not user.active:
@@ -203,6 +212,7 @@ async def finish_sign_in(session: AsyncSession, token: str | None, now: datetime
 async def end_session(session: AsyncSession, token: str | None) -> None:
     if token and len(token) <= 100:
         await session.execute(delete(StaffSession).where(StaffSession.id_hash == _hash_token(token)))
+        await keyring.forget_ended_sessions(session)
 
 
 async def change_password(db, user_id: int, current_password: str, new_password: str, now: datetime,
@@ -224,14 +234,17 @@ async def change_password(db, user_id: int, current_password: str, new_password:
     async with db.session() as s:
         user = await s.get(StaffUser, user_id)
         user.password_hash, user.failed_logins, user.locked_until = new_hash, 0, None
+        await keyring.change_password(s, user_id, current_password, new_password)  # re-wraps the member key
         others = delete(StaffSession).where(StaffSession.staff_id == user_id)
         if keep_session:
             others = others.where(StaffSession.id_hash != _hash_token(keep_session))
         await s.execute(others)
+        await keyring.forget_ended_sessions(s)
 
 
 async def end_all_sessions(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(StaffSession).where(StaffSession.staff_id == user_id))
+    await keyring.forget_ended_sessions(session)
 
 
 TEMPORARY_TTL = timedelta(days=3)  # a reset's temporary password is good this long, and once
@@ -263,6 +276,9 @@ async def reset_account(session: AsyncSession, user: StaffUser, now: datetime) -
     user.temporary_until = now + TEMPORARY_TTL
     user.failed_logins, user.locked_until = 0, None
     await reset_second_factor(session, user)
+    # the old keys open only with the old password or the recovery key, which the admin has neither
+    # of: the member gets a new key pair with the password they choose; a queue member re-grants
+    await keyring.forget_member(session, user.id)
     return password
 
 

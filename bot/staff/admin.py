@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.core.errors import UserError
 from bot.core.models.cases import ADMIN, ROLES, Case, CaseAccess, StaffSession, StaffUser
 from bot.core.models.factories import Factory
-from bot.services import cases
+from bot.services import cases, keyring
 from bot.staff import FORM_DATA, SIGNED_IN, accounts, id_from, now, redirect, render, runtime
 
 ACCESS_LOG_LIMIT = 500
@@ -64,6 +64,7 @@ async def change(request: web.Request) -> web.Response:
             user.active = action == "enable"
             if not user.active:
                 await s.execute(StaffSession.__table__.delete().where(StaffSession.staff_id == user.id))
+                await keyring.forget_ended_sessions(s)
         _log(s, me, user, action, now(request))
     return redirect("/staff/admin")
 
@@ -82,6 +83,7 @@ async def change_role(request: web.Request) -> web.Response:
         if role != user.role:
             _log(s, me, user, f"role {user.role} to {role}", now(request))
             user.role = role
+            await keyring.role_changed(s, runtime(request).services.secrets, user)
     return redirect("/staff/admin")
 
 

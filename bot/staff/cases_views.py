@@ -27,11 +27,12 @@ from bot.core.models.evidence import PENDING as EVIDENCE_PENDING
 from bot.core.models.evidence import CaseEvidence
 from bot.core.texts import t
 from bot.services import cases, evidence
-from bot.staff import FORM_DATA, SIGNED_IN, id_from, now, page_number, redirect, render, runtime
+from bot.staff import FORM_DATA, SIGNED_IN, id_from, keys_views, now, page_number, redirect, render, runtime
 from handlers.cases.texts import CATEGORY_TEXT
 from integrations import appkeys as K
 
 MAX_REPLY = 4000
+SEALED = "(encrypted: you do not hold the queue key; a member of the queue can give it to you on the Keys page)"
 PAGE_SIZE = 100
 
 
@@ -173,17 +174,22 @@ async def case_page(request: web.Request) -> web.Response:
         rows = {r.id: r for r in (await s.execute(
             select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)))).scalars()} if outbox_ids else {}
         emails = await _emails(s, {m.staff_id for m in found if m.staff_id} | {case.assigned_to or 0} - {0})
+        # the case key, opened with the queue key this session holds (keys_views)
+        private = cases.private_for_staff(secrets, case, await keys_views.queue_private(request, s))
     by_message: dict[int, list[ShownEvidence]] = {}
     for e in kept:
         by_message.setdefault(e.message_id, []).append(shown_evidence(case, e, rows.get(e.outbox_id or 0)))
     shown = []
+    sealed = False
     for m in found:
-        photos = len(secrets.decrypt_json(m.attachments_enc)) if m.attachments_enc else 0
+        body = cases.read(secrets, private, m.body_enc)
+        sealed = sealed or body is None
         state, note = delivery_of(case, m, rows.get(m.outbox_id) if m.outbox_id else None)
-        shown.append(Shown(m.author, secrets.decrypt(m.body_enc), m.created_at, emails.get(m.staff_id), photos,
-                           state, note, by_message.get(m.id, [])))
+        shown.append(Shown(m.author, body if body is not None else SEALED, m.created_at, emails.get(m.staff_id),
+                           cases.photos_in(secrets, private, m.attachments_enc), state, note,
+                           by_message.get(m.id, [])))
     return _page(request, "case.html", {
-        "case": case, "ref": cases.case_number(case), "messages": shown,
+        "case": case, "ref": cases.case_number(case), "messages": shown, "sealed": sealed,
         "category": category_label(case.queue, case.category), "assigned": emails.get(case.assigned_to),
         "REPORTER": REPORTER, "NOTE": NOTE, "max_reply": MAX_REPLY,
     })

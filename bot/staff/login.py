@@ -7,6 +7,7 @@ from aiohttp import web
 
 from bot.core.errors import UserError
 from bot.core.models.cases import ADMIN
+from bot.services import keyring
 from bot.staff import (
     COOKIE,
     FORM_DATA,
@@ -66,6 +67,8 @@ async def login_post(request: web.Request) -> web.Response:
     stage = two_factor.first_step(user)  # the second step: the code (or enrolment, a new password)
     async with db.session() as s:
         token = await accounts.start_session(s, user, at, idle_timeout(request), stage=stage)
+        # the member's keys, opened with the password, kept for this session only (keyring)
+        await keyring.sign_in(s, runtime(request).services.secrets, user, password, token, accounts.session_id(token))
     response = redirect(STEPS[stage][0])
     set_cookie(request, response, COOKIE, token, max_age=int(accounts.SESSION_TTL.total_seconds()))
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/staff/")

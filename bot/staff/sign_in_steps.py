@@ -9,6 +9,8 @@ import logging
 from aiohttp import web
 
 from bot.core.errors import UserError
+from bot.core.models.cases import StaffUser
+from bot.services import keyring
 from bot.staff import (
     COOKIE,
     FORM_DATA,
@@ -96,9 +98,14 @@ async def new_password_post(request: web.Request) -> web.Response:
     if user.temporary_until is None:
         return await _move_on(request)
     try:
-        await accounts.choose_password(rt.db, user.id, str(request[FORM_DATA].get("new") or ""))
+        new = str(request[FORM_DATA].get("new") or "")
+        await accounts.choose_password(rt.db, user.id, new)
     except UserError as error:
         return render(request, "new_password.html", {"error": str(error), "step": True}, status=400)
+    async with rt.db.session() as s:  # a new key pair under the member's own password (keyring)
+        cookie = request.cookies.get(COOKIE)
+        user = await s.get(StaffUser, user.id)
+        await keyring.sign_in(s, rt.services.secrets, user, new, cookie, accounts.session_id(cookie))
     log.info("staff password chosen after a reset", extra={"event": "password_changed"})
     return await _move_on(request)
 

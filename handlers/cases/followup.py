@@ -2,12 +2,13 @@
 reads answers waiting for them, then writes more (staff replies then go to this account)."""
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bot.core.messages import Choice, Reply
 from bot.core.models.cases import HELPDESK, Case
 from bot.services import cases, throttle
-from bot.services.references import looks_like_reference
+from bot.services.references import looks_like_reference, normalize
 from handlers.cases import common, hours
 from handlers.cases.texts import CASE_STATUS_TEXT
 from handlers.context import Context, Input
@@ -56,12 +57,20 @@ async def open_by_reference(ctx: Context, typed: str) -> list[Reply]:
     # reference alone says nothing of a language) reads staff answers in the language they wrote in
     if case.lang in CASE_LANGS:
         ctx.lang = case.lang
-    replies = [ctx.reply("case_found", ref=cases.reference(ctx.secrets, case), status=ctx.t(CASE_STATUS_TEXT[case.status]))]
+    receipt = normalize(typed) or typed
+    replies = [ctx.reply("case_found", ref=receipt, status=ctx.t(CASE_STATUS_TEXT[case.status]))]
+    # the receipt opens the case key: staff answers are read without any staff member present
+    private = await asyncio.to_thread(cases.private_for_reporter, case, receipt)  # Argon2id
     waiting = await cases.replies_not_delivered(ctx.session, case)
+    shown = []
     for message in waiting:
+        body = cases.read(ctx.secrets, private, message.body_enc)
+        if body is None:
+            continue
         when = hours.format_local(message.created_at.astimezone(ctx.services.tz), ctx.lang)
-        replies.append(ctx.reply("case_reply_shown", when=when, body=ctx.secrets.decrypt(message.body_enc)))
-    await cases.mark_seen(ctx.session, waiting, now)
+        replies.append(ctx.reply("case_reply_shown", when=when, body=body))
+        shown.append(message)
+    await cases.mark_seen(ctx.session, shown, now)
     common.begin(ctx, FLOW, "write", {"case": case.id}, ttl=FOLLOW_UP_TTL)
     replies.append(Reply(ctx.t("case_write_more"), (Choice(f"{FLOW}:done", ctx.t("case_finished")),)))
     return replies

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from bot.core.models import Conversation, OutboxMessage
 from bot.core.models.cases import CaseMessage
+from bot.services import cases
 from bot.services.references import normalize
-from tests.casekit import cases_in_db, file_helpline_report, reference_in
+from tests.casekit import cases_in_db, file_helpline_report, message_attachments, message_text, reference_in
 from tests.conftest import ChatDriver
 
 
@@ -29,11 +30,15 @@ async def test_report_gets_an_unguessable_reference_and_is_stored_encrypted(chat
 
     (case,) = await cases_in_db(runtime)
     assert (case.queue, case.category, case.status, case.urgent) == ("helpline", "wages", "waiting", False)
-    assert ref not in case.reference_enc and runtime.services.secrets.decrypt(case.reference_enc) == ref
+    # the receipt is stored only as a keyed slow hash: found by it, never readable from the row
+    assert case.ref_hash == runtime.services.secrets.receipt_hash(ref) and ref not in str(vars(case))
     async with runtime.db.session() as s:
         (message,) = (await s.execute(select(CaseMessage))).scalars()
     assert "overtime" not in message.body_enc
-    assert runtime.services.secrets.decrypt(message.body_enc) == "No overtime pay for three months at the moulding line"
+    # sealed to the case key, which the receipt opens
+    private = cases.private_for_reporter(case, ref)
+    assert cases.read(runtime.services.secrets, private, message.body_enc) == "No overtime pay for three months at the moulding line"
+    assert cases.private_for_reporter(case, "H-0000-0000-0000") is None
 
 
 async def test_several_messages_are_one_report(chat, runtime) -> None:
@@ -47,8 +52,9 @@ async def test_several_messages_are_one_report(chat, runtime) -> None:
     (case,) = await cases_in_db(runtime)
     async with runtime.db.session() as s:
         (message,) = (await s.execute(select(CaseMessage))).scalars()
-    assert runtime.services.secrets.decrypt(message.body_enc) == "We work 13 hours a day.\n\nSundays too, since March."
-    assert case.contact_id is None  # checking back: the case is linked to no chat account
+    private = cases.private_for_reporter(case, reference_in(chat.text))
+    assert cases.read(runtime.services.secrets, private, message.body_enc) == "We work 13 hours a day.\n\nSundays too, since March."
+    assert case.contact_enc is None and case.contact_tag is None  # checking back: the case is linked to no chat account
     assert "No message will be sent to you" in chat.text
 
 
@@ -151,7 +157,7 @@ async def test_photos_on_telegram_are_kept_with_the_case(runtime) -> None:
     async with runtime.db.session() as s:
         (message,) = (await s.execute(select(CaseMessage))).scalars()
     assert "AgACAgIAAxkBAAIB" not in message.attachments_enc
-    assert runtime.services.secrets.decrypt_json(message.attachments_enc) == [
+    assert await message_attachments(runtime, message) == [
         {"channel": "telegram", "file_id": "AgACAgIAAxkBAAIB"}]
 
 
@@ -217,4 +223,4 @@ async def test_a_worker_can_rewrite_the_message_at_the_review(chat, runtime) -> 
     await chat.choose("helpline:send")
     async with runtime.db.session() as s:
         (message,) = (await s.execute(select(CaseMessage))).scalars()
-    assert runtime.services.secrets.decrypt(message.body_enc) == "No overtime pay since March"
+    assert await message_text(runtime, message) == "No overtime pay since March"

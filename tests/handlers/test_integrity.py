@@ -3,13 +3,13 @@ handoff ("talk to staff") that opens a case the same way."""
 from sqlalchemy import select
 
 from bot.core.models.cases import CaseMessage
-from tests.casekit import cases_in_db, reference_in
+from tests.casekit import cases_in_db, message_text, reference_in
 
 
 async def _body(runtime) -> str:
     async with runtime.db.session() as s:
         (message,) = (await s.execute(select(CaseMessage))).scalars()
-    return runtime.services.secrets.decrypt(message.body_enc)
+    return await message_text(runtime, message)
 
 
 async def test_guided_report_with_a_receipt_code(chat, runtime) -> None:
@@ -54,7 +54,7 @@ async def test_an_anonymous_reporter_who_checks_back_is_linked_to_no_account(cha
     await chat.choose("report:send")
     assert reference_in(chat.text).startswith("I-")
     (case,) = await cases_in_db(runtime)
-    assert case.contact_id is None and case.notify == "check_back" and case.lang == "zh"
+    assert case.contact_enc is None and case.notify == "check_back" and case.lang == "zh"
 
 
 async def test_a_report_is_refused_in_a_group(chat, runtime) -> None:

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from bot.core.models.cases import CaseMessage
 from bot.core.models.insights import UnansweredQuestion
-from tests.casekit import cases_in_db, file_helpline_report, reference_in
+from tests.casekit import cases_in_db, file_helpline_report, message_text, reference_in
 from tests.conftest import ChatDriver
 
 HELPLINE_PHONE = "4001-583580"  # ../shared/seeds/factory-welcome-pack.txt, Worker Helpline
@@ -36,7 +36,7 @@ async def test_urgent_words_offer_the_worker_helpline_and_open_an_urgent_case_in
     assert (case.queue, case.urgent, case.status) == ("helpline", True, "waiting")
     async with runtime.db.session() as s:
         (message,) = (await s.execute(select(CaseMessage))).scalars()
-    assert runtime.services.secrets.decrypt(message.body_enc) == text
+    assert await message_text(runtime, message) == text
     assert await unanswered(runtime) == []
 
 
@@ -49,7 +49,7 @@ async def test_words_written_after_the_urgent_offer_go_with_the_case(chat: ChatD
     (case,) = await cases_in_db(runtime)
     async with runtime.db.session() as s:
         (message,) = (await s.execute(select(CaseMessage))).scalars()
-    assert runtime.services.secrets.decrypt(message.body_enc) == (
+    assert await message_text(runtime, message) == (
         "my supervisor hit me\n\nit was on the moulding line this morning")
     assert case.urgent
 
@@ -166,7 +166,7 @@ async def test_a_check_back_reporter_writing_again_without_the_reference_is_aske
     await chat.send(f"/lang {lang}")
     await file_helpline_report(chat, "No overtime pay for three months", notify="check_back")
     (case,) = await cases_in_db(runtime)
-    assert case.contact_id is None  # checking back: nothing links the case to this account
+    assert case.contact_enc is None  # checking back: nothing links the case to this account
     # the same worker later, from another phone, without the reference
     other = ChatDriver(runtime, contact="second-phone")
     await other.send(f"/lang {lang}")

@@ -17,6 +17,7 @@ from bot.core.models import outbox as st
 from integrations import appkeys as K
 from integrations.telegram import api as tgm_api
 from integrations.telegram import receive as tgm
+from tests.casekit import message_attachments
 from tests.fakes import telegram as tg
 from tests.fakes.fixtures import TELEGRAM_SECRET
 
@@ -305,7 +306,7 @@ async def test_an_albums_photos_and_caption_go_into_the_report(telegram_config, 
         runtime = runtime_of(client)
         async with runtime.db.session() as s:
             (message,) = (await s.execute(select(CaseMessage))).scalars()
-            attachments = runtime.services.secrets.decrypt_json(message.attachments_enc)
+        attachments = await message_attachments(runtime, message)
         assert [a["file_id"] for a in attachments] == ["w1", "w2", "w3"]
 
 

@@ -19,7 +19,7 @@ from bot.core.models.messaging import InboxMessage, SeenSignature
 from bot.services.auditors import parse_auditors, replace_register
 from bot.services.retention import purge
 from integrations import wechat as wechat_module
-from integrations.inbox import STORED_TEXT, decode_incoming
+from integrations.inbox import STORED_TEXT
 from integrations.wechat import receive as wechat_receive
 from tests.factories_support import import_rows, new_code
 from tests.fakes import wechat as wx
@@ -230,12 +230,13 @@ async def test_the_stored_text_is_what_the_dialogue_reads(wechat_config, serve, 
     async with serve(wechat_config) as client:
         user = wechat_user(client, OPENID)
         await user.say("/lang en")
+        spy = DialogueSpy(runtime_of(client))
         assert "very long" in await user.say("fee " * 50_000)  # 200,000 characters
-        runtime = runtime_of(client)
-        async with runtime.db.session() as s:
-            rows = (await s.execute(select(InboxMessage).order_by(InboxMessage.id))).scalars().all()
-            stored = decode_incoming(runtime.services.secrets.decrypt_json(rows[-1].payload_enc))
+        (stored,) = spy.incoming  # read back from the inbox row
         assert len(stored.text) == STORED_TEXT == 4001
+        async with runtime_of(client).db.session() as s:
+            rows = (await s.execute(select(InboxMessage).order_by(InboxMessage.id))).scalars().all()
+        assert rows[-1].payload_enc == ""  # processed: what was written is not kept
 
 
 # -- 7. subscriptions and binding QR codes ---------------------------------------------------------

@@ -45,3 +45,9 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def utcnow_hour() -> datetime:
+    """The current hour (UTC): for timestamps that, to the second, would join a case to the
+    chat account that wrote it (contacts, conversations)."""
+    return utcnow().replace(minute=0, second=0, microsecond=0)

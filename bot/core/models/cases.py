@@ -1,8 +1,9 @@
 """Cases (helpline, integrity, helpdesk), their messages, staff accounts and the access log.
 
-Nothing here holds a reporter's identity or words in clear: a case points at the contact that
-last wrote by internal id, its reference is stored as a keyed hash (for look-up) plus an
-encrypted copy (for display to staff), and every message body and attachment list is encrypted.
+Nothing here holds a reporter's identity or words in clear: the contact that last wrote is
+stored encrypted under the server key (so the bot can send staff replies) with a keyed tag to
+find it, never as a foreign key; the receipt only as a keyed slow hash; every message body and
+attachment list is sealed to the case's own public key (docs/cases.md "Encryption protocol").
 """
 from __future__ import annotations
 
@@ -70,14 +71,23 @@ class Case(Base):
     __table_args__ = (Index("ix_cases_queue_status", "queue", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ref_hash: Mapped[str] = mapped_column(String(64), unique=True)  # lookup_hash of the reference
-    reference_enc: Mapped[str] = mapped_column(Text)
+    ref_hash: Mapped[str] = mapped_column(String(64), unique=True)  # Secrets.receipt_hash of the receipt
+    # the case key pair: messages are sealed to public_key; the private key is sealed to the
+    # queue's key (or, until the queue has one, wrapped under the server key: private_by_server)
+    # and wrapped under Argon2id(receipt, receipt_salt)
+    public_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    private_by_queue: Mapped[str | None] = mapped_column(Text, nullable=True)
+    private_by_server_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    private_by_receipt: Mapped[str | None] = mapped_column(Text, nullable=True)
+    receipt_salt: Mapped[str | None] = mapped_column(String(32), nullable=True)
     queue: Mapped[str] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=WAITING)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    # the account that last wrote (staff replies go there); None when the reporter checks back
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), nullable=True)
+    # the account that last wrote (staff replies go there), its id encrypted under the server key,
+    # and a keyed tag of it (bot.services.cases.contact_tag); None when the reporter checks back
+    contact_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    contact_tag: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     notify: Mapped[str] = mapped_column(String(16), default=NOTIFY_MESSAGE)
     lang: Mapped[str] = mapped_column(String(8), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

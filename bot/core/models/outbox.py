@@ -25,8 +25,12 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(16))
     # a direct destination that is not a contact (staff alert chat), encrypted
     destination_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # a staff reply's contact: its id encrypted (no contact_id in clear) and a keyed tag of it,
+    # by which a held reply is released when the contact writes again
+    contact_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    contact_tag: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     kind: Mapped[str] = mapped_column(String(32))  # reply, staff_reply, reminder, alert
-    body_enc: Mapped[str] = mapped_column(Text)  # encrypted JSON list of replies
+    body_enc: Mapped[str] = mapped_column(Text)  # encrypted JSON list of replies; wiped ("") once delivered
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
