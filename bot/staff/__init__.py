@@ -14,18 +14,20 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.core.models.cases import StaffUser
-from bot.staff import accounts
+from bot.core.models.cases import ADMIN, HELPDESK, QUEUES, StaffUser
+from bot.staff import accounts, i18n
+from bot.staff.i18n import N_
 from integrations import appkeys as K
 
 COOKIE = "etp_staff"
 LOGIN_CSRF_COOKIE = "etp_staff_login"
-PUBLIC = {"login", "login_post"}
+PUBLIC = {"login", "login_post", "static"}  # the stylesheet is needed by the sign-in page too
 # what the sign-in check leaves on the request for the views
 SIGNED_IN: web.RequestKey[StaffUser] = web.RequestKey("staff", StaffUser)
 CSRF_TOKEN: web.RequestKey[str] = web.RequestKey("csrf", str)
 FORM_DATA: web.RequestKey[Any] = web.RequestKey("form", object)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 def runtime(request: web.Request):
@@ -121,10 +123,43 @@ def local_time(moment: datetime | None, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+QUEUE_PAGE = {"helpline": N_("Helpline cases"), "integrity": N_("Integrity cases"), "helpdesk": N_("Helpdesk cases")}
+
+
+def nav_items(staff: StaffUser | None, path: str) -> list[dict[str, Any]]:
+    """The pages the role may open, in the order of the top bar."""
+    if staff is None:
+        return []
+    items = []
+    if staff.role in QUEUES:
+        items.append(("/staff/", QUEUE_PAGE[staff.role]))
+    if staff.role == ADMIN:
+        items += [("/staff/admin", N_("Accounts")), ("/staff/admin/access", N_("Access log")),
+]
+    items.append(("/staff/statistics", N_("Statistics")))
+    if staff.role in (HELPDESK, ADMIN):
+        items += [("/staff/questions", N_("Unanswered questions")), ("/staff/factories", N_("Factories"))]
+    items.append(("/staff/password", N_("Password")))
+    current = max((href for href, _ in items if path == href or (href != "/staff/" and path.startswith(href + "/"))
+                   or (href == "/staff/" and path.startswith("/staff/cases"))), key=len, default=None)
+    return [{"href": href, "label": label, "current": href == current} for href, label in items]
+
+
+def language(request: web.Request) -> str:
+    """The console language: the signed-in member's choice, else the browser's."""
+    staff = request.get(SIGNED_IN)
+    chosen = getattr(staff, "console_lang", None) if staff is not None else None
+    return i18n.choose(chosen) if chosen else i18n.from_accept_language(request.headers.get("Accept-Language"))
+
+
 def render(request: web.Request, template: str, values: dict[str, Any], status: int = 200) -> web.Response:
-    """A page, with the signed-in account, its CSRF token and the office time zone."""
-    values = {"staff": request.get(SIGNED_IN), "csrf": request.get(CSRF_TOKEN),
-              "tz": ZoneInfo(runtime(request).config.timezone), **values}
+    """A page, with the signed-in account, its CSRF token, the office time zone, the console
+    language (`_` translates) and the navigation of the role."""
+    lang = language(request)
+    staff = request.get(SIGNED_IN)
+    values = {"staff": staff, "csrf": request.get(CSRF_TOKEN), "tz": ZoneInfo(runtime(request).config.timezone),
+              "lang": lang, "html_lang": i18n.HTML_LANG[lang], "_": i18n.gettext_for(lang),
+              "langs": i18n.LANG_NAMES, "nav": nav_items(staff, request.path), "path": request.path_qs, **values}
     return aiohttp_jinja2.render_template(template, request, values, status=status)
 
 
@@ -140,6 +175,7 @@ def create_staff_app() -> web.Application:
     questions.add_routes(staff)
     statistics.add_routes(staff)
     factories.add_routes(staff)
+    staff.router.add_static("/static", STATIC, name="static", append_version=False)
     return staff
 
 
