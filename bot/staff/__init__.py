@@ -164,12 +164,13 @@ def render(request: web.Request, template: str, values: dict[str, Any], status: 
 
 
 def create_staff_app() -> web.Application:
-    from bot.staff import admin, cases_views, factories, login, questions, statistics
+    from bot.staff import admin, cases_views, factories, login, questions, queue, statistics
 
     staff = web.Application(middlewares=[security_headers, signed_in])
     env = aiohttp_jinja2.setup(staff, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.filters["local"] = local_time
     login.add_routes(staff)
+    queue.add_routes(staff)
     cases_views.add_routes(staff)
     admin.add_routes(staff)
     questions.add_routes(staff)

@@ -317,9 +317,9 @@ async def test_hostile_input_gets_a_4xx_never_a_5xx(console, staff, chat) -> Non
 
 
 async def test_a_long_queue_is_paged(console, staff, runtime, monkeypatch) -> None:
-    from bot.staff import cases_views
+    from bot.staff import queue
 
-    monkeypatch.setattr(cases_views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queue, "PAGE_SIZE", 2)
     refs = [await file_helpline_report(ChatDriver(runtime, contact=f"w{i}"), f"case {i}") for i in range(3)]
     browser = await _signed_in(console, "line@etp.org")
     refs = [f">{await browser.case_number(r)}<" for r in refs]
