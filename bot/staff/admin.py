@@ -20,6 +20,9 @@ def _admin(request: web.Request) -> StaffUser:
     return staff
 
 
+admin_only = _admin  # for the other admin pages (canned replies)
+
+
 async def _accounts_page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
     _admin(request)
     async with runtime(request).db.session() as s:

@@ -21,7 +21,7 @@ from bot.core.models.cases import (
     StaffUser,
 )
 from bot.core.texts import t
-from bot.services import cases
+from bot.services import canned, cases
 from bot.staff import FORM_DATA, SIGNED_IN, id_from, language, now, redirect, render, runtime
 from bot.staff.i18n import N_
 from handlers.cases.texts import CATEGORY_TEXT
@@ -115,16 +115,22 @@ async def _case_view(request: web.Request, draft: str = "", status: int = 200) -
             select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)))).scalars()} if outbox_ids else {}
         emails = await emails_of(s, {m.staff_id for m in found if m.staff_id} | {case.assigned_to or 0} - {0})
         team = await colleagues(s, case.queue)
+        offered = await canned.for_case(s, case.queue, case.lang)
     shown = []
     for m in found:
         photos = len(secrets.decrypt_json(m.attachments_enc)) if m.attachments_enc else 0
         state, note = delivery_of(case, m, rows.get(m.outbox_id) if m.outbox_id else None)
         shown.append(Shown(m.author, secrets.decrypt(m.body_enc), m.created_at, emails.get(m.staff_id), photos,
                            state, note))
+    chosen = request.query.get("canned", "")
+    if not draft and chosen.isdigit():  # "Insert" without JavaScript: the canned reply in the box
+        draft = next((r.body for r in offered if str(r.id) == chosen), "")
     return render(request, "case.html", {
         "case": case, "ref": cases.case_number(case), "messages": shown,
         "category": category_label(case.queue, case.category, language(request)),
         "assigned": emails.get(case.assigned_to), "colleagues": team, "draft": draft,
+        "canned": [{"name": REPORTER_LANG[code]["name"], "replies": [r for r in offered if r.lang == code]}
+                   for code in dict.fromkeys([r.lang for r in offered]) if code in REPORTER_LANG],
         "reporter_lang": REPORTER_LANG.get(case.lang, REPORTER_LANG["en"]),
         "REPORTER": REPORTER, "NOTE": NOTE, "STAFF": STAFF, "max_reply": MAX_REPLY, "CHECK_BACK": NOTIFY_CHECK_BACK,
     }, status=status)

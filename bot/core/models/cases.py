@@ -40,6 +40,7 @@ class StaffUser(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    console_lang: Mapped[str | None] = mapped_column(String(8), nullable=True)  # en, zh; None: the browser's
 
 
 class StaffSession(Base):
