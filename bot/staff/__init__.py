@@ -164,7 +164,7 @@ def render(request: web.Request, template: str, values: dict[str, Any], status: 
 
 
 def create_staff_app() -> web.Application:
-    from bot.staff import admin, canned, cases_views, factories, login, questions, queue, statistics
+    from bot.staff import access_log, admin, canned, cases_views, factories, login, questions, queue, statistics
 
     staff = web.Application(middlewares=[security_headers, signed_in])
     env = aiohttp_jinja2.setup(staff, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
@@ -173,6 +173,7 @@ def create_staff_app() -> web.Application:
     queue.add_routes(staff)
     cases_views.add_routes(staff)
     admin.add_routes(staff)
+    access_log.add_routes(staff)
     canned.add_routes(staff)
     questions.add_routes(staff)
     statistics.add_routes(staff)

@@ -1,16 +1,12 @@
-"""Administrators: staff accounts (create, unlock, disable) and the access log."""
+"""Administrators: staff accounts (create, unlock, disable). The access log: `access_log.py`."""
 from __future__ import annotations
 
 from aiohttp import web
 from sqlalchemy import select
 
 from bot.core.errors import UserError
-from bot.core.models.cases import ADMIN, ROLES, Case, CaseAccess, StaffSession, StaffUser
-from bot.core.models.factories import Factory
-from bot.services import cases
+from bot.core.models.cases import ADMIN, ROLES, StaffSession, StaffUser
 from bot.staff import FORM_DATA, SIGNED_IN, accounts, id_from, now, redirect, render, runtime
-
-ACCESS_LOG_LIMIT = 500
 
 
 def _admin(request: web.Request) -> StaffUser:
@@ -64,29 +60,7 @@ async def change(request: web.Request) -> web.Response:
     return redirect("/staff/admin")
 
 
-async def access_log(request: web.Request) -> web.Response:
-    _admin(request)
-    secrets = runtime(request).services.secrets
-    async with runtime(request).db.session() as s:
-        rows = (await s.execute(
-            select(CaseAccess, StaffUser.email, Case, Factory.factory_id)
-            .outerjoin(StaffUser, StaffUser.id == CaseAccess.staff_id)
-            .outerjoin(Case, Case.id == CaseAccess.case_id)
-            .outerjoin(Factory, Factory.id == CaseAccess.factory_id)
-            .order_by(CaseAccess.at.desc(), CaseAccess.id.desc()).limit(ACCESS_LOG_LIMIT))).all()
-    entries = [{"at": a.at, "email": email, "action": a.action, "ref": _subject(secrets, a, case, factory_id)}
-               for a, email, case, factory_id in rows]
-    return render(request, "access.html", {"entries": entries})
-
-
-def _subject(secrets, entry: CaseAccess, case: Case | None, factory_id: str | None) -> str:
-    if entry.factory_id is not None:
-        return f"factory {factory_id}" if factory_id is not None else "(deleted factory)"
-    return cases.case_number(case) if case else "(purged)"
-
-
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/admin", accounts_page, name="admin")
     app.router.add_post("/admin/accounts", create, name="admin_create")
     app.router.add_post("/admin/accounts/{user_id}/{action}", change, name="admin_change")
-    app.router.add_get("/admin/access", access_log, name="access_log")
