@@ -21,7 +21,9 @@ from integrations import appkeys as K
 
 COOKIE = "etp_staff"
 LOGIN_CSRF_COOKIE = "etp_staff_login"
-PUBLIC = {"login", "login_post", "static"}  # the stylesheet is needed by the sign-in page too
+LANG_COOKIE = "etp_staff_lang"
+# the stylesheet and the language links are needed by the sign-in page too
+PUBLIC = {"login", "login_post", "static", "language_signed_out"}
 # what the sign-in check leaves on the request for the views
 SIGNED_IN: web.RequestKey[StaffUser] = web.RequestKey("staff", StaffUser)
 CSRF_TOKEN: web.RequestKey[str] = web.RequestKey("csrf", str)
@@ -145,10 +147,14 @@ def nav_items(staff: StaffUser | None, path: str) -> list[dict[str, Any]]:
     return [{"href": href, "label": label, "current": href == current} for href, label in items]
 
 
+QUEUE_NAME = {"helpline": N_("Helpline"), "integrity": N_("Integrity"), "helpdesk": N_("Helpdesk")}
+
+
 def language(request: web.Request) -> str:
-    """The console language: the signed-in member's choice, else the browser's."""
+    """The console language: the signed-in member's choice, else this browser's (the switch's
+    cookie, then Accept-Language)."""
     staff = request.get(SIGNED_IN)
-    chosen = getattr(staff, "console_lang", None) if staff is not None else None
+    chosen = (staff.console_lang if staff is not None else None) or request.cookies.get(LANG_COOKIE)
     return i18n.choose(chosen) if chosen else i18n.from_accept_language(request.headers.get("Accept-Language"))
 
 
@@ -158,13 +164,25 @@ def render(request: web.Request, template: str, values: dict[str, Any], status: 
     lang = language(request)
     staff = request.get(SIGNED_IN)
     values = {"staff": staff, "csrf": request.get(CSRF_TOKEN), "tz": ZoneInfo(runtime(request).config.timezone),
-              "lang": lang, "html_lang": i18n.HTML_LANG[lang], "_": i18n.gettext_for(lang),
-              "langs": i18n.LANG_NAMES, "nav": nav_items(staff, request.path), "path": request.path_qs, **values}
+              "console_lang": lang, "html_lang": i18n.HTML_LANG[lang], "_": i18n.template_gettext_for(lang),
+              "console_langs": i18n.LANG_NAMES, "nav": nav_items(staff, request.path), "path": request.path_qs,
+              "queue_names": QUEUE_NAME, **values}
     return aiohttp_jinja2.render_template(template, request, values, status=status)
 
 
 def create_staff_app() -> web.Application:
-    from bot.staff import access_log, admin, canned, cases_views, factories, login, questions, queue, statistics
+    from bot.staff import (
+        access_log,
+        admin,
+        canned,
+        cases_views,
+        factories,
+        lang_switch,
+        login,
+        questions,
+        queue,
+        statistics,
+    )
 
     staff = web.Application(middlewares=[security_headers, signed_in])
     env = aiohttp_jinja2.setup(staff, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
@@ -178,6 +196,7 @@ def create_staff_app() -> web.Application:
     questions.add_routes(staff)
     statistics.add_routes(staff)
     factories.add_routes(staff)
+    lang_switch.add_routes(staff)
     staff.router.add_static("/static", STATIC, name="static", append_version=False)
     return staff
 

@@ -28,6 +28,11 @@ from handlers.cases.texts import CATEGORY_TEXT
 from integrations import appkeys as K
 
 MAX_REPLY = 4000
+STATUS_LABEL = {"open": N_("open"), "waiting": N_("waiting for staff"), "answered": N_("answered"),
+                "closed": N_("closed"), "all": N_("all")}
+# a staff reply's delivery state, as `delivery_of` names it
+DELIVERY_LABEL = {"pending": N_("pending"), "sent": N_("sent"), "held": N_("held"), "failed": N_("failed"),
+                  "waiting": N_("waiting"), "seen": N_("seen")}
 
 
 def category_label(queue: str, category: str, lang: str = "en") -> str:
@@ -133,6 +138,7 @@ async def _case_view(request: web.Request, draft: str = "", status: int = 200) -
                    for code in dict.fromkeys([r.lang for r in offered]) if code in REPORTER_LANG],
         "reporter_lang": REPORTER_LANG.get(case.lang, REPORTER_LANG["en"]),
         "REPORTER": REPORTER, "NOTE": NOTE, "STAFF": STAFF, "max_reply": MAX_REPLY, "CHECK_BACK": NOTIFY_CHECK_BACK,
+        "statuses": STATUS_LABEL, "deliveries": DELIVERY_LABEL,
     }, status=status)
 
 

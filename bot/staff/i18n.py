@@ -13,6 +13,8 @@ from functools import cache
 from gettext import NullTranslations
 from pathlib import Path
 
+from markupsafe import Markup, escape
+
 LOCALE = Path(__file__).resolve().parent / "locale"
 DOMAIN = "console"
 LANGS = ("en", "zh")  # zh: Simplified Chinese
@@ -63,7 +65,8 @@ def from_accept_language(header: str | None) -> str:
 
 
 def gettext_for(lang: str) -> Callable[..., str]:
-    """`_(text, **values)`: the text in `lang`, its `%(name)s` placeholders filled."""
+    """`_(text, **values)`: the text in `lang`, its `%(name)s` placeholders filled (plain text,
+    for Python code: the page escapes it when shown)."""
     lookup = translations(choose(lang)).gettext
 
     def _(text: str, **values: object) -> str:
@@ -71,3 +74,61 @@ def gettext_for(lang: str) -> Callable[..., str]:
         return found % values if values else found
 
     return _
+
+
+def template_gettext_for(lang: str) -> Callable[..., Markup]:
+    """`_` of the templates: the translation is escaped, and so is every value put into it
+    unless it is markup itself (`Markup`), so a text may hold a `<strong>` given as a value."""
+    lookup = translations(choose(lang)).gettext
+
+    def _(text: str, **values: object) -> Markup:
+        found = escape(lookup(text))
+        return found % values if values else found
+
+    return _
+
+
+def extract():
+    """Every console string: `_("…")` in the templates and in `bot/staff/*.py`, and `N_("…")`
+    (a Babel catalogue, with where each is used)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+
+    root = Path(__file__).resolve().parent
+    catalog = Catalog(domain=DOMAIN, project="etp-bot staff console")
+    method_map = [("templates/**.html", "jinja2.ext:babel_extract"), ("*.py", "python")]
+    options = {"templates/**.html": {"encoding": "utf-8"}}
+    for filename, lineno, message, comments, context in extract_from_dir(
+            root, method_map, options_map=options, keywords={"_": None, "N_": None}):
+        catalog.add(message, locations=[(filename, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def update_catalogue(lang: str = "zh") -> list[str]:
+    """Merge the strings of the code into `lang`'s .po (new ones empty, gone ones dropped);
+    returns the strings still without a translation."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    template = extract()
+    path = po_path(lang)
+    if path.exists():
+        with path.open("rb") as f:
+            catalog = read_po(f, locale="zh_Hans_CN" if lang == "zh" else lang, domain=DOMAIN)
+    else:
+        catalog = Catalog(locale="zh_Hans_CN" if lang == "zh" else lang, domain=DOMAIN)
+    catalog.update(template, no_fuzzy_matching=True)
+    catalog.obsolete.clear()
+    catalog.project, catalog.version, catalog.fuzzy = "etp-bot staff console", "", False
+    catalog.copyright_holder = catalog.msgid_bugs_address = catalog.last_translator = ""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        write_po(f, catalog, width=100, omit_header=False, sort_output=False, include_previous=False)
+    return [m.id for m in catalog if m.id and not m.string]
+
+
+if __name__ == "__main__":  # python -m bot.staff.i18n: refresh the Chinese catalogue after changing texts
+    missing = update_catalogue()
+    print(f"{po_path('zh')}: {len(missing)} string(s) without a translation")
+    for text in missing:
+        print("  " + text)

@@ -22,14 +22,12 @@ from bot.services import cases
 from bot.services.references import PREFIXES
 from bot.services.targets import timing
 from bot.staff import QUEUE_PAGE, SIGNED_IN, i18n, language, now, page_number, render, runtime
-from bot.staff.cases_views import categories_of, category_label, emails_of
+from bot.staff.cases_views import STATUS_LABEL, categories_of, category_label, emails_of
 from bot.staff.i18n import N_
 
 PAGE_SIZE = 100
 POLL_SECONDS = 20  # how often an open queue page asks whether the list changed
 WHO = {"all": N_("everyone's"), "mine": N_("mine"), "unassigned": N_("unassigned")}
-STATUS_LABEL = {"open": N_("open"), "waiting": N_("waiting for staff"), "answered": N_("answered"),
-                "closed": N_("closed"), "all": N_("all")}
 NUMBER = re.compile(r"\s*(?:([A-Za-z])\s*-?\s*)?(\d{1,10})\s*")
 
 

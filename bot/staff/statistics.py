@@ -93,20 +93,20 @@ async def figures(session, queues: list[str], tz: tzinfo) -> dict[str, QueueFigu
     return out
 
 
-def duration(seconds: float | None) -> str:
+def duration(seconds: float | None, _=i18n.gettext_for("en")) -> str:
     if seconds is None:
         return "–"
     seconds = round(seconds)
     if seconds < 60:
-        return f"{seconds} s"
+        return _("%(s)s s", s=seconds)
     minutes = seconds // 60
     if minutes < 60:
-        return f"{minutes} min"
+        return _("%(n)s min", n=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes:02d} min"
+        return _("%(h)s h %(m)s min", h=hours, m=str(minutes).zfill(2))
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+    return _("%(d)s d %(h)s h", d=days, h=hours)
 
 
 def week_of(day: date) -> str:
@@ -234,7 +234,7 @@ async def statistics_page(request: web.Request) -> web.Response:
     return render(request, "statistics.html", {
         "sections": shown, "category_label": lambda q, c: category_label(q, c, lang), "span": span,
         "weeks": span.weeks, "ranges": RANGES, "queue": request.query.get("queue", ""), "queues": QUEUES,
-        "duration": duration, "is_admin": request[SIGNED_IN].role == ADMIN,
+        "duration": lambda seconds: duration(seconds, _), "is_admin": request[SIGNED_IN].role == ADMIN,
         "export": request.query_string,
     })
 

@@ -1,4 +1,5 @@
-"""A day's work in headless Chromium, at a phone's width and a desktop's: an admin adds a canned
+"""A day's work in headless Chromium, at a phone's width and a desktop's, in English and in
+Chinese (switched in the console, as staff do): an admin adds a canned
 reply; a helpline officer watches the queue refresh itself (the tab title counts the cases
 waiting), opens a case, puts the canned reply into the reply box, confirms and sends it, writes an
 internal note on its own tab, reassigns the case to a colleague, and exports the statistics; the
@@ -24,16 +25,26 @@ async def _download(page, selector: str) -> str:
     return open(await download.path(), encoding="utf-8-sig").read()
 
 
-@pytest.mark.parametrize("size_name", list(WIDTHS))
-async def test_reply_note_canned_reply_reassignment_and_exports(size_name, runtime, accounts, monkeypatch) -> None:
+async def _in(page, lang: str) -> None:
+    """Switch the console to `lang` with the button in the top bar (a phone shows it too)."""
+    if lang != "en":
+        await page.click(f"button.lang-button[value={lang}]")
+        await page.wait_for_selector("html[lang=zh-Hans]")
+
+
+@pytest.mark.parametrize("size_name,lang", [("phone", "zh"), ("desktop", "en"), ("phone", "en"), ("desktop", "zh")])
+async def test_reply_note_canned_reply_reassignment_and_exports(size_name, lang, runtime, accounts,
+                                                                monkeypatch) -> None:
     from bot.staff import queue
+    from bot.staff.i18n import gettext_for
 
     monkeypatch.setattr(queue, "POLL_SECONDS", 0.5)
-    size = WIDTHS[size_name]
+    size, _ = WIDTHS[size_name], gettext_for(lang)
     await add_staff(runtime, "line2@etp.org", "helpline")
     ref = await file_helpline_report(ChatDriver(runtime, contact="wx-reporter"), "No overtime pay since May")
     async with served(runtime) as base, browser() as chrome:
         admin = await signed_in_page(chrome, base, "admin@etp.org", size)
+        await _in(admin, lang)
         await admin.goto(f"{base}/staff/admin/canned")
         await admin.select_option("select[name=queue]", "helpline")
         await admin.select_option("select[name=lang]", "en")
@@ -44,7 +55,8 @@ async def test_reply_note_canned_reply_reassignment_and_exports(size_name, runti
         await assert_fits(admin, "canned replies")
 
         line = await signed_in_page(chrome, base, "line@etp.org", size)
-        assert (await line.title()).startswith("(1) Helpline cases")
+        await _in(line, lang)
+        assert (await line.title()).startswith("(1) " + _("Helpline cases"))
         await file_helpline_report(ChatDriver(runtime, contact="wx-second"), "Dormitory door is locked at night")
         await line.wait_for_function("() => document.title.startsWith('(2)')", timeout=10_000)
         await line.wait_for_function("() => document.querySelectorAll('tr.case-row').length == 2", timeout=10_000)
@@ -57,18 +69,18 @@ async def test_reply_note_canned_reply_reassignment_and_exports(size_name, runti
         assert await line.input_value("#reply-body") == CANNED
         await line.fill("#reply-body", CANNED + " Helpline team")
         await line.click("#send-reply")  # not yet confirmed: the browser asks for the tick
-        assert "Reply by" not in await line.inner_text("#main")
+        assert await line.locator(".msg.staff").count() == 0
         await line.check("#reply-form input[name=confirm]")
         await line.click("#send-reply")
         await line.wait_for_selector(".msg.staff")
-        assert "Reply by line@etp.org" in await line.inner_text(".msg.staff .meta")
+        assert _("Reply by %(who)s", who="line@etp.org") in await line.inner_text(".msg.staff .meta")
         assert CANNED + " Helpline team" in await line.inner_text(".msg.staff .body")
 
         assert not await line.is_visible("#note-body")  # the note is on its own tab
         await line.click("label.tab-note")
         await line.fill("#note-body", "Called the factory's HR")
         await line.click("#note-form button[type=submit]")
-        assert "Note by line@etp.org" in await line.inner_text(".msg.note .meta")
+        assert _("Note by %(who)s", who="line@etp.org") in await line.inner_text(".msg.note .meta")
         await assert_fits(line, "case page")
 
         await line.select_option("#assign-to", label="line2@etp.org")

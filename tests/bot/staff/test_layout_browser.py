@@ -62,13 +62,19 @@ async def test_every_page_of_every_role_fits_a_phone_and_a_desktop(runtime, cloc
     await _busy_console(runtime, clock)
     shots = screenshot_dir()
     async with served(runtime) as base, browser() as chrome:
-        for size_name, size in WIDTHS.items():
-            login = await (await chrome.new_context(viewport={"width": size[0], "height": size[1]})).new_page()
+        # English at both widths; Chinese (the browser asks for it) on the phone, where wrapping is tightest
+        for size_name, locale in (("phone", "en-GB"), ("desktop", "en-GB"), ("phone", "zh-CN")):
+            size = WIDTHS[size_name]
+            if locale != "en-GB":
+                size_name += "-zh"
+            login = await (await chrome.new_context(viewport={"width": size[0], "height": size[1]},
+                                                    locale=locale)).new_page()
             await login.goto(f"{base}/staff/login")
             await assert_fits(login, f"sign-in at {size_name}")
             await login.screenshot(path=str(shots / f"{size_name}-login.png"), full_page=True)
             for email, role in ACCOUNTS:
-                page = await signed_in_page(chrome, base, email, size)
+                page = await signed_in_page(chrome, base, email, size, locale=locale)
+                assert await page.get_attribute("html", "lang") == ("zh-Hans" if locale == "zh-CN" else "en")
                 paths = await _pages_of(page, base)
                 assert len(paths) >= 3, paths
                 if role != "admin":
@@ -91,7 +97,7 @@ async def test_every_page_of_every_role_fits_a_phone_and_a_desktop(runtime, cloc
                         assert height < 4500, f"{what}: {height} px tall"
                     name = re.sub(r"\W+", "-", path.strip("/")) or "home"
                     await page.screenshot(path=str(shots / f"{size_name}-{role}-{name}.png"), full_page=True)
-                if size_name == "phone":  # the navigation is folded behind "Menu" and opens on a tap
+                if size == WIDTHS["phone"]:  # the navigation is folded behind "Menu" and opens on a tap
                     first = page.locator("nav.nav a").first
                     assert not await first.is_visible()
                     await page.click("label.menu-button")
