@@ -1,6 +1,6 @@
 """The staff console at `/staff/`: server-rendered pages (aiohttp-jinja2, autoescaped) on a
-sub-application. Every page but the sign-in needs a session; every POST needs the session's
-CSRF token (the sign-in form: a double-submit cookie)."""
+sub-application. Every page but the sign-in needs a session, signed in with both factors; every
+POST needs the session's CSRF token (the sign-in form: a double-submit cookie)."""
 from __future__ import annotations
 
 import hmac
@@ -24,6 +24,12 @@ LOGIN_CSRF_COOKIE = "etp_staff_login"
 LANG_COOKIE = "etp_staff_lang"
 # the stylesheet and the language links are needed by the sign-in page too
 PUBLIC = {"login", "login_post", "static", "language_signed_out"}
+# a half-signed-in session (right password, a step still to do: `two_factor`) opens its step's
+# pages and signs out, nothing else: {stage: (its page, its routes)}
+STEPS = {"code": ("/staff/login/code", {"login_code", "login_code_post"}),
+         "enrol": ("/staff/login/enrol", {"enrol", "enrol_post"}),
+         "password": ("/staff/login/password", {"new_password", "new_password_post"})}
+STEP_ROUTES = set().union(*(routes for _, routes in STEPS.values()))
 # what the sign-in check leaves on the request for the views
 SIGNED_IN: web.RequestKey[StaffUser] = web.RequestKey("staff", StaffUser)
 CSRF_TOKEN: web.RequestKey[str] = web.RequestKey("csrf", str)
@@ -64,6 +70,12 @@ async def signed_in(request: web.Request, handler):
         if request.method == "GET":
             raise web.HTTPSeeOther("/staff/login")
         raise web.HTTPForbidden(text="Your session has ended. Please sign in again.")
+    stage = found.session.stage
+    allowed = STEPS[stage][1] | {"logout"} if stage else set()
+    if route.name in STEP_ROUTES - allowed or (stage and route.name not in allowed):
+        if request.method == "GET":
+            raise web.HTTPSeeOther(STEPS[stage][0] if stage else "/staff/")
+        raise web.HTTPForbidden(text="Finish signing in first." if stage else "You are already signed in.")
     request[SIGNED_IN], request[CSRF_TOKEN] = found.user, found.session.csrf_token
     if request.method == "POST":
         form = await read_form(request)
@@ -181,6 +193,7 @@ def create_staff_app() -> web.Application:
         login,
         questions,
         queue,
+        sign_in_steps,
         statistics,
     )
 
@@ -188,6 +201,7 @@ def create_staff_app() -> web.Application:
     env = aiohttp_jinja2.setup(staff, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.filters["local"] = local_time
     login.add_routes(staff)
+    sign_in_steps.add_routes(staff)
     queue.add_routes(staff)
     cases_views.add_routes(staff)
     admin.add_routes(staff)

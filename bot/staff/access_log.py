@@ -1,4 +1,5 @@
-"""The access log, for admins: who viewed or changed which case (or factory), when; filtered by
+"""The access log, for admins: who viewed or changed which case (or factory, or, for an admin's
+account actions, which staff account), when; filtered by
 staff member, action and dates (office time zone), paged, and exported as CSV. It names cases by
 their case number only (never a receipt, a text or an identity)."""
 from __future__ import annotations
@@ -66,10 +67,20 @@ class Filters:
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
-def subject(entry: CaseAccess, case: Case | None, factory_id: str | None) -> str:
+def subject(entry: CaseAccess, case: Case | None, factory_id: str | None, emails: dict[int, str]) -> str:
+    """What an entry is about: a case (its number), a factory, or a staff account (admin actions)."""
+    if entry.subject_staff_id is not None:
+        return f"account {emails.get(entry.subject_staff_id, '(deleted)')}"
     if entry.factory_id is not None:
         return f"factory {factory_id}" if factory_id is not None else "(deleted factory)"
     return cases.case_number(case) if case else "(purged)"
+
+
+async def _accounts_named(s, rows) -> dict[int, str]:
+    ids = {a.subject_staff_id for a, *_ in rows if a.subject_staff_id is not None}
+    if not ids:
+        return {}
+    return dict((await s.execute(select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(ids)))).all())
 
 
 def _query(where: list):
@@ -90,7 +101,8 @@ async def access_log(request: web.Request) -> web.Response:
         total = (await s.execute(select(func.count()).select_from(CaseAccess).where(*where))).scalar_one()
         members = (await s.execute(select(StaffUser.id, StaffUser.email).order_by(StaffUser.email))).all()
         actions = sorted((await s.execute(select(CaseAccess.action).distinct())).scalars())
-    entries = [{"at": a.at, "email": email, "action": a.action, "ref": subject(a, case, factory_id)}
+        named = await _accounts_named(s, rows)
+    entries = [{"at": a.at, "email": email, "action": a.action, "ref": subject(a, case, factory_id, named)}
                for a, email, case, factory_id in rows]
     return render(request, "access.html", {
         "entries": entries, "filters": filters, "members": members, "actions": actions, "total": total,
@@ -103,12 +115,13 @@ async def access_csv(request: web.Request) -> web.Response:
     filters = Filters.of(request)
     async with runtime(request).db.session() as s:
         rows = (await s.execute(_query(filters.where(tz)).limit(CSV_LIMIT))).all()
+        named = await _accounts_named(s, rows)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["at", "staff", "case_or_factory", "action"])
+    writer.writerow(["at", "staff", "subject", "action"])
     for a, email, case, factory_id in rows:
         writer.writerow([a.at.astimezone(tz).isoformat(timespec="seconds"), email or "(deleted account)",
-                         subject(a, case, factory_id), a.action])
+                         subject(a, case, factory_id, named), a.action])
     return web.Response(body=("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": 'attachment; filename="etp-access-log.csv"'})
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from tests.casekit import PASSWORD, console_app
+from tests.casekit import PASSWORD, console_app, totp_code
 from tests.conftest import require
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -60,7 +60,8 @@ async def browser():
             await launched.close()
 
 
-async def signed_in_page(chrome, base: str, email: str, size: tuple[int, int], locale: str = "en-GB"):
+async def signed_in_page(chrome, runtime, base: str, email: str, size: tuple[int, int], locale: str = "en-GB"):
+    """A new browser window signed in as `email`: password, then the code of the account's app."""
     context = await chrome.new_context(viewport={"width": size[0], "height": size[1]}, locale=locale)
     page = await context.new_page()
     await page.goto(f"{base}/staff/login")
@@ -68,6 +69,10 @@ async def signed_in_page(chrome, base: str, email: str, size: tuple[int, int], l
     await page.fill("input[name=password]", PASSWORD)
     await page.click("form[action='/staff/login'] button[type=submit]")
     await page.wait_for_load_state()
+    if page.url.endswith("/staff/login/code"):
+        await page.fill("input[name=code]", await totp_code(runtime, email))
+        await page.click("form[action='/staff/login/code'] button[type=submit]")
+        await page.wait_for_load_state()
     return page
 
 

@@ -55,7 +55,7 @@ async def test_filter_the_access_log_and_export_it(sign_in, runtime, clock) -> N
     text = (await response.read()).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["action"] for r in rows] == ["reply", "view"]  # newest first
-    assert {r["case_or_factory"] for r in rows} == {number} and {r["staff"] for r in rows} == {"line@etp.org"}
+    assert {r["subject"] for r in rows} == {number} and {r["staff"] for r in rows} == {"line@etp.org"}
     assert rows[0]["at"].endswith("+08:00")  # office time
     full = (await (await admin.client.get("/staff/admin/access.csv")).read()).decode("utf-8-sig")
     for secret in (ref, ref.replace("-", ""), "Chen", "spoke to HR", "withholds"):

@@ -43,7 +43,7 @@ async def test_reply_note_canned_reply_reassignment_and_exports(size_name, lang,
     await add_staff(runtime, "line2@etp.org", "helpline")
     ref = await file_helpline_report(ChatDriver(runtime, contact="wx-reporter"), "No overtime pay since May")
     async with served(runtime) as base, browser() as chrome:
-        admin = await signed_in_page(chrome, base, "admin@etp.org", size)
+        admin = await signed_in_page(chrome, runtime, base, "admin@etp.org", size)
         await _in(admin, lang)
         await admin.goto(f"{base}/staff/admin/canned")
         await admin.select_option("select[name=queue]", "helpline")
@@ -54,7 +54,7 @@ async def test_reply_note_canned_reply_reassignment_and_exports(size_name, lang,
         assert await admin.locator(".canned-row").count() == 1
         await assert_fits(admin, "canned replies")
 
-        line = await signed_in_page(chrome, base, "line@etp.org", size)
+        line = await signed_in_page(chrome, runtime, base, "line@etp.org", size)
         await _in(line, lang)
         assert (await line.title()).startswith("(1) " + _("Helpline cases"))
         await file_helpline_report(ChatDriver(runtime, contact="wx-second"), "Dormitory door is locked at night")
@@ -93,7 +93,7 @@ async def test_reply_note_canned_reply_reassignment_and_exports(size_name, lang,
         await admin.goto(f"{base}/staff/admin/access")
         log = list(csv.DictReader(io.StringIO(await _download(admin, "#access-export"))))
         assert {r["action"] for r in log} >= {"view", "reply", "note", "assign"}
-        assert all(r["case_or_factory"] == number for r in log)
+        assert all(r["subject"] == number for r in log)
 
     async with runtime.db.session() as s:
         (row,) = (await s.execute(select(OutboxMessage).where(OutboxMessage.kind == "staff_reply"))).scalars()

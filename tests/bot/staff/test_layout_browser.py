@@ -73,7 +73,7 @@ async def test_every_page_of_every_role_fits_a_phone_and_a_desktop(runtime, cloc
             await assert_fits(login, f"sign-in at {size_name}")
             await login.screenshot(path=str(shots / f"{size_name}-login.png"), full_page=True)
             for email, role in ACCOUNTS:
-                page = await signed_in_page(chrome, base, email, size, locale=locale)
+                page = await signed_in_page(chrome, runtime, base, email, size, locale=locale)
                 assert await page.get_attribute("html", "lang") == ("zh-Hans" if locale == "zh-CN" else "en")
                 paths = await _pages_of(page, base)
                 assert len(paths) >= 3, paths
