@@ -38,7 +38,7 @@ async def _busy_console(runtime, clock) -> None:
     await import_rows(runtime.db, "C1,Sunny Toys Ltd " + LONG_WORD + ",certified,2025-06-10,阳光玩具有限公司,2026-06-10,0,0,0")
     async with runtime.db.session() as s:
         for queue, lang in (("helpline", "en"), ("helpline", "zh"), ("integrity", "en"), ("helpdesk", "en")):
-            s.add(CannedReply(queue=queue, lang=lang, title=f"A long canned title {LONG_WORD}",
+            s.add(CannedReply(queue=queue, lang=lang, title="A long canned title " + "Overtime" * 12,
                               body=f"Canned text {LONG_WORD}", updated_at=clock.now))
         s.add(UnansweredQuestion(text_enc=runtime.services.secrets.encrypt("How? " + LONG_WORD), lang="en",
                                  confidence=0.3, best_topic=None, ambiguous=False, created_at=clock.now))
