@@ -20,8 +20,10 @@ from bot.core.models.cases import (
     CaseMessage,
     StaffUser,
 )
+from bot.core.models.evidence import PENDING as EVIDENCE_PENDING
+from bot.core.models.evidence import CaseEvidence
 from bot.core.texts import t
-from bot.services import canned, cases
+from bot.services import canned, cases, evidence
 from bot.staff import FORM_DATA, SIGNED_IN, id_from, language, now, redirect, render, runtime
 from bot.staff.i18n import N_
 from handlers.cases.texts import CATEGORY_TEXT
@@ -73,6 +75,28 @@ async def _case_for(s: AsyncSession, request: web.Request) -> Case:
 
 
 @dataclass
+class ShownEvidence:
+    """A photo or document of a message, as the case page shows it."""
+
+    url: str
+    state: str  # kept, pending, failed (the fetch gave up), refused, gone
+    content_type: str | None
+    reason: str | None
+    size: int | None
+
+    @property
+    def image(self) -> bool:
+        return self.state == "kept" and (self.content_type or "").startswith("image/")
+
+
+def shown_evidence(case: Case, row: CaseEvidence, job: OutboxMessage | None) -> ShownEvidence:
+    state = row.status
+    if state == EVIDENCE_PENDING and job is not None and job.status == ob.FAILED:
+        state = "failed"
+    return ShownEvidence(f"/staff/cases/{case.id}/evidence/{row.id}", state, row.content_type, row.reason, row.size)
+
+
+@dataclass
 class Shown:
     author: str
     body: str
@@ -81,6 +105,7 @@ class Shown:
     photos: int
     delivery: str | None
     delivery_note: str | None
+    evidence: list[ShownEvidence]
 
 
 def delivery_of(case: Case, m: CaseMessage, row: OutboxMessage | None) -> tuple[str | None, str | None]:
@@ -115,18 +140,22 @@ async def _case_view(request: web.Request, draft: str = "", status: int = 200) -
         case = await _case_for(s, request)
         await cases.log_access(s, _staff(request), case, "view", at)
         found = await cases.messages(s, case)
-        outbox_ids = [m.outbox_id for m in found if m.outbox_id]
+        kept = await evidence.of_case(s, case)
+        outbox_ids = [m.outbox_id for m in found if m.outbox_id] + [e.outbox_id for e in kept if e.outbox_id]
         rows = {r.id: r for r in (await s.execute(
             select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)))).scalars()} if outbox_ids else {}
         emails = await emails_of(s, {m.staff_id for m in found if m.staff_id} | {case.assigned_to or 0} - {0})
         team = await colleagues(s, case.queue)
         offered = await canned.for_case(s, case.queue, case.lang)
+    by_message: dict[int, list[ShownEvidence]] = {}
+    for e in kept:
+        by_message.setdefault(e.message_id, []).append(shown_evidence(case, e, rows.get(e.outbox_id or 0)))
     shown = []
     for m in found:
         photos = len(secrets.decrypt_json(m.attachments_enc)) if m.attachments_enc else 0
         state, note = delivery_of(case, m, rows.get(m.outbox_id) if m.outbox_id else None)
         shown.append(Shown(m.author, secrets.decrypt(m.body_enc), m.created_at, emails.get(m.staff_id), photos,
-                           state, note))
+                           state, note, by_message.get(m.id, [])))
     chosen = request.query.get("canned", "")
     if not draft and chosen.isdigit():  # "Insert" without JavaScript: the canned reply in the box
         draft = next((r.body for r in offered if str(r.id) == chosen), "")
@@ -151,6 +180,27 @@ async def colleagues(s: AsyncSession, queue: str) -> list[StaffUser]:
     """The active members of a queue's role: whom a case of the queue can be assigned to."""
     return list((await s.execute(select(StaffUser).where(StaffUser.role == queue, StaffUser.active.is_(True))
                                  .order_by(StaffUser.email))).scalars())
+
+
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
+
+
+async def evidence_file(request: web.Request) -> web.Response:
+    """A kept photo or document of a case, to the role that owns its queue (others: 404); never
+    cached; a PDF is a download, never rendered inside the console."""
+    rt = runtime(request)
+    async with rt.db.session() as s:
+        case = await _case_for(s, request)
+        found = await evidence.content(s, rt.services.secrets, case, id_from(request, "evidence_id"))
+        if found is None:
+            raise web.HTTPNotFound()
+        await cases.log_access(s, _staff(request), case, "view_evidence", now(request))
+        extension = EXTENSIONS.get(found.content_type, "bin")
+        name = f"{cases.case_number(case)}-{request.match_info['evidence_id']}.{extension}"
+    disposition = "inline" if found.content_type.startswith("image/") else "attachment"
+    return web.Response(body=found.data, content_type=found.content_type, headers={
+        "Cache-Control": "no-store", "Content-Disposition": f'{disposition}; filename="{name}"',
+        "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
 def _text(request: web.Request) -> str:
@@ -220,4 +270,5 @@ async def _confirm_reply(request: web.Request, body: str) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/cases/{case_id}", case_page, name="case")
+    app.router.add_get("/cases/{case_id}/evidence/{evidence_id}", evidence_file, name="case_evidence")
     app.router.add_post("/cases/{case_id}/{action}", case_action, name="case_action")

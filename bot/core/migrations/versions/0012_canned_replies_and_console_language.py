@@ -1,7 +1,7 @@
 """canned_replies per queue and language; staff_users.console_lang (the console language chosen)
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-02
 """
 from alembic import op
@@ -10,7 +10,7 @@ import bot.core.models.base
 
 
 revision = '0012'
-down_revision = '0011'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
