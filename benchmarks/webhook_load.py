@@ -1,20 +1,27 @@
-"""Load on `POST /wechat` in safe mode over loopback, next to a bare aiohttp handler.
+"""Load on `POST /wechat` over loopback: etp-bot side by side with a bare aiohttp handler.
 
-    python benchmarks/webhook_load.py [--requests 3000] [--concurrency 64] [--senders 400]
-        [--retries 0.05] [--max-seconds 120] [--database-url URL] [--processes N]
+    python benchmarks/webhook_load.py [--seconds 10] [--concurrency 32,256]
+        [--databases sqlite,postgresql] [--processes 1,2] [--modes plain,safe]
+        [--database-url URL] [--retries 0.05] [--crash]
 
-Starts the real server (`etp-bot serve`, N processes on N loopback ports, SQLite in a temporary
-directory unless --database-url) and, separately, a bare aiohttp server whose handler only
-returns "success" (the ceiling for this stack). The same pre-built requests, signed and
-encrypted with wechatpy's `WeChatCrypto` exactly as WeChat sends them, are sent to both by many
-concurrent senders (each sender an OpenID; a share of requests are WeChat-style retries with a
-MsgId already sent). Prints throughput, p50/p99 latency, errors, and for the bot: messages lost
-(sent and acknowledged but missing from the inbox, or never processed) and doubled (more inbox
-rows than distinct messages), and the CPU the server process(es) spent per answered request (the
-figure to compare between runs: req/s moves with whatever else the machine is doing).
+For every combination (database × plaintext or safe mode × server processes × concurrency) it
+runs the bare server (aiohttp reading the body and answering "success", the ceiling for this
+stack) and then the real server (`etp-bot serve`, N processes on N loopback ports) with the same
+kind of requests, signed (and in safe mode encrypted) by wechatpy exactly as WeChat sends them,
+each a real FAQ question with a fresh MsgId from one of many OpenIDs, a share of them
+WeChat-style retries of a MsgId already sent. Each line gives requests per second, the bot's
+share of bare measured just before it (the machine is shared: compare ratios, not req/s), p50
+and p99 latency, the server CPU per answered request (user + system, all its processes), the
+mean rows per group commit (store / process), and what was verified after the run from the
+database: every acknowledged message stored and processed (`lost`), and each sender's
+rate-limit count equal to its messages processed (`twice`: a message whose dialogue ran twice).
 
-Everything stays on 127.0.0.1; the WeChat API the bot might call (customer-service messages)
-is a local stub. The request count and the time are bounded.
+`--crash` instead kills the server with SIGKILL under load, restarts it, redelivers every
+request (as WeChat retries an unanswered one; the acknowledged ones too) and verifies the same.
+
+PostgreSQL comes from --database-url or ETP_TEST_POSTGRES_URL (skipped when neither is set);
+more than one process needs it. Everything stays on 127.0.0.1; the WeChat API the bot might call
+(customer-service messages) is a local stub. Each phase is bounded in time.
 """
 from __future__ import annotations
 
@@ -88,6 +95,12 @@ class Servers:
     procs: list[subprocess.Popen]
     urls: list[str]
 
+    def kill(self) -> None:
+        for p in self.procs:
+            p.send_signal(signal.SIGKILL)
+        for p in self.procs:
+            p.wait(15)
+
     def stop(self) -> None:
         for p in self.procs:
             p.send_signal(signal.SIGTERM)
@@ -133,11 +146,14 @@ async def start(commands: list[tuple[list[str], dict[str, str], int]], log_dir: 
     return servers
 
 
-async def start_bot(database_url: str, secret: str, api_base: str, processes: int, workdir: str) -> Servers:
-    env = {**os.environ, "PYTHONPATH": os.environ.get("BENCH_PYTHONPATH", "") + str(ROOT), "ETP_DATABASE_URL": database_url, "ETP_SECRET_KEY": secret,
-           "WECHAT_TOKEN": TOKEN, "WECHAT_AES_KEY": AES_KEY, "WECHAT_APP_ID": APP_ID,
-           "WECHAT_APP_SECRET": "bench-secret", "WECHAT_API_BASE": api_base, "ETP_KEY_FILE": f"{workdir}/key"}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
+async def start_bot(database_url: str, secret: str, api_base: str, processes: int, workdir: str,
+                    safe: bool = True) -> Servers:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "TELEGRAM_", "ETP_"))}
+    env.update({"PYTHONPATH": os.environ.get("BENCH_PYTHONPATH", "") + str(ROOT), "ETP_DATABASE_URL": database_url,
+                "ETP_SECRET_KEY": secret, "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID,
+                "WECHAT_APP_SECRET": "bench-secret", "WECHAT_API_BASE": api_base, "ETP_KEY_FILE": f"{workdir}/key"})
+    if safe:
+        env["WECHAT_AES_KEY"] = AES_KEY
     ports = [free_port() for _ in range(processes)]
     commands = [([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)], env, port)
                 for port in ports]
@@ -157,29 +173,34 @@ class Message:
     query: dict[str, str]
     body: bytes
     msg_id: int
+    sender: str
     retry: bool
 
 
-def build_messages(requests: int, senders: int, retry_share: float, seed: int = 1) -> list[Message]:
-    from wechatpy.crypto import WeChatCrypto
+PER_SENDER = 15  # messages of one sender in a phase at most: under the rate limit of 20 a minute
+_MSG_IDS = itertools.count(int(time.time()) * 1000)
 
+
+def build_messages(requests: int, retry_share: float, safe: bool, prefix: str, senders: int | None = None,
+                   seed: int = 1) -> list[Message]:
+    """`requests` WeChat requests from `senders` OpenIDs made of `prefix` (the phase's own), by
+    default enough that none passes the rate limit (20 a minute)."""
     from tests.fakes.wechat import WeChatPlatform
 
-    platform = WeChatPlatform(TOKEN, AES_KEY, APP_ID)
+    platform = WeChatPlatform(TOKEN, AES_KEY if safe else None, APP_ID)
     rng = random.Random(seed)
-    msg_ids = itertools.count(int(time.time()) * 1000)
+    senders = senders or max(50, requests // PER_SENDER)
     out: list[Message] = []
-    assert isinstance(platform.crypto, WeChatCrypto)
     for n in range(requests):
         if out and rng.random() < retry_share:
             first = out[rng.randrange(len(out))]
-            out.append(Message(first.query, first.body, first.msg_id, True))  # WeChat retries as sent
+            out.append(Message(first.query, first.body, first.msg_id, first.sender, True))  # as WeChat retries
             continue
-        openid = f"oBench{n % senders:08d}"
-        msg_id = next(msg_ids)
-        query, body = platform.request(platform.text(openid, QUESTIONS[(n // senders) % len(QUESTIONS)],
-                                                     msg_id=msg_id))
-        out.append(Message(query, body, msg_id, False))
+        openid = f"o{prefix}{n % senders:08d}"
+        msg_id = next(_MSG_IDS)
+        xml = platform.text(openid, QUESTIONS[(n // senders) % len(QUESTIONS)], msg_id=msg_id)
+        query, body = platform.request(xml, nonce=str(rng.randrange(10**9, 10**10)))
+        out.append(Message(query, body, msg_id, openid, False))
     return out
 
 
@@ -190,29 +211,32 @@ class Run:
     ok_ids: set[int] = field(default_factory=set)
     passive: int = 0
     elapsed: float = 0.0
+    sent: int = 0
 
-    def line(self, name: str) -> str:
+    def p(self, q: float) -> float:
         lat = sorted(self.latencies)
-        p = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000) if lat else (lambda q: float("nan"))
-        return (f"{name:<10} {len(lat):>8} {self.errors:>7} {len(lat) / self.elapsed:>10.0f} "
-                f"{p(0.5):>9.1f} {p(0.99):>9.1f} {max(lat, default=0) * 1000:>9.1f}")
+        return lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else float("nan")
 
     @property
     def throughput(self) -> float:
-        return len(self.latencies) / self.elapsed
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
 
-async def drive(urls: list[str], messages: list[Message], concurrency: int, max_seconds: float) -> Run:
+async def drive(urls: list[str], messages: list[Message], concurrency: int, seconds: float, *,
+                cycle: bool = False, stop: asyncio.Event | None = None) -> Run:
+    """Send `messages` from `concurrency` concurrent senders for at most `seconds` (`cycle`:
+    start again at the end, for the bare server, which does not mind repeats)."""
     run = Run()
-    queue = iter(enumerate(messages))
-    deadline = time.perf_counter() + max_seconds
+    source = itertools.cycle(enumerate(messages)) if cycle else iter(enumerate(messages))
+    deadline = time.perf_counter() + seconds
     connector = aiohttp.TCPConnector(limit=concurrency * 2)
     timeout = aiohttp.ClientTimeout(total=15)
 
     async def sender(http: aiohttp.ClientSession) -> None:
-        for n, msg in queue:
-            if time.perf_counter() > deadline:
+        for n, msg in source:
+            if time.perf_counter() > deadline or (stop is not None and stop.is_set()):
                 return
+            run.sent += 1
             started = time.perf_counter()
             try:
                 async with http.post(urls[n % len(urls)] + "/wechat", params=msg.query, data=msg.body) as resp:
@@ -235,114 +259,256 @@ async def drive(urls: list[str], messages: list[Message], concurrency: int, max_
     return run
 
 
-async def inbox_counts(database_url: str, since) -> tuple[int, int]:
-    """Inbox rows written since the run started (a reused database keeps earlier runs' rows)."""
-    from sqlalchemy import func, select
+# -- verification ------------------------------------------------------------------------------------
+@dataclass
+class Check:
+    acknowledged: int = 0
+    lost: int = 0  # acknowledged, but not in the inbox as processed
+    twice: int = 0  # a sender's rate-limit count above its messages processed: a dialogue ran twice
+    processed: int = 0
 
+    @property
+    def ok(self) -> bool:
+        return self.lost == 0 and self.twice == 0
+
+
+async def verify(database_url: str, secret: str, messages: list[Message], acknowledged: set[int]) -> Check:
+    """From the database: each acknowledged MsgId is stored and done; each sender's messages
+    were counted by the rate limit (which runs once per processing, in its transaction) exactly
+    as often as they are stored done."""
+    from sqlalchemy import select
+
+    from bot.core.crypto import Secrets
     from bot.core.db import Database
-    from bot.core.models.messaging import DONE, InboxMessage
+    from bot.core.models.messaging import DONE, InboxMessage, RateBucket
 
+    secrets = Secrets(secret)
+    first = {m.msg_id: m for m in messages if not m.retry}
+    by_hash = {secrets.lookup_hash(f"inbox:wechat:{msg_id}"): m for msg_id, m in first.items()}
     db = Database(database_url)
+    done: dict[str, int] = {}
+    check = Check(acknowledged=len(acknowledged))
     try:
         async with db.session() as s:
-            recent = InboxMessage.received_at >= since
-            rows = (await s.execute(select(func.count()).select_from(InboxMessage).where(recent))).scalar_one()
-            done = (await s.execute(select(func.count()).select_from(InboxMessage)
-                                    .where(recent, InboxMessage.status == DONE))).scalar_one()
-        return rows, done
+            hashes = list(by_hash)
+            stored = {}
+            for i in range(0, len(hashes), 500):
+                stored.update((await s.execute(select(InboxMessage.key_hash, InboxMessage.status).where(
+                    InboxMessage.channel == "wechat", InboxMessage.key_hash.in_(hashes[i:i + 500])))).all())
+            for h, status in stored.items():
+                if status == DONE:
+                    done[by_hash[h].sender] = done.get(by_hash[h].sender, 0) + 1
+            check.processed = sum(done.values())
+            check.lost = sum(1 for msg_id in acknowledged
+                             if stored.get(secrets.lookup_hash(f"inbox:wechat:{msg_id}")) != DONE)
+            senders = {m.sender for m in first.values()}
+            rate = {secrets.lookup_hash(f"rate:wechat:{o}"): o for o in senders}
+            keys = list(rate)
+            counted: dict[str, int] = {}
+            for i in range(0, len(keys), 500):
+                for h, n in (await s.execute(select(RateBucket.key_hash, RateBucket.count)
+                                             .where(RateBucket.key_hash.in_(keys[i:i + 500])))).all():
+                    counted[rate[h]] = n
+            check.twice = sum(max(0, n - done.get(o, 0)) for o, n in counted.items())
     finally:
         await db.close()
+    return check
 
 
-async def run_bot(args: argparse.Namespace, messages: list, database_url: str, processes: int, workdir: str):
-    """One bot phase: start `processes` servers, drive the load, count the inbox."""
+async def group_commit_means(urls: list[str]) -> dict[str, float]:
+    """Mean items per group commit, by batch, over the servers (their /metrics)."""
+    sums: dict[str, list[float]] = {}
+    async with aiohttp.ClientSession() as http:
+        for url in urls:
+            try:
+                async with http.get(url + "/metrics") as resp:
+                    text = await resp.text()
+            except aiohttp.ClientError:
+                continue
+            for line in text.splitlines():
+                for suffix, slot in (("_sum{", 0), ("_count{", 1)):
+                    if line.startswith("etp_group_commit_items" + suffix):
+                        name = line.split('batch="', 1)[1].split('"', 1)[0]
+                        sums.setdefault(name, [0.0, 0.0])[slot] += float(line.rsplit(" ", 1)[1])
+    return {name: total / count for name, (total, count) in sums.items() if count}
+
+
+# -- phases ------------------------------------------------------------------------------------------
+@dataclass
+class Phase:
+    database: str
+    mode: str
+    processes: int
+    concurrency: int
+    bare: Run
+    bot: Run
+    cpu: float | None
+    batches: dict[str, float]
+    check: Check
+
+    def line(self) -> str:
+        share = self.bot.throughput / self.bare.throughput if self.bare.throughput else float("nan")
+        cpu = f"{self.cpu * 1000:.2f}" if self.cpu is not None else "n/a"
+        batch = "/".join(f"{self.batches.get(f'wechat-{b}', 0):.1f}" for b in ("store", "process"))
+        return (f"{self.database:<10} {self.mode:<5} {self.processes:>2} {self.concurrency:>5} "
+                f"{self.bare.throughput:>8.0f} {self.bare.p(0.5):>6.1f} {self.bare.p(0.99):>6.1f} "
+                f"{self.bot.throughput:>7.0f} {share:>6.3f} {self.bot.p(0.5):>7.1f} {self.bot.p(0.99):>7.1f} "
+                f"{cpu:>6} {batch:>9} {len(self.bot.latencies):>7} {self.bot.errors:>5} "
+                f"{self.check.lost:>4} {self.check.twice:>5}")
+
+
+HEADER = (f"{'database':<10} {'mode':<5} {'np':>2} {'conc':>5} {'bare/s':>8} {'p50':>6} {'p99':>6} "
+          f"{'bot/s':>7} {'share':>6} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6} {'batch s/p':>9} "
+          f"{'answered':>7} {'err':>5} {'lost':>4} {'twice':>5}")
+
+
+async def server_group(args, bare: Servers, database: str, url: str, mode: str, processes: int,
+                       workdir: str) -> list[Phase]:
+    """One set of servers (fresh secret key) and a phase per concurrency against it."""
     stub, api_base = await wechat_api_stub()
-    bot = await start_bot(database_url, secrets.token_urlsafe(40), api_base, processes, workdir)
-    from bot.core.models import utcnow
-
-    since = utcnow()
+    secret = secrets.token_urlsafe(40)
+    bot = await start_bot(url, secret, api_base, processes, workdir, safe=mode == "safe")
+    phases = []
     try:
-        cpu_before = cpu_seconds(bot.procs)
-        bot_run = await drive(bot.urls, messages, args.concurrency, args.max_seconds)
-        cpu_after = cpu_seconds(bot.procs)
-        await asyncio.sleep(1.0)  # late answers (past the passive deadline) finish in the background
+        warm = build_messages(200, 0.0, mode == "safe", f"W{secrets.token_hex(3)}")
+        await drive(bot.urls, warm, 16, 10)  # imports, caches, connections
+        for concurrency in args.concurrency:
+            messages = build_messages(args.senders * PER_SENDER, args.retries, mode == "safe", secrets.token_hex(4),
+                                      args.senders)
+            # each sender's first message (its contact is new) before the measured run
+            first = await drive(bot.urls, messages[:args.senders], 64, 60)
+            measured = messages[args.senders:]
+            bare_run = await drive(bare.urls, measured, concurrency, args.seconds, cycle=True)
+            cpu_before = cpu_seconds(bot.procs)
+            bot_run = await drive(bot.urls, measured, concurrency, args.seconds)
+            cpu_after = cpu_seconds(bot.procs)
+            await asyncio.sleep(1.0)  # late answers (past the passive deadline) finish in the background
+            cpu = None
+            if cpu_before is not None and cpu_after is not None and bot_run.latencies:
+                cpu = (cpu_after - cpu_before) / len(bot_run.latencies)
+            batches = await group_commit_means(bot.urls)
+            check = await verify(url, secret, messages[:args.senders + bot_run.sent], first.ok_ids | bot_run.ok_ids)
+            phase = Phase(database, mode, processes, concurrency, bare_run, bot_run, cpu, batches, check)
+            print(phase.line(), flush=True)
+            phases.append(phase)
     finally:
         bot.stop()
         await stub.cleanup()
-    rows, done = await inbox_counts(database_url, since)
-    cpu = None
-    if cpu_before is not None and cpu_after is not None and bot_run.latencies:
-        cpu = (cpu_after - cpu_before) / len(bot_run.latencies)
-    return bot_run, cpu, rows, done
+    return phases
+
+
+async def crash(args, database: str, url: str, workdir: str) -> bool:
+    """SIGKILL under load, restart, every request delivered again: nothing lost, nothing twice."""
+    stub, api_base = await wechat_api_stub()
+    secret = secrets.token_urlsafe(40)
+    messages = build_messages(args.senders * PER_SENDER, args.retries, True, secrets.token_hex(4), args.senders)
+    concurrency = args.concurrency[0]
+    try:
+        bot = await start_bot(url, secret, api_base, 1, workdir)
+        stop = asyncio.Event()
+        load = asyncio.create_task(drive(bot.urls, messages, concurrency, args.seconds * 3, stop=stop))
+        await asyncio.sleep(args.seconds / 2)
+        bot.kill()
+        stop.set()
+        first = await load
+        bot = await start_bot(url, secret, api_base, 1, workdir)
+        try:
+            again = await drive(bot.urls, messages[:first.sent], concurrency, 120)
+            await asyncio.sleep(1.0)
+        finally:
+            bot.stop()
+        check = await verify(url, secret, messages[:first.sent], first.ok_ids | again.ok_ids)
+    finally:
+        await stub.cleanup()
+    print(f"crash ({database}): {first.sent} requests sent, {len(first.ok_ids)} acknowledged before the kill "
+          f"({first.errors} unanswered); after the restart {again.sent} redelivered, {again.errors} errors; "
+          f"processed {check.processed} of {len({m.msg_id for m in messages[:first.sent]})} distinct; "
+          f"lost {check.lost}; twice {check.twice}")
+    return check.ok and again.errors == 0
+
+
+def databases(args, workdir: str) -> list[tuple[str, str]]:
+    out = []
+    for name in args.databases:
+        if name == "sqlite":
+            out.append(("sqlite", f"sqlite+aiosqlite:///{workdir}/bench.db"))
+        elif args.database_url or os.environ.get("ETP_TEST_POSTGRES_URL"):
+            out.append(("postgresql", args.database_url or os.environ["ETP_TEST_POSTGRES_URL"]))
+        else:
+            print("postgresql skipped: give --database-url or ETP_TEST_POSTGRES_URL")
+    return out
 
 
 async def main(args: argparse.Namespace) -> int:
-    messages = build_messages(args.requests, args.senders, args.retries)
-    unique = len({m.msg_id for m in messages})
-    print(f"{len(messages)} requests ({unique} distinct messages, {len(messages) - unique} retries) from "
-          f"{args.senders} senders, {args.concurrency} concurrent, safe mode, loopback")
-
+    workdir = tempfile.mkdtemp(prefix="etp-bench-")
+    if args.crash:
+        ok = True
+        for database, url in databases(args, workdir):
+            ok = await crash(args, database, url, workdir) and ok
+        return 0 if ok else 1
+    print(f"{args.seconds:g} s a phase at most, {args.senders * PER_SENDER} requests at most from {args.senders} "
+          f"senders ({args.retries:.0%} retries), loopback; "
+          f"np: server processes; share: bot req/s / bare req/s just before; cpu: server CPU per answered "
+          f"request; batch s/p: mean rows per group commit (store/process); lost, twice: verified in the database")
+    print(HEADER, flush=True)
     bare = await start_bare()
+    phases: list[Phase] = []
     try:
-        await drive(bare.urls, messages[: min(200, len(messages))], args.concurrency, args.max_seconds)  # warm-up
-        bare_run = await drive(bare.urls, messages, args.concurrency, args.max_seconds)
+        for database, url in databases(args, workdir):
+            for mode in args.modes:
+                for processes in args.processes:
+                    if processes > 1 and database == "sqlite":
+                        continue  # several processes are for PostgreSQL
+                    phases += await server_group(args, bare, database, url, mode, processes, workdir)
     finally:
         bare.stop()
-
-    workdir = tempfile.mkdtemp(prefix="etp-bench-")
-    database_url = args.database_url or f"sqlite+aiosqlite:///{workdir}/bench.db"
-    runs = []
-    for processes in args.processes:
-        # each phase runs under a fresh secret key: its messages and contacts are new to the database;
-        # the same messages signed again (the server refuses signatures more than 5 minutes old)
-        messages = build_messages(args.requests, args.senders, args.retries)
-        runs.append((processes, *await run_bot(args, messages, database_url, processes, workdir)))
-
-    print(f"\n{'target':<10} {'answered':>8} {'errors':>7} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}")
-    print(bare_run.line("bare"))
-    for processes, bot_run, *_ in runs:
-        print(bot_run.line(f"etp-bot×{processes}"))
-    ok = True
-    for processes, bot_run, cpu, rows, done in runs:
-        lost = len(bot_run.ok_ids) - done
-        doubled = max(0, rows - unique)
-        print(f"\netp-bot×{processes}: throughput / bare {bot_run.throughput / bare_run.throughput:.1%}; "
-              f"passive replies {bot_run.passive} of {len(bot_run.latencies)}")
-        if cpu is not None:
-            # unlike req/s, the CPU per request does not depend on what else the machine is doing
-            print(f"  server CPU per answered request: {cpu * 1000:.1f} ms (all {processes} process(es))")
-        print(f"  inbox rows: {rows} (done {done}) for {len(bot_run.ok_ids)} acknowledged distinct messages; "
-              f"lost: {lost}; doubled: {doubled}")
-        ok = ok and lost == 0 and doubled == 0 and bot_run.errors == 0
-    first_processes, first_run = runs[0][0], runs[0][1]
-    for processes, bot_run, *_ in runs[1:]:
-        print(f"throughput {processes} processes / {first_processes}: {bot_run.throughput / first_run.throughput:.2f}")
-    print(f"database: {database_url.split('://')[0]}")
+    for p in phases:
+        if p.processes == 1:
+            continue
+        one = [q for q in phases if (q.database, q.mode, q.concurrency, q.processes) ==
+               (p.database, p.mode, p.concurrency, 1)]
+        if one and one[0].bot.throughput:
+            print(f"{p.database} {p.mode} c={p.concurrency}: {p.processes} processes / 1: "
+                  f"{p.bot.throughput / one[0].bot.throughput:.2f} (share of bare {p.bot.throughput / p.bare.throughput:.3f}"
+                  f" / {one[0].bot.throughput / one[0].bare.throughput:.3f})")
+    ok = all(p.check.ok and p.bot.errors == 0 for p in phases)
+    print("verified: every acknowledged message processed, none twice" if ok else "VERIFICATION FAILED")
     return 0 if ok else 1
 
 
-def _counts(value: str) -> list[int]:
+def _ints(value: str) -> list[int]:
     try:
         counts = [int(v) for v in value.split(",") if v.strip()]
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a list of process counts: {value!r}") from exc
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {value!r}") from exc
     if not counts or min(counts) < 1:
-        raise argparse.ArgumentTypeError("process counts must be 1 or more")
+        raise argparse.ArgumentTypeError("expected numbers of 1 or more")
     return counts
+
+
+def _names(allowed: tuple[str, ...]):
+    def parse(value: str) -> list[str]:
+        names = [v.strip() for v in value.split(",") if v.strip()]
+        if not names or set(names) - set(allowed):
+            raise argparse.ArgumentTypeError(f"expected some of {', '.join(allowed)}")
+        return names
+
+    return parse
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--requests", type=int, default=3000)
-    p.add_argument("--concurrency", type=int, default=64)
-    p.add_argument("--senders", type=int, default=400, help="distinct OpenIDs (keep requests/senders under the "
-                                                           "per-contact rate limit of 20 a minute)")
+    p.add_argument("--seconds", type=float, default=10.0, help="length of each phase (bare and bot)")
+    p.add_argument("--senders", type=int, default=400, help="OpenIDs of a phase; it sends at most "
+                                                           f"{PER_SENDER} requests for each (the rate limit)")
+    p.add_argument("--concurrency", type=_ints, default=[32, 256], metavar="N[,N…]")
+    p.add_argument("--databases", type=_names(("sqlite", "postgresql")), default=["sqlite", "postgresql"])
+    p.add_argument("--modes", type=_names(("plain", "safe")), default=["plain", "safe"])
+    p.add_argument("--processes", type=_ints, default=[1, 2], metavar="N[,N…]",
+                   help="bot server processes (more than one: PostgreSQL only)")
     p.add_argument("--retries", type=float, default=0.05, help="share of requests that repeat a MsgId")
-    p.add_argument("--max-seconds", type=float, default=120.0, help="bound on each phase")
-    p.add_argument("--database-url", help="default: SQLite in a temporary directory")
-    p.add_argument("--processes", type=_counts, default=[1], metavar="N[,N…]",
-                   help="bot server processes; a list such as 1,2 runs each and prints the ratio "
-                        "(more than one needs PostgreSQL)")
+    p.add_argument("--database-url", help="PostgreSQL (default: ETP_TEST_POSTGRES_URL)")
+    p.add_argument("--crash", action="store_true", help="kill -9 under load, restart, redeliver, verify")
     p.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 

@@ -2,8 +2,8 @@
 
 1. `store`: the message is written (unique per channel and message key) before the platform
    gets its answer; a redelivery finds the row already there. Its text is kept only as far as
-   the dialogue reads it. A channel's `guard` runs first in the same transaction and may refuse
-   the request (WeChat: a signature already used for another message).
+   the dialogue reads it. A channel's `guard` (`Once`: WeChat's signature, accepted for one
+   message only) is checked in the same transaction and may refuse the request (`Refused`).
 2. `process`: one transaction marks the row done, runs the dialogue, and lets the channel put
    the replies where they go (cached passive reply, outbox rows). The status change is the
    first write, so it takes the row lock (PostgreSQL) or the write lock (SQLite): a concurrent
@@ -11,29 +11,37 @@
    twice. A crash rolls everything back and the row stays `received`.
 3. `recover`: rows left `received` (a crash, or a process that stopped) are processed at start
    and then periodically, their replies queued in the outbox.
+
+Both go to the database by group commit (`bot.core.batch`): the stores of concurrent requests
+are one transaction (one set-based INSERT per table), and so are their processings (one claim
+by primary key for the batch, each message's dialogue in a savepoint of its own, one statement
+recording the replies). Each caller waits for its batch's commit before it answers: a batch
+that fails (twice) fails only its own callers, who give the platform no 200, and it retries.
 """
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import metrics
-from bot.core.dialect import insert_ignore_returning
+from bot.core.batch import GroupCommit
+from bot.core.dialect import any_of, insert_ignore_many
 from bot.core.messages import Incoming, Reply
 from bot.core.models import Contact, UTCDateTime, utcnow
 from bot.core.models import messaging as st
-from bot.core.models.messaging import InboxMessage
+from bot.core.models.messaging import InboxMessage, SeenSignature
 from bot.core.texts import t
 from bot.services import throttle
-from bot.services.contacts import contact_key, find_contact
-from bot.services.outbox import release_held
+from bot.services.contacts import contact_key, find_contact, prefetch_contacts
+from bot.services.outbox import release_held_many
 from bot.services.throttle import RateLimit, Verdict
 from handlers.dialogue import MAX_TEXT
 from knowledge.text import detect_lang
@@ -47,18 +55,61 @@ log = logging.getLogger(__name__)
 # What is stored of a text: what the dialogue reads and one character more, so that it still
 # knows the text was longer (and says so); the rest is never kept.
 STORED_TEXT = MAX_TEXT + 1
-GATE_WIDTH = 2  # transactions of one channel at a time in one process (PostgreSQL)
 MAX_ATTEMPTS = 3  # a message the dialogue fails on this often is set aside (status failed)
 ALBUM_WINDOW = timedelta(hours=1)  # an album's messages arrive within seconds; counted once in this window
+STORE_BATCH = 128  # rows of one store transaction at most
+PROCESS_BATCH = 32  # messages of one processing transaction at most (each runs the dialogue)
+BATCH_DELAY = 0.001  # seconds a batch waits for concurrent requests to join it
+# batches of one kind in flight at once in one process: PostgreSQL builds the next while one waits
+# for the database; SQLite has one writer
+GATE_WIDTH = 2
 
 # The hot path's statements, built once as Core statements on the table: an ORM-enabled UPDATE
 # costs about three times the CPU of a prebuilt Core one (ORM bulk-update machinery, cache key).
 _INBOX = InboxMessage.__table__
-CLAIM = (update(_INBOX).where(_INBOX.c.id == bindparam("row"), _INBOX.c.status == st.RECEIVED)
-         .values(status=st.DONE, processed_at=bindparam("now", type_=UTCDateTime()), attempts=_INBOX.c.attempts + 1)
-         .returning(_INBOX.c.payload_enc, _INBOX.c.kind))
+_SEEN = SeenSignature.__table__
 RECORD_REPLY = (update(_INBOX).where(_INBOX.c.id == bindparam("row"))
                 .values(reply_via=bindparam("via"), reply_enc=bindparam("enc")))
+# the dialogue failed on it: back to `received` for another try, or set aside
+UNCLAIM = (update(_INBOX).where(_INBOX.c.id == bindparam("row"))
+           .values(status=case((_INBOX.c.attempts >= MAX_ATTEMPTS, st.FAILED), else_=st.RECEIVED)))
+
+
+@functools.cache
+def _statements(dialect: str) -> dict[str, Any]:
+    """Per dialect (a list parameter is an array on PostgreSQL): claim by primary key, read
+    what an earlier delivery decided, find rows already stored."""
+    return {
+        "claim": (update(_INBOX).where(any_of(_INBOX.c.id, "ids", dialect), _INBOX.c.status == st.RECEIVED)
+                  .values(status=st.DONE, processed_at=bindparam("now", type_=UTCDateTime()),
+                          attempts=_INBOX.c.attempts + 1)
+                  .returning(_INBOX.c.id, _INBOX.c.payload_enc, _INBOX.c.kind)),
+        "decided": select(_INBOX.c.id, _INBOX.c.status, _INBOX.c.reply_via, _INBOX.c.reply_enc, _INBOX.c.kind)
+        .where(any_of(_INBOX.c.id, "ids", dialect)),
+        "stored": select(_INBOX.c.id, _INBOX.c.key_hash)
+        .where(_INBOX.c.channel == bindparam("channel"), any_of(_INBOX.c.key_hash, "hashes", dialect)),
+        "bound": select(_SEEN.c.pair_hash, _SEEN.c.message_hash).where(any_of(_SEEN.c.pair_hash, "pairs", dialect)),
+    }
+
+
+class _DialogueFailed(Exception):
+    """A dialogue raised in a batch run without savepoints: run it again with them."""
+
+
+class Refused(Exception):
+    """The request's `Once` token was used for another message: nothing stored."""
+
+
+@dataclass(frozen=True)
+class Once:
+    """A token accepted once (WeChat: the request's signed timestamp and nonce, as a keyed hash),
+    bound to the message it first came with: again with the same message (the platform's retry
+    repeats it) it passes; with another message the request is refused. Shared by processes
+    (`seen_signatures`)."""
+
+    token_hash: str
+    message_hash: str
+
 
 
 @dataclass
@@ -73,8 +124,6 @@ class Delivery:
 # respond(session, contact, replies, inbox_id, passive_allowed, incoming) -> Delivery; `incoming` is
 # the stored message (Telegram answers in its forum topic, and an album once)
 Respond = Callable[[AsyncSession, Contact, list[Reply], int, bool, Incoming], Awaitable[Delivery]]
-# guard(session): raises to refuse the message before it is stored (the transaction rolls back)
-Guard = Callable[[AsyncSession], Awaitable[None]]
 
 
 @dataclass
@@ -86,6 +135,14 @@ class Result:
     cached: Any = None
     replies: list[Reply] = field(default_factory=list)
     kind: str = ""
+
+
+@dataclass
+class _Store:
+    key_hash: str
+    kind: str
+    payload_enc: str
+    once: Once | None
 
 
 def encode_incoming(incoming: Incoming) -> dict[str, Any]:
@@ -111,80 +168,190 @@ class Inbox:
         self.counted = counted or (lambda incoming: True)
         self.notify = notify or (lambda: None)
         self.secrets = runtime.services.secrets
-        # Under load, transactions queue here in arrival order instead of all running at once:
-        # SQLite has one writer at a time and its busy handler backs off by sleeping (up to 100 ms a
-        # try); on PostgreSQL, dozens of interleaved transactions on one CPU finish late together
-        # (the oldest messages miss WeChat's deadline) and wait for pool connections unfairly.
-        self._gate = asyncio.Semaphore(1 if runtime.db.dialect == "sqlite" else GATE_WIDTH)
+        width = 1 if runtime.db.dialect == "sqlite" else GATE_WIDTH
+        self._stores = GroupCommit(self._store_batch, max_items=STORE_BATCH, delay=BATCH_DELAY, width=width,
+                                   name=f"{channel}-store")
+        self._processes = GroupCommit(self._process_batch, max_items=PROCESS_BATCH, delay=BATCH_DELAY, width=width,
+                                      name=f"{channel}-process")
 
     def log_id(self, incoming: Incoming) -> str:
         return self.secrets.log_id(contact_key(incoming.channel, incoming.contact))
 
-    async def store(self, message_key: str, incoming: Incoming, *, guard: Guard | None = None) -> tuple[int, bool]:
-        """Write the message unless it is already there: (row id, newly stored). What `guard`
-        raises comes out of here, nothing stored."""
-        key_hash = self.secrets.lookup_hash(f"inbox:{self.channel}:{message_key}")
-        async with self._gate, self.runtime.db.session() as s:
-            if guard is not None:
-                await guard(s)
-            row_id = await insert_ignore_returning(s, InboxMessage.__table__, {
-                "channel": self.channel, "key_hash": key_hash, "kind": incoming.kind,
-                "payload_enc": self.secrets.encrypt_json(encode_incoming(incoming)),
-                "status": st.RECEIVED, "attempts": 0, "received_at": utcnow(),
-            }, ["channel", "key_hash"], InboxMessage.id)
-            inserted = row_id is not None
-            if not inserted:
-                row_id = (await s.execute(select(InboxMessage.id).where(
-                    InboxMessage.channel == self.channel, InboxMessage.key_hash == key_hash))).scalar_one()
+    # -- store ------------------------------------------------------------------------------------
+    async def store(self, message_key: str, incoming: Incoming, *, guard: Once | None = None) -> tuple[int, bool]:
+        """Write the message unless it is already there: (row id, newly stored), once its batch
+        has committed. `Refused` when `guard`'s token was used for another message (nothing
+        stored); a failed batch raises its error (nothing of this request stored)."""
+        item = _Store(self.secrets.lookup_hash(f"inbox:{self.channel}:{message_key}"), incoming.kind,
+                      self.secrets.encrypt_json(encode_incoming(incoming)), guard)
+        row_id, inserted = await self._stores.submit(item)
         if inserted:
             metrics.MESSAGES_IN.labels(self.channel, incoming.kind).inc()
         log.info("inbound message", extra={"channel": self.channel, "kind": incoming.kind,
                                             "contact": self.log_id(incoming), "duplicate": not inserted})
         return row_id, inserted
 
+    async def _store_batch(self, items: list[_Store]) -> list[tuple[int, bool] | BaseException]:
+        now = utcnow()
+        outcomes: list[tuple[int, bool] | BaseException | None] = [None] * len(items)
+        async with self.runtime.db.writer.transaction() as s:
+            statements = _statements(s.bind.dialect.name)
+            for i in await self._refused(s, statements, items, now):
+                outcomes[i] = Refused("token already used for another message")
+            first: dict[str, int] = {}  # key hash -> the first request of the batch with it
+            for i, item in enumerate(items):
+                if outcomes[i] is None:
+                    first.setdefault(item.key_hash, i)
+            rows = [{"channel": self.channel, "key_hash": h, "kind": items[i].kind,
+                     "payload_enc": items[i].payload_enc, "status": st.RECEIVED, "attempts": 0, "received_at": now}
+                    for h, i in sorted(first.items())]
+            inserted = {h: row_id for row_id, h in await insert_ignore_many(
+                s, _INBOX, rows, ["channel", "key_hash"], ["id", "key_hash"])}
+            ids = dict(inserted)
+            earlier = [h for h in first if h not in inserted]
+            if earlier:
+                ids.update({h: row_id for row_id, h in await s.execute(
+                    statements["stored"], {"channel": self.channel, "hashes": earlier})})
+        for i, item in enumerate(items):
+            if outcomes[i] is None:
+                outcomes[i] = (ids[item.key_hash], item.key_hash in inserted and first[item.key_hash] == i)
+        return outcomes  # type: ignore[return-value]
+
+    @staticmethod
+    async def _refused(s: AsyncSession, statements: dict[str, Any], items: list[_Store], now: datetime) -> list[int]:
+        """The requests whose `Once` token is bound to another message (a token new in this batch
+        is bound to the message of its first request)."""
+        bound: dict[str, str] = {}
+        for item in items:
+            if item.once is not None:
+                bound.setdefault(item.once.token_hash, item.once.message_hash)
+        if not bound:
+            return []
+        new = {h for (h,) in await insert_ignore_many(
+            s, _SEEN, [{"pair_hash": h, "message_hash": m, "seen_at": now} for h, m in sorted(bound.items())],
+            ["pair_hash"], ["pair_hash"])}
+        seen = [h for h in bound if h not in new]
+        if seen:
+            bound.update(dict((await s.execute(statements["bound"], {"pairs": seen})).all()))
+        return [i for i, item in enumerate(items)
+                if item.once is not None and bound.get(item.once.token_hash) != item.once.message_hash]
+
+    # -- process ----------------------------------------------------------------------------------
     async def process(self, inbox_id: int, *, passive_until: float | None = None) -> Result:
         """Run the dialogue on a stored message exactly once. `passive_until` (event-loop time):
         until then the channel may answer in the HTTP response; later, replies go to the outbox."""
         try:
-            result = await self._process(inbox_id, passive_until)
+            return await self._processes.submit((inbox_id, passive_until))
         except Exception:
             log.exception("processing an inbound message failed", extra={"channel": self.channel})
             return await self._failed(inbox_id)
-        return result
 
-    async def _process(self, inbox_id: int, passive_until: float | None) -> Result:
+    async def _process_batch(self, items: list[tuple[int, float | None]]) -> list[Result]:
+        # first without a savepoint per message (the ORM flushes the batch's changes together);
+        # when a dialogue fails, the batch is rolled back and run again with each message in a
+        # savepoint of its own, so the failure is that message's alone
+        if len(items) > 1:
+            try:
+                return await self._process_batch_once(items, isolated=False)
+            except _DialogueFailed:
+                pass
+        return await self._process_batch_once(items, isolated=True)
+
+    async def _process_batch_once(self, items: list[tuple[int, float | None]], *, isolated: bool) -> list[Result]:
         now = utcnow()
-        async with self._gate, self.runtime.db.session() as s:
-            # the claim is the first write: it takes the row (PostgreSQL) or database (SQLite) lock
-            claimed = (await s.execute(CLAIM, {"row": inbox_id, "now": now})).first()
-            if claimed is None:
-                return await self._already(s, inbox_id)
-            payload_enc, kind = claimed
-            incoming = decode_incoming(self.secrets.decrypt_json(payload_enc))
-            replies = await self._dialogue(s, incoming, now)
-            contact = await find_contact(s, self.secrets, incoming.channel, incoming.contact)  # the dialogue's
-            if contact is None:  # rate-limited before the dialogue ever created it
-                return Result(inbox_id, ran=True, via=None, kind=kind)
-            await release_held(s, contact.id)
-            passive = passive_until is not None and asyncio.get_running_loop().time() < passive_until
-            delivery = await self.respond(s, contact, replies, inbox_id, passive, incoming)
-            await s.execute(RECORD_REPLY, {"row": inbox_id, "via": delivery.via, "enc": (
-                self.secrets.encrypt_json(delivery.cached) if delivery.cached is not None else None)})
-        if delivery.queued:
+        passive_until: dict[int, float | None] = {}
+        for inbox_id, until in items:
+            passive_until.setdefault(inbox_id, until)
+        results: dict[int, Result] = {}
+        queued = False
+        async with self.runtime.db.writer.transaction() as s:
+            statements = _statements(s.bind.dialect.name)
+            # the claim is the first write: it takes the rows' (PostgreSQL) or the database's
+            # (SQLite) lock; a row another transaction holds is waited for, then found done
+            claimed = {row_id: (payload_enc, kind) for row_id, payload_enc, kind in await s.execute(
+                statements["claim"], {"ids": sorted(passive_until), "now": now})}
+            records, failed, contacts = [], [], []
+            incoming: dict[int, Incoming] = {}
+            for row_id, (payload_enc, _kind) in claimed.items():
+                try:
+                    incoming[row_id] = decode_incoming(self.secrets.decrypt_json(payload_enc))
+                except Exception:  # unreadable (stored under a key no longer configured): this row's failure
+                    log.exception("an inbound message cannot be read", extra={"channel": self.channel})
+                    failed.append({"row": row_id})
+                    results[row_id] = Result(row_id, ran=False, failed=True)
+            # contacts in one order in every process (their rows are locked in it), each
+            # contact's messages in the order they came
+            order = sorted(incoming, key=lambda row_id: (incoming[row_id].contact, row_id))
+            verdicts = await self._verdicts(s, [incoming[row_id] for row_id in order], now)
+            loaded = await prefetch_contacts(s, self.secrets, self.channel,  # noqa: F841 (held for the batch)
+                                             [incoming[row_id].contact for row_id in order])
+            for row_id in order:
+                run = functools.partial(self._run, s, row_id, incoming[row_id], claimed[row_id][1],
+                                        passive_until[row_id], verdicts)
+                try:
+                    if isolated:
+                        async with s.begin_nested():
+                            result, delivery, contact_id = await run()
+                    else:
+                        result, delivery, contact_id = await run()
+                except Exception as exc:
+                    log.exception("processing an inbound message failed", extra={"channel": self.channel})
+                    if not isolated:
+                        raise _DialogueFailed from exc
+                    failed.append({"row": row_id})
+                    results[row_id] = Result(row_id, ran=False, failed=True)
+                    continue
+                results[row_id] = result
+                if contact_id is not None:
+                    contacts.append(contact_id)
+                if delivery is not None:
+                    queued = queued or bool(delivery.queued)
+                    records.append({"row": row_id, "via": delivery.via, "enc": (
+                        self.secrets.encrypt_json(delivery.cached) if delivery.cached is not None else None)})
+            await release_held_many(s, contacts)
+            if records:
+                await s.execute(RECORD_REPLY, records)
+            if failed:
+                await s.execute(UNCLAIM, failed)
+            earlier = [row_id for row_id in passive_until if row_id not in claimed]
+            if earlier:  # redeliveries: what the first delivery decided (it has committed: we waited for its lock)
+                for row_id, status, via, reply_enc, kind in await s.execute(statements["decided"], {"ids": earlier}):
+                    cached = self.secrets.decrypt_json(reply_enc) if reply_enc else None
+                    results[row_id] = Result(row_id, ran=False, failed=status == st.FAILED, via=via, cached=cached,
+                                             kind=kind)
+        if queued:
             self.notify()
-        return Result(inbox_id, ran=True, via=delivery.via, cached=delivery.cached, replies=replies, kind=kind)
+        out, seen = [], set()
+        for inbox_id, _until in items:
+            result = results.get(inbox_id) or Result(inbox_id, ran=False, failed=True)  # no such row
+            if inbox_id in seen:  # a second delivery of the message in this batch: the first one's answer
+                result = Result(inbox_id, ran=False, failed=result.failed, via=result.via, cached=result.cached,
+                                kind=result.kind)
+            seen.add(inbox_id)
+            out.append(result)
+        return out
 
-    async def _already(self, s: AsyncSession, inbox_id: int) -> Result:
-        """A redelivery: what the first delivery decided (it has committed: we waited for its lock)."""
-        row = (await s.execute(select(InboxMessage).where(InboxMessage.id == inbox_id))).scalar_one()
-        cached = self.secrets.decrypt_json(row.reply_enc) if row.reply_enc else None
-        return Result(inbox_id, ran=False, failed=row.status == st.FAILED, via=row.reply_via, cached=cached,
-                      kind=row.kind)
+    async def _verdicts(self, s: AsyncSession, messages: list[Incoming], now: datetime) -> dict[int, Verdict]:
+        """The rate limit's verdict on each counted message of the batch (one statement), by
+        message id; messages not counted (and an album's messages after its first) are allowed."""
+        counted = [incoming for incoming in messages
+                   if self.counted(incoming) and not await self._album_counted(s, incoming, now)]
+        verdicts = await self.rate_limit.check_many(
+            s, self.secrets, [contact_key(incoming.channel, incoming.contact) for incoming in counted], now)
+        return {id(incoming): verdict for incoming, verdict in zip(counted, verdicts, strict=True)}
 
-    async def _dialogue(self, s: AsyncSession, incoming: Incoming, now: datetime) -> list[Reply]:
-        if not self.counted(incoming) or await self._album_counted(s, incoming, now):
-            return await self.runtime.dialogue.handle(s, incoming)
-        verdict = await self.rate_limit.check(s, self.secrets, contact_key(incoming.channel, incoming.contact), now)
+    async def _run(self, s: AsyncSession, inbox_id: int, incoming: Incoming, kind: str, passive_until: float | None,
+                   verdicts: dict[int, Verdict]) -> tuple[Result, Delivery | None, int | None]:
+        replies = await self._dialogue(s, incoming, verdicts.get(id(incoming), Verdict.ALLOW))
+        contact = await find_contact(s, self.secrets, incoming.channel, incoming.contact)  # the dialogue's
+        if contact is None:  # rate-limited before the dialogue ever created it
+            return Result(inbox_id, ran=True, via=None, kind=kind), None, None
+        passive = passive_until is not None and asyncio.get_running_loop().time() < passive_until
+        delivery = await self.respond(s, contact, replies, inbox_id, passive, incoming)
+        return Result(inbox_id, ran=True, via=delivery.via, cached=delivery.cached, replies=replies,
+                      kind=kind), delivery, contact.id
+
+    async def _dialogue(self, s: AsyncSession, incoming: Incoming, verdict: Verdict) -> list[Reply]:
         if verdict is Verdict.ALLOW:
             return await self.runtime.dialogue.handle(s, incoming)
         log.info("rate limited", extra={"channel": self.channel, "contact": self.log_id(incoming),
@@ -226,10 +393,8 @@ class Inbox:
                 .order_by(InboxMessage.id).limit(500)
                 .with_for_update(skip_locked=True)  # PostgreSQL: not rows a live process is processing now
             )).scalars().all()
-        done = 0
-        for inbox_id in ids:
-            result = await self.process(inbox_id, passive_until=None)
-            done += result.ran
+        results = await asyncio.gather(*[self.process(inbox_id, passive_until=None) for inbox_id in ids])
+        done = sum(result.ran for result in results)
         if ids:
             log.info("recovered inbound messages", extra={"channel": self.channel, "count": done})
         return done

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.dialect import configure_engine, engine_options
 from bot.core.models import Base
+from bot.core.writer import Writer
 
 
 class Database:
@@ -17,6 +18,14 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, **engine_options(url))
         configure_engine(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writer: Writer | None = None
+
+    @property
+    def writer(self) -> Writer:
+        """The hot path's transactions (`bot.core.writer`), made at first use."""
+        if self._writer is None:
+            self._writer = Writer(self.url, self.engine)
+        return self._writer
 
     @property
     def dialect(self) -> str:
@@ -42,4 +51,6 @@ class Database:
             return False
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
         await self.engine.dispose()

@@ -73,9 +73,10 @@ def engine_options(url: str) -> dict[str, Any]:
     return {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
+    cur.execute("PRAGMA synchronous=FULL")  # a commit survives a power loss (WAL's own default is FULL too)
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
@@ -83,4 +84,47 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 def configure_engine(engine: AsyncEngine) -> None:
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
+
+
+# -- set-based statements for batches (the inbox's group commits) -------------------------------------
+def _pg_type(column: Any) -> str:
+    return column.type.compile(dialect=postgresql.dialect())
+
+
+@functools.cache
+def _insert_ignore_many(dialect: str, table: Table, columns: tuple[str, ...], conflict: tuple[str, ...],
+                        returning: tuple[str, ...]):
+    if dialect != "postgresql":
+        # SQLAlchemy renders an executemany with RETURNING as multi-row VALUES ("insertmanyvalues")
+        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(conflict))
+        return stmt.returning(*[table.c[c] for c in returning])
+    # PostgreSQL: one statement whatever the batch size (one prepared statement), arrays unnested
+    arrays = ", ".join(f"CAST(:{c} AS {_pg_type(table.c[c])}[])" for c in columns)
+    return text(f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+                f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING RETURNING {', '.join(returning)}")
+
+
+async def insert_ignore_many(session: AsyncSession, table: Table, rows: list[dict[str, Any]], conflict: list[str],
+                             returning: list[str]) -> list[Any]:
+    """INSERT of many rows … ON CONFLICT DO NOTHING RETURNING `returning` of the rows inserted, in
+    one statement. Give rows in one order in every process (sorted by the conflict key) so two
+    batches never wait for each other crosswise."""
+    if not rows:
+        return []
+    columns = tuple(rows[0])
+    dialect = _dialect_name(session)
+    stmt = _insert_ignore_many(dialect, table, columns, tuple(conflict), tuple(returning))
+    if dialect != "postgresql":
+        return list(await session.execute(stmt, rows))
+    return list(await session.execute(stmt, {c: [r[c] for r in rows] for c in columns}))
+
+
+def any_of(column: Any, name: str, dialect: str) -> Any:
+    """`column` is one of the list given as parameter `name`: `= ANY(array)` on PostgreSQL (one
+    prepared statement whatever the list's length), an expanding IN on SQLite."""
+    from sqlalchemy import any_, bindparam
+
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))

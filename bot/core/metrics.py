@@ -17,6 +17,11 @@ ANSWER_SECONDS = Histogram(
     "etp_answer_seconds", "Time to answer one inbound message", ["channel"], registry=REGISTRY,
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+# the inbox's group commits (bot.core.batch): items per transaction, by batch ("wechat-store" …)
+GROUP_COMMIT_ITEMS = Histogram(
+    "etp_group_commit_items", "Items written by one group commit", ["batch"], registry=REGISTRY,
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
 UNANSWERED = Counter("etp_faq_unconfident_total", "FAQ questions with no confident topic", ["lang"], registry=REGISTRY)
 HANDOFFS = Counter("etp_handoffs_total", "Conversations handed to staff", ["reason"], registry=REGISTRY)
 CASES_OPENED = Counter("etp_cases_opened_total", "Cases opened", ["queue"], registry=REGISTRY)

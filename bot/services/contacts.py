@@ -1,12 +1,14 @@
 """Find or create the contact of a platform id without ever storing the id in clear."""
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.crypto import Secrets
-from bot.core.dialect import insert_ignore
-from bot.core.models import Contact, utcnow
+from bot.core.dialect import any_of, insert_ignore
+from bot.core.models import Contact, Conversation, utcnow
 
 # built once: every inbound message looks its contact up
 _BY_HASH = select(Contact).where(Contact.key_hash.in_(bindparam("hashes", expanding=True)))
@@ -35,6 +37,33 @@ async def find_contact(session: AsyncSession, secrets: Secrets, channel: str, pl
     if contact is not None:
         found[key] = contact
     return contact
+
+
+async def prefetch_contacts(session: AsyncSession, secrets: Secrets, channel: str,
+                            platform_ids: list[str]) -> list[object]:
+    """Load the contacts of many platform ids, and their conversations, in two statements, for
+    the look-ups of the session that follow (`find_contact`, `session.get(Conversation, …)`)
+    to find without a statement each. Returns what was loaded: hold it while the session works
+    (the identity map holds objects weakly)."""
+    by_hash = {h: key for key in {contact_key(channel, p) for p in platform_ids} for h in secrets.lookup_hashes(key)}
+    if not by_hash:
+        return []
+    found: dict[str, Contact] = session.info.setdefault("contacts", {})
+    by_hashes, conversations_of = _batch_statements(session.bind.dialect.name if session.bind else "sqlite")
+    contacts = list((await session.execute(by_hashes, {"hashes": list(by_hash)})).scalars())
+    for contact in contacts:
+        found.setdefault(by_hash[contact.key_hash], contact)
+    if not contacts:
+        return []
+    conversations = list((await session.execute(conversations_of, {"ids": [c.id for c in contacts]})).scalars())
+    return [*contacts, *conversations]
+
+
+@functools.cache
+def _batch_statements(dialect: str):
+    """Built once per dialect: on PostgreSQL one prepared statement whatever the batch's size."""
+    return (select(Contact).where(any_of(Contact.key_hash, "hashes", dialect)),
+            select(Conversation).where(any_of(Conversation.contact_id, "ids", dialect)))
 
 
 async def get_or_create_contact(session: AsyncSession, secrets: Secrets, channel: str, platform_id: str) -> Contact:

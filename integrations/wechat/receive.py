@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 import defusedxml
 import defusedxml.ElementTree as SafeET
 from aiohttp import web
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
@@ -41,16 +41,15 @@ from bot.core import messages as m
 from bot.core import metrics
 from bot.core.config import Config
 from bot.core.crypto import Secrets
-from bot.core.dialect import insert_ignore_returning
 from bot.core.messages import Incoming, Reply, render_numbered
 from bot.core.models import Contact, OutboxMessage, utcnow
 from bot.core.models import messaging as st
-from bot.core.models.messaging import InboxMessage, SeenSignature
+from bot.core.models.messaging import InboxMessage
 from bot.core.texts import t
 from bot.services.bindings import normalise_code
 from bot.services.outbox import enqueue
 from integrations.channel import Channel
-from integrations.inbox import Delivery, Result
+from integrations.inbox import Delivery, Once, Refused, Result
 from integrations.text import pack_bytes
 from integrations.wechat.send import CHANNEL, TEXT_LIMIT
 
@@ -110,22 +109,11 @@ def fresh(timestamp: str, now: float) -> bool:
     return abs(now - int(timestamp)) <= MAX_SIGNATURE_AGE
 
 
-def once(secrets: Secrets, query, source: str, key: str):
+def once(secrets: Secrets, query, source: str, key: str) -> Once:
     """The inbox guard that accepts this request's (timestamp, nonce) pair once: for this message
-    (a WeChat retry repeats it), never for another (Forbidden). One statement when the pair is new."""
+    (a WeChat retry repeats it), never for another (the inbox refuses it)."""
     pair = secrets.lookup_hash(f"wechat:signature:{query.get('timestamp', '')}:{query.get('nonce', '')}")
-    message = secrets.lookup_hash(f"wechat:message:{source}|{key}")
-
-    async def guard(s: AsyncSession) -> None:
-        new = await insert_ignore_returning(s, SeenSignature.__table__, {
-            "pair_hash": pair, "message_hash": message, "seen_at": utcnow()}, ["pair_hash"], SeenSignature.pair_hash)
-        if new is None:
-            bound = (await s.execute(select(SeenSignature.message_hash)
-                                     .where(SeenSignature.pair_hash == pair))).scalar_one_or_none()
-            if bound != message:
-                raise Forbidden("signature already used for another message")
-
-    return guard
+    return Once(pair, secrets.lookup_hash(f"wechat:message:{source}|{key}"))
 
 
 def safe_xml(body: bytes) -> ET.Element:
@@ -286,7 +274,7 @@ async def receive(request: web.Request) -> web.Response:
         inbox_id, _new = await channel.inbox.store(
             incoming.message_id, incoming,
             guard=once(channel.inbox.secrets, request.query, incoming.contact, incoming.message_id))
-    except Forbidden as exc:
+    except Refused as exc:
         log.info("wechat request refused", extra={"reason": str(exc)})
         return web.Response(status=403, text="bad signature")
     task = channel.tasks.spawn(channel.inbox.process(inbox_id, passive_until=started + PASSIVE_BUDGET))

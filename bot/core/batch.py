@@ -1,0 +1,95 @@
+"""Group commit: concurrent callers' items go to the database together, in one transaction.
+
+    batcher = GroupCommit(write_rows, max_items=64, delay=0.001)
+    result = await batcher.submit(item)   # returns when the transaction holding `item` committed
+
+`run(items)` gets the items of one batch (in arrival order) and returns one outcome per item: a
+value, or an exception instance (that item's caller gets it raised; the others are unaffected).
+When `run` itself raises, the batch is run once more (a broken connection, a deadlock victim);
+if that fails too, every caller of the batch gets the exception and nothing of theirs was
+committed. `width` batches run at a time (one by default); while they do, the next one fills up.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+from bot.core import metrics
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Run = Callable[[list[T]], Awaitable[Sequence["R | BaseException"]]]
+
+
+class GroupCommit(Generic[T, R]):
+    def __init__(self, run: Run, *, max_items: int = 64, delay: float = 0.001, width: int = 1,
+                 name: str = "batch") -> None:
+        """`width`: batches in flight at once (PostgreSQL: while one waits for the database,
+        the next is built; SQLite has one writer)."""
+        self.run, self.max_items, self.delay, self.width, self.name = run, max_items, delay, width, name
+        self._pending: list[tuple[T, asyncio.Future]] = []
+        self._tasks: set[asyncio.Task] = set()  # kept referenced while they run
+        self._draining = 0  # drainers that have not given up yet (counted synchronously)
+        self._collecting = 0  # drainers waiting for a batch to fill
+        self._full = asyncio.Event()
+
+    async def submit(self, item: T) -> R:
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
+        if len(self._pending) >= self.max_items:
+            self._full.set()
+        if self._collecting == 0 and self._draining < self.width:
+            self._draining += 1
+            task = asyncio.create_task(self._drain(), name=f"group-commit-{self.name}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            await self._drain_pending()
+        finally:
+            self._draining -= 1  # in the same step as the last look at `_pending`: no item is left behind
+
+    async def _drain_pending(self) -> None:
+        while self._pending:
+            if len(self._pending) < self.max_items and self.delay > 0:
+                # let concurrent callers join this batch (at most `delay`, less when it fills)
+                self._collecting += 1
+                self._full.clear()
+                try:
+                    await asyncio.wait_for(self._full.wait(), self.delay)
+                except TimeoutError:
+                    pass
+                finally:
+                    self._collecting -= 1
+            batch, self._pending = self._pending[:self.max_items], self._pending[self.max_items:]
+            if batch:
+                await self._one(batch)
+
+    async def _one(self, batch: list[tuple[T, asyncio.Future]]) -> None:
+        items = [item for item, _ in batch]
+        metrics.GROUP_COMMIT_ITEMS.labels(self.name).observe(len(items))
+        try:
+            try:
+                outcomes = await self.run(items)
+            except Exception:
+                log.warning("a group commit failed; retried once", extra={"batch": self.name, "size": len(items)},
+                            exc_info=True)
+                outcomes = await self.run(items)
+        except Exception as exc:
+            log.exception("a group commit failed twice; its callers get the error",
+                          extra={"batch": self.name, "size": len(items)})
+            outcomes = [exc] * len(items)
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if future.done():  # the caller went away
+                continue
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)

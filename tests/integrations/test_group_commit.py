@@ -1,0 +1,120 @@
+"""The inbox's group commits seen from outside: concurrent messages share transactions and each
+gets its own answer; a dialogue failing in a batch fails only its own message; a batch the
+database refuses gives no 200 (WeChat retries, and then it is answered); a stored message that
+cannot be read fails alone. (A broken connection: `test_broken_connection.py`.)"""
+from __future__ import annotations
+
+import asyncio
+import re
+
+from sqlalchemy import select, text
+
+from bot.core.messages import Incoming
+from bot.core.models import Contact
+from bot.core.models import messaging as st
+from bot.core.models.messaging import InboxMessage
+from integrations.inbox import Inbox
+from integrations.telegram.receive import make_respond
+
+from .conftest import count, outbox_rows, runtime_of
+
+
+def _metric(metrics: str, name: str, batch: str) -> float:
+    found = re.search(rf'^{name}{{batch="{batch}"}} (\S+)$', metrics, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+async def test_concurrent_messages_share_transactions_and_each_gets_its_own_answer(
+        wechat_config, serve, wechat_user) -> None:
+    async def store_commits(client) -> tuple[float, float]:  # the registry is the process's: differences
+        metrics = await (await client.get("/metrics")).text()
+        return (_metric(metrics, "etp_group_commit_items_sum", "wechat-store"),
+                _metric(metrics, "etp_group_commit_items_count", "wechat-store"))
+
+    async with serve(wechat_config) as client:
+        users = [wechat_user(client, f"oGroupCommit{n:013d}") for n in range(24)]
+        stored_before, transactions_before = await store_commits(client)
+        answers = await asyncio.gather(*[u.say("How much is the registration fee?") for u in users])
+        assert all(a and "fee" in a.lower() for a in answers)  # each addressed to its sender (checked by say)
+        stored, transactions = await store_commits(client)
+        assert stored - stored_before == 24
+        assert transactions - transactions_before < 24  # some of them committed together
+        assert await count(runtime_of(client), InboxMessage, InboxMessage.status == st.DONE) == 24
+
+
+async def test_a_dialogue_failing_in_a_batch_fails_only_its_own_message(runtime) -> None:
+    handle = runtime.dialogue.handle
+
+    async def sometimes_broken(session, incoming):
+        if incoming.text == "boom":
+            raise RuntimeError("bug")
+        return await handle(session, incoming)
+
+    runtime.dialogue.handle = sometimes_broken
+    inbox = Inbox(runtime, "telegram", make_respond(runtime.services.secrets))
+    texts = ["/help", "/help", "boom", "/help", "/help"]
+    ids = [(await inbox.store(str(n), Incoming("telegram", f"chat-{n}", str(n), text=t)))[0]
+           for n, t in enumerate(texts)]
+    results = await asyncio.gather(*[inbox.process(i) for i in ids])
+    assert [r.ran for r in results] == [True, True, False, True, True] and results[2].failed
+    async with runtime.db.session() as s:
+        rows = {r.id: r for r in (await s.execute(select(InboxMessage))).scalars()}
+    assert (rows[ids[2]].status, rows[ids[2]].attempts) == (st.RECEIVED, 1)  # tried again later
+    assert all(rows[i].status == st.DONE for n, i in enumerate(ids) if n != 2)
+    assert len(await outbox_rows(runtime)) == 4 and await count(runtime, Contact) == 4
+
+
+_REFUSE = {
+    "sqlite": ["CREATE TRIGGER inbox_full BEFORE INSERT ON inbox BEGIN SELECT RAISE(ABORT, 'disk full'); END"],
+    "postgresql": ["CREATE FUNCTION inbox_full() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ "
+                   "LANGUAGE plpgsql",
+                   "CREATE TRIGGER inbox_full BEFORE INSERT ON inbox FOR EACH ROW EXECUTE FUNCTION inbox_full()"],
+}
+_ALLOW = {"sqlite": ["DROP TRIGGER inbox_full"],
+          "postgresql": ["DROP TRIGGER inbox_full ON inbox", "DROP FUNCTION inbox_full()"]}
+
+
+async def test_a_batch_the_database_refuses_gets_no_200_and_its_retry_is_answered(
+        wechat_config, serve, wechat_user) -> None:
+    async with serve(wechat_config) as client:
+        runtime = runtime_of(client)
+        user = wechat_user(client, "oRefusedBatch000000000001")
+        query, body = user.platform.request(user.platform.text(user.openid, "/help"))
+        async with runtime.db.session() as s:
+            for sql in _REFUSE[runtime.db.dialect]:
+                await s.execute(text(sql))
+        resp = await client.post("/wechat", params=query, data=body)
+        assert resp.status == 500 and "Factory Helpdesk" not in await resp.text()
+        assert await count(runtime) == 0
+        async with runtime.db.session() as s:
+            for sql in _ALLOW[runtime.db.dialect]:
+                await s.execute(text(sql))
+        retry = await client.post("/wechat", params=query, data=body)  # WeChat retries the same request
+        assert retry.status == 200
+        assert "Factory Helpdesk" in user.platform.read_reply(await retry.text())["Content"]
+        assert await count(runtime, InboxMessage, InboxMessage.status == st.DONE) == 1
+
+
+async def test_an_unreadable_stored_message_fails_alone(runtime) -> None:
+    """A row stored under a key no longer configured (a botched key change) is set aside after
+    its tries; the messages processed in the same batch are answered."""
+    from bot.core.crypto import Secrets
+    from bot.core.models import utcnow
+    from integrations.inbox import MAX_ATTEMPTS, encode_incoming
+
+    inbox = Inbox(runtime, "telegram", make_respond(runtime.services.secrets))
+    ids = [(await inbox.store(str(n), Incoming("telegram", f"chat-{n}", str(n), text="/help")))[0] for n in range(2)]
+    lost_key = Secrets("a-key-nobody-configured-any-more-0123456789")
+    async with runtime.db.session() as s:
+        row = InboxMessage(channel="telegram", key_hash="unreadable", kind="text", status=st.RECEIVED, attempts=0,
+                           received_at=utcnow(), payload_enc=lost_key.encrypt_json(encode_incoming(
+                               Incoming("telegram", "chat-9", "9", text="/help"))))
+        s.add(row)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        results = await asyncio.gather(*[inbox.process(i) for i in (*ids, row.id)])
+        assert results[2].failed and not results[2].ran
+        if attempt == 1:
+            assert [r.ran for r in results[:2]] == [True, True]
+    async with runtime.db.session() as s:
+        assert (await s.get(InboxMessage, row.id)).status == st.FAILED
+    assert len(await outbox_rows(runtime)) == 2
