@@ -4,8 +4,10 @@ open cases, a case page, and a staff sign-in (argon2).
     python benchmarks/cases_console.py [--cases 2000] [--database-url URL]
 
 Files `--cases` helpline reports through the real dialogue (6 messages each, as a worker sends
-them), then signs in to the console on a loopback port and times the queue page (the newest
-200 of the role's open cases, urgent first) and one case page. SQLite in a temporary directory
+them), then signs in to the console on a loopback port and times, against a reference page of
+the same server (the password page: session check and layout, no case work), the queue page
+(100 of the role's open cases, urgent first, with ages, targets and new-message markers), the
+JSON an open queue page polls, one case page, the statistics page (charts) and its CSV. SQLite in a temporary directory
 unless --database-url (a PostgreSQL database is emptied first). Prints the figures.
 """
 from __future__ import annotations
@@ -113,15 +115,26 @@ async def main() -> None:
             async with http.post(f"{base}/staff/login/code", data={"code": code, "csrf": token}) as r:
                 assert r.status == 200 and r.url.path == "/staff/", r.status
             print(f"sign-in (argon2 verify, second factor, session): {1000 * (time.perf_counter() - t0):.0f} ms")
+            reference, _ = await timed_get(http, f"{base}/staff/password", args.rounds)  # a page with no case work
+            ref_ms = 1000 * statistics.median(reference)
+            print(f"reference (password page, session check and layout only): p50 {ref_ms:.1f} ms")
+
+            def report(what: str, times: list[float]) -> None:
+                p50 = 1000 * statistics.median(times)
+                print(f"{what}: p50 {p50:.1f} ms ({p50 / ref_ms:.1f}x the reference), max {1000 * max(times):.1f} ms")
+
             times, html = await timed_get(http, f"{base}/staff/", args.rounds)
-            rows = html.count('class="case-row"')
-            print(f"queue page ({rows} rows shown of {args.cases} open): p50 {1000 * statistics.median(times):.1f} ms, "
-                  f"max {1000 * max(times):.1f} ms")
+            rows = html.count("data-case=")
+            report(f"queue page ({rows} rows shown of {args.cases} open, ages, targets, new-message markers)", times)
+            times, _ = await timed_get(http, f"{base}/staff/queue.json", args.rounds)
+            report("queue.json (the poll of an open queue page)", times)
             case_path = re.search(r'href="(/staff/cases/\d+)"', html).group(1)
             times, _ = await timed_get(http, base + case_path, args.rounds)
-            print(
-                f"case page (view logged): p50 {1000 * statistics.median(times):.1f} ms, max {1000 * max(times):.1f} ms"
-            )
+            report("case page (view logged)", times)
+            times, _ = await timed_get(http, f"{base}/staff/statistics", max(3, args.rounds // 4))
+            report("statistics page (26 weeks, 4 SVG charts)", times)
+            times, _ = await timed_get(http, f"{base}/staff/statistics.csv?weeks=0", max(3, args.rounds // 4))
+            report("statistics CSV (all weeks)", times)
     finally:
         await runner.cleanup()
         await runtime.close()

@@ -185,7 +185,8 @@ class Console:
         return await self.client.post(path, data=data, allow_redirects=False)
 
     async def reply(self, case_id: int, body: str):
-        return await self.post(f"/staff/cases/{case_id}/reply", body=body)
+        """A reply, confirmed (the console asks once before anything reaches the reporter)."""
+        return await self.post(f"/staff/cases/{case_id}/reply", body=body, confirm="yes")
 
 
 @pytest.fixture

@@ -45,6 +45,28 @@ _FORMATS = {
 }
 
 
+# Response targets of the staff queue (ETP_RESPONSE_TARGETS): `KEY=AMOUNT` pairs, comma-separated; a key
+# is `urgent`, a queue (`helpline`), or a queue's urgent cases (`helpline.urgent`); an amount is minutes
+# (`30min`), hours (`4h`) or working days (`1d`, Monday to Friday in ETP_TIMEZONE).
+DEFAULT_RESPONSE_TARGETS = "urgent=1h,helpline=1d,integrity=1d,helpdesk=1d"
+_TARGET_KEYS = ("urgent", "helpline", "integrity", "helpdesk", "helpline.urgent", "integrity.urgent",
+                "helpdesk.urgent")
+_TARGET = re.compile(r"\s*([a-z.]+)\s*=\s*(\d+)\s*(min|h|d)\s*")
+
+
+def parse_response_targets(text: str) -> dict[str, tuple[int, str]]:
+    """{key: (amount, unit)} of ETP_RESPONSE_TARGETS over the defaults; ValueError names what is wrong."""
+    out: dict[str, tuple[int, str]] = {}
+    for source in (DEFAULT_RESPONSE_TARGETS, text):
+        for part in filter(str.strip, source.split(",")):
+            found = _TARGET.fullmatch(part)
+            if not found or found.group(1) not in _TARGET_KEYS or int(found.group(2)) < 1:
+                raise ValueError(f"pairs such as urgent=1h,helpline=1d (keys {', '.join(_TARGET_KEYS)}; "
+                                 f"amounts in min, h or d: working days), got {part.strip()!r}")
+            out[found.group(1)] = (int(found.group(2)), found.group(3))
+    return out
+
+
 _ADDRESS = r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+"
 
 
@@ -75,6 +97,7 @@ class _Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, alias="ETP_MAX_BODY_BYTES", ge=1024)
     timezone: str = Field("Asia/Hong_Kong", alias="ETP_TIMEZONE")
     staff_idle_minutes: int = Field(30, alias="ETP_STAFF_IDLE_MINUTES")
+    response_targets: str = Field("", alias="ETP_RESPONSE_TARGETS")
     port: int = Field(8080, alias="PORT", ge=1, le=65535)
     log_format: str | None = Field(None, alias="ETP_LOG_FORMAT")
     trusted_proxies: str = Field("", alias="ETP_TRUSTED_PROXIES")
@@ -129,6 +152,12 @@ class _Settings(BaseSettings):
     def _days(cls, value: str) -> str:
         if value and not re.fullmatch(r"\s*\d+\s*(,\s*\d+\s*)*", value):
             raise ValueError(f"comma-separated whole numbers of days such as 60,30,7, got {value!r}")
+        return value
+
+    @field_validator("response_targets")
+    @classmethod
+    def _targets(cls, value: str) -> str:
+        parse_response_targets(value)
         return value
 
     @field_validator("log_format")
@@ -230,6 +259,9 @@ class Config:
     max_body_bytes: int = 1_048_576
     timezone: str = "Asia/Hong_Kong"
     staff_idle_minutes: int = 30
+    # how soon staff should answer, by queue and urgency: {key: (amount, "min" | "h" | "d")}
+    response_targets: dict[str, tuple[int, str]] = field(
+        default_factory=lambda: parse_response_targets(""))
     port: int = 8080
     wechat_token: str | None = None
     wechat_app_id: str | None = None
@@ -311,6 +343,7 @@ class Config:
             max_body_bytes=s.max_body_bytes,
             timezone=s.timezone,
             staff_idle_minutes=max(1, s.staff_idle_minutes),
+            response_targets=parse_response_targets(s.response_targets),
             port=s.port,
             wechat_token=s.wechat_token,
             wechat_app_id=s.wechat_app_id,
@@ -347,6 +380,8 @@ class Config:
                 shown = re.sub(r"([?&]key=)[^&]+", r"\1***", value)
             elif isinstance(value, tuple):
                 shown = ",".join(str(v) for v in value)
+            elif f.name == "response_targets":
+                shown = ",".join(f"{key}={amount}{unit}" for key, (amount, unit) in value.items())
             else:
                 shown = "(unset)" if value is None else str(value)
             out[aliases[f.name]] = shown

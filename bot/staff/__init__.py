@@ -14,13 +14,16 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.core.models.cases import StaffUser
-from bot.staff import accounts
+from bot.core.models.cases import ADMIN, HELPDESK, QUEUES, StaffUser
+from bot.staff import accounts, i18n
+from bot.staff.i18n import N_
 from integrations import appkeys as K
 
 COOKIE = "etp_staff"
 LOGIN_CSRF_COOKIE = "etp_staff_login"
-PUBLIC = {"login", "login_post"}
+LANG_COOKIE = "etp_staff_lang"
+# the stylesheet and the language links are needed by the sign-in page too
+PUBLIC = {"login", "login_post", "static", "language_signed_out"}
 # a half-signed-in session (right password, a step still to do: `two_factor`) opens its step's
 # pages and signs out, nothing else: {stage: (its page, its routes)}
 STEPS = {"code": ("/staff/login/code", {"login_code", "login_code_post"}),
@@ -32,6 +35,7 @@ SIGNED_IN: web.RequestKey[StaffUser] = web.RequestKey("staff", StaffUser)
 CSRF_TOKEN: web.RequestKey[str] = web.RequestKey("csrf", str)
 FORM_DATA: web.RequestKey[Any] = web.RequestKey("form", object)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 def runtime(request: web.Request):
@@ -135,27 +139,84 @@ def local_time(moment: datetime | None, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+QUEUE_PAGE = {"helpline": N_("Helpline cases"), "integrity": N_("Integrity cases"), "helpdesk": N_("Helpdesk cases")}
+
+
+def nav_items(staff: StaffUser | None, path: str) -> list[dict[str, Any]]:
+    """The pages the role may open, in the order of the top bar."""
+    if staff is None:
+        return []
+    items = []
+    if staff.role in QUEUES:
+        items.append(("/staff/", QUEUE_PAGE[staff.role]))
+    if staff.role == ADMIN:
+        items += [("/staff/admin", N_("Accounts")), ("/staff/admin/access", N_("Access log")),
+                  ("/staff/admin/canned", N_("Canned replies"))]
+    items.append(("/staff/statistics", N_("Statistics")))
+    if staff.role in (HELPDESK, ADMIN):
+        items += [("/staff/questions", N_("Unanswered questions")), ("/staff/factories", N_("Factories"))]
+    items.append(("/staff/password", N_("Password")))
+    items.append(("/staff/keys", N_("Keys")))
+    current = max((href for href, _ in items if path == href or (href != "/staff/" and path.startswith(href + "/"))
+                   or (href == "/staff/" and path.startswith("/staff/cases"))), key=len, default=None)
+    return [{"href": href, "label": label, "current": href == current} for href, label in items]
+
+
+QUEUE_NAME = {"helpline": N_("Helpline"), "integrity": N_("Integrity"), "helpdesk": N_("Helpdesk")}
+
+
+def language(request: web.Request) -> str:
+    """The console language: the signed-in member's choice, else this browser's (the switch's
+    cookie, then Accept-Language)."""
+    staff = request.get(SIGNED_IN)
+    chosen = (staff.console_lang if staff is not None else None) or request.cookies.get(LANG_COOKIE)
+    return i18n.choose(chosen) if chosen else i18n.from_accept_language(request.headers.get("Accept-Language"))
+
+
 def render(request: web.Request, template: str, values: dict[str, Any], status: int = 200) -> web.Response:
-    """A page, with the signed-in account, its CSRF token and the office time zone."""
-    values = {"staff": request.get(SIGNED_IN), "csrf": request.get(CSRF_TOKEN),
-              "tz": ZoneInfo(runtime(request).config.timezone), **values}
+    """A page, with the signed-in account, its CSRF token, the office time zone, the console
+    language (`_` translates) and the navigation of the role."""
+    lang = language(request)
+    staff = request.get(SIGNED_IN)
+    values = {"staff": staff, "csrf": request.get(CSRF_TOKEN), "tz": ZoneInfo(runtime(request).config.timezone),
+              "console_lang": lang, "html_lang": i18n.HTML_LANG[lang], "_": i18n.template_gettext_for(lang),
+              "console_langs": i18n.LANG_NAMES, "nav": nav_items(staff, request.path), "path": request.path_qs,
+              "queue_names": QUEUE_NAME, **values}
     return aiohttp_jinja2.render_template(template, request, values, status=status)
 
 
 def create_staff_app() -> web.Application:
-    from bot.staff import admin, cases_views, factories, keys_views, login, questions, sign_in_steps, statistics
+    from bot.staff import (
+        access_log,
+        admin,
+        canned,
+        cases_views,
+        factories,
+        keys_views,
+        lang_switch,
+        login,
+        questions,
+        queue,
+        sign_in_steps,
+        statistics,
+    )
 
     staff = web.Application(middlewares=[security_headers, signed_in])
     env = aiohttp_jinja2.setup(staff, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.filters["local"] = local_time
     login.add_routes(staff)
     sign_in_steps.add_routes(staff)
+    queue.add_routes(staff)
     cases_views.add_routes(staff)
     admin.add_routes(staff)
+    access_log.add_routes(staff)
+    canned.add_routes(staff)
     questions.add_routes(staff)
     statistics.add_routes(staff)
     factories.add_routes(staff)
     keys_views.add_routes(staff)
+    lang_switch.add_routes(staff)
+    staff.router.add_static("/static", STATIC, name="static", append_version=False)
     return staff
 
 

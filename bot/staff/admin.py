@@ -1,17 +1,14 @@
-"""Administrators: staff accounts (create, change the role, reset, unlock, disable) and the
-access log, where every one of these actions is written. An admin sees no case content."""
+"""Administrators: staff accounts (create, change the role, reset, unlock, disable); every one of
+these actions is written to the access log (`access_log.py`). An admin sees no case content."""
 from __future__ import annotations
 
 from aiohttp import web
 from sqlalchemy import select
 
 from bot.core.errors import UserError
-from bot.core.models.cases import ADMIN, ROLES, Case, CaseAccess, StaffSession, StaffUser
-from bot.core.models.factories import Factory
-from bot.services import cases, keyring
+from bot.core.models.cases import ADMIN, ROLES, CaseAccess, StaffSession, StaffUser
+from bot.services import keyring
 from bot.staff import FORM_DATA, SIGNED_IN, accounts, id_from, now, redirect, render, runtime
-
-ACCESS_LOG_LIMIT = 500
 
 
 def _admin(request: web.Request) -> StaffUser:
@@ -19,6 +16,9 @@ def _admin(request: web.Request) -> StaffUser:
     if staff.role != ADMIN:
         raise web.HTTPNotFound()
     return staff
+
+
+admin_only = _admin  # for the other admin pages (canned replies)
 
 
 async def _accounts_page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
@@ -110,31 +110,6 @@ async def reset(request: web.Request) -> web.Response:
     return render(request, "admin_reset.html", {"email": email, "temporary": temporary, "until": until})
 
 
-async def access_log(request: web.Request) -> web.Response:
-    _admin(request)
-    secrets = runtime(request).services.secrets
-    async with runtime(request).db.session() as s:
-        rows = (await s.execute(
-            select(CaseAccess, StaffUser.email, Case, Factory.factory_id)
-            .outerjoin(StaffUser, StaffUser.id == CaseAccess.staff_id)
-            .outerjoin(Case, Case.id == CaseAccess.case_id)
-            .outerjoin(Factory, Factory.id == CaseAccess.factory_id)
-            .order_by(CaseAccess.at.desc(), CaseAccess.id.desc()).limit(ACCESS_LOG_LIMIT))).all()
-        subjects = dict((await s.execute(select(StaffUser.id, StaffUser.email).where(
-            StaffUser.id.in_({a.subject_staff_id for a, *_ in rows if a.subject_staff_id is not None})))).all())
-    entries = [{"at": a.at, "email": email, "action": a.action, "ref": _subject(secrets, a, case, factory_id, subjects)}
-               for a, email, case, factory_id in rows]
-    return render(request, "access.html", {"entries": entries})
-
-
-def _subject(secrets, entry: CaseAccess, case: Case | None, factory_id: str | None, emails: dict[int, str]) -> str:
-    if entry.subject_staff_id is not None:
-        return f"account {emails.get(entry.subject_staff_id, '(deleted)')}"
-    if entry.factory_id is not None:
-        return f"factory {factory_id}" if factory_id is not None else "(deleted factory)"
-    return cases.case_number(case) if case else "(purged)"
-
-
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/admin", accounts_page, name="admin")
     app.router.add_post("/admin/accounts", create, name="admin_create")
@@ -142,4 +117,3 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/admin/accounts/{user_id}/reset", reset_form, name="admin_reset_form")
     app.router.add_post("/admin/accounts/{user_id}/reset", reset, name="admin_reset")
     app.router.add_post("/admin/accounts/{user_id}/{action}", change, name="admin_change")
-    app.router.add_get("/admin/access", access_log, name="access_log")

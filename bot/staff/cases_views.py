@@ -6,17 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import OutboxMessage
 from bot.core.models import outbox as ob
 from bot.core.models.cases import (
-    CASE_STATUSES,
-    CLOSED,
     NOTE,
     NOTIFY_CHECK_BACK,
-    QUEUES,
     REPORTER,
     STAFF,
     Case,
@@ -26,19 +23,24 @@ from bot.core.models.cases import (
 from bot.core.models.evidence import PENDING as EVIDENCE_PENDING
 from bot.core.models.evidence import CaseEvidence
 from bot.core.texts import t
-from bot.services import cases, evidence
-from bot.staff import FORM_DATA, SIGNED_IN, id_from, keys_views, now, page_number, redirect, render, runtime
+from bot.services import canned, cases, evidence
+from bot.staff import FORM_DATA, SIGNED_IN, id_from, keys_views, language, now, redirect, render, runtime
+from bot.staff.i18n import N_
 from handlers.cases.texts import CATEGORY_TEXT
 from integrations import appkeys as K
 
 MAX_REPLY = 4000
 SEALED = "(encrypted: you do not hold the queue key; a member of the queue can give it to you on the Keys page)"
-PAGE_SIZE = 100
+STATUS_LABEL = {"open": N_("open"), "waiting": N_("waiting for staff"), "answered": N_("answered"),
+                "closed": N_("closed"), "all": N_("all")}
+# a staff reply's delivery state, as `delivery_of` names it
+DELIVERY_LABEL = {"pending": N_("pending"), "sent": N_("sent"), "held": N_("held"), "failed": N_("failed"),
+                  "waiting": N_("waiting"), "seen": N_("seen")}
 
 
-def category_label(queue: str, category: str) -> str:
+def category_label(queue: str, category: str, lang: str = "en") -> str:
     try:
-        return t(CATEGORY_TEXT[queue][category], "en")
+        return t(CATEGORY_TEXT[queue][category], lang)
     except KeyError:
         return category
 
@@ -54,42 +56,7 @@ def _staff(request: web.Request) -> StaffUser:
     return request[SIGNED_IN]
 
 
-def _page(request: web.Request, template: str, values: dict) -> web.Response:
-    return render(request, template, values)
-
-
-async def case_list(request: web.Request) -> web.Response:
-    staff = _staff(request)
-    if staff.role not in QUEUES:
-        raise web.HTTPSeeOther("/staff/admin")
-    status = request.query.get("status", "open")
-    category = request.query.get("category", "")
-    page = page_number(request)
-    where = [Case.queue == staff.role]
-    if status == "open":
-        where.append(Case.status != CLOSED)
-    elif status in CASE_STATUSES:
-        where.append(Case.status == status)
-    if category in categories_of(staff.role):
-        where.append(Case.category == category)
-    # urgent first, then the longest waiting for staff, then the rest by last change
-    query = (select(Case).where(*where)
-             .order_by(Case.urgent.desc(), Case.waiting_since.asc().nulls_last(), Case.updated_at.asc(), Case.id)
-             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    async with runtime(request).db.session() as s:
-        rows = (await s.execute(query)).scalars().all()
-        total = (await s.execute(select(func.count()).select_from(Case).where(*where))).scalar_one()
-        emails = await _emails(s, {c.assigned_to for c in rows if c.assigned_to})
-    items = [{"case": c, "ref": cases.case_number(c), "category": category_label(c.queue, c.category),
-              "assigned": emails.get(c.assigned_to)} for c in rows]
-    return _page(request, "cases.html", {
-        "items": items, "status": status, "category": category, "statuses": ["open", *CASE_STATUSES, "all"],
-        "categories": [(c, category_label(staff.role, c)) for c in categories_of(staff.role)],
-        "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
-    })
-
-
-async def _emails(s: AsyncSession, ids: set[int]) -> dict[int, str]:
+async def emails_of(s: AsyncSession, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict((await s.execute(select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(ids)))).all())
@@ -147,22 +114,27 @@ def delivery_of(case: Case, m: CaseMessage, row: OutboxMessage | None) -> tuple[
     if m.author != STAFF:
         return None, None
     if m.seen_at is not None:
-        return "seen", "read by the reporter when they checked back with the reference"
+        return "seen", N_("read by the reporter when they checked back with the reference")
     if row is None:
         if case.notify == NOTIFY_CHECK_BACK:
-            return "waiting", "the reporter chose to check back with the reference; shown when they do"
-        return "failed", "no chat account to send it to"
+            return "waiting", N_("the reporter chose to check back with the reference; shown when they do")
+        return "failed", N_("no chat account to send it to")
     if row.status in (ob.PENDING, ob.SENDING):
-        return "pending", "queued for delivery"
+        return "pending", N_("queued for delivery")
     if row.status == ob.SENT:
         return "sent", None
     if row.status == ob.HELD:
-        return "held", ("WeChat lets us message a user only within 48 hours of their last message. The reply "
-                        "is kept and delivered when the reporter writes again.")
-    return "failed", "the platform refused it (for example the reporter blocked the bot); it is kept here"
+        return "held", N_("WeChat lets us message a user only within 48 hours of their last message. The "
+                          "reply is kept and delivered when the reporter writes again.")
+    return "failed", N_("the platform refused it (for example the reporter blocked the bot); it is kept here")
 
 
 async def case_page(request: web.Request) -> web.Response:
+    return await _case_view(request)
+
+
+async def _case_view(request: web.Request, draft: str = "", status: int = 200) -> web.Response:
+    """The case page; `draft`: a reply being written, kept in the reply box."""
     rt = runtime(request)
     secrets, at = rt.services.secrets, now(request)
     async with rt.db.session() as s:
@@ -173,7 +145,9 @@ async def case_page(request: web.Request) -> web.Response:
         outbox_ids = [m.outbox_id for m in found if m.outbox_id] + [e.outbox_id for e in kept if e.outbox_id]
         rows = {r.id: r for r in (await s.execute(
             select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)))).scalars()} if outbox_ids else {}
-        emails = await _emails(s, {m.staff_id for m in found if m.staff_id} | {case.assigned_to or 0} - {0})
+        emails = await emails_of(s, {m.staff_id for m in found if m.staff_id} | {case.assigned_to or 0} - {0})
+        team = await colleagues(s, case.queue)
+        offered = await canned.for_case(s, case.queue, case.lang)
         # the case key, opened with the queue key this session holds (keys_views)
         private = cases.private_for_staff(secrets, case, await keys_views.queue_private(request, s))
     by_message: dict[int, list[ShownEvidence]] = {}
@@ -188,11 +162,30 @@ async def case_page(request: web.Request) -> web.Response:
         shown.append(Shown(m.author, body if body is not None else SEALED, m.created_at, emails.get(m.staff_id),
                            cases.photos_in(secrets, private, m.attachments_enc), state, note,
                            by_message.get(m.id, [])))
-    return _page(request, "case.html", {
+    chosen = request.query.get("canned", "")
+    if not draft and chosen.isdigit():  # "Insert" without JavaScript: the canned reply in the box
+        draft = next((r.body for r in offered if str(r.id) == chosen), "")
+    return render(request, "case.html", {
         "case": case, "ref": cases.case_number(case), "messages": shown, "sealed": sealed,
-        "category": category_label(case.queue, case.category), "assigned": emails.get(case.assigned_to),
-        "REPORTER": REPORTER, "NOTE": NOTE, "max_reply": MAX_REPLY,
-    })
+        "category": category_label(case.queue, case.category, language(request)),
+        "assigned": emails.get(case.assigned_to), "colleagues": team, "draft": draft,
+        "canned": [{"name": REPORTER_LANG[code]["name"], "replies": [r for r in offered if r.lang == code]}
+                   for code in dict.fromkeys([r.lang for r in offered]) if code in REPORTER_LANG],
+        "reporter_lang": REPORTER_LANG.get(case.lang, REPORTER_LANG["en"]),
+        "REPORTER": REPORTER, "NOTE": NOTE, "STAFF": STAFF, "max_reply": MAX_REPLY, "CHECK_BACK": NOTIFY_CHECK_BACK,
+        "statuses": STATUS_LABEL, "deliveries": DELIVERY_LABEL,
+    }, status=status)
+
+
+# the reporter's language as the case page shows it beside the reply box
+REPORTER_LANG = {"en": {"code": "en", "name": "English", "hint": N_("Write your reply in English.")},
+                 "zh": {"code": "zh", "name": "中文", "hint": N_("Write your reply in Chinese (中文).")}}
+
+
+async def colleagues(s: AsyncSession, queue: str) -> list[StaffUser]:
+    """The active members of a queue's role: whom a case of the queue can be assigned to."""
+    return list((await s.execute(select(StaffUser).where(StaffUser.role == queue, StaffUser.active.is_(True))
+                                 .order_by(StaffUser.email))).scalars())
 
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
@@ -225,10 +218,27 @@ def _text(request: web.Request) -> str:
     return body
 
 
+async def _assignee(s: AsyncSession, request: web.Request, case: Case) -> int | None:
+    """Whom the assign form names: `to` = a colleague's id, "none" (nobody), or absent (me)."""
+    chosen = str(request[FORM_DATA].get("to") or "me")
+    if chosen == "me":
+        return _staff(request).id
+    if chosen == "none":
+        return None
+    if chosen.isdigit() and int(chosen) <= 2**31 - 1:
+        member = await s.get(StaffUser, int(chosen))
+        if member is not None and member.active and member.role == case.queue:
+            return member.id
+    raise web.HTTPBadRequest(text="Cases are assigned to an active member of the queue's team only.")
+
+
 async def case_action(request: web.Request) -> web.Response:
     action = request.match_info["action"]
     rt = runtime(request)
     staff, at = _staff(request), now(request)
+    if action == "reply" and request[FORM_DATA].get("confirm") != "yes":
+        # one confirmation before anything reaches the reporter (works without JavaScript)
+        return await _confirm_reply(request, _text(request))
     async with rt.db.session() as s:
         case = await _case_for(s, request)
         if action == "reply":
@@ -236,7 +246,8 @@ async def case_action(request: web.Request) -> web.Response:
         elif action == "note":
             await cases.add_note(s, rt.services.secrets, case, staff, _text(request), now=at)
         elif action == "assign":
-            case.assigned_to = staff.id
+            case.assigned_to = await _assignee(s, request, case)
+            action = "assign" if case.assigned_to is not None else "unassign"
         elif action == "close":
             cases.close(case, at)
         elif action == "reopen":
@@ -251,8 +262,19 @@ async def case_action(request: web.Request) -> web.Response:
     return redirect(f"/staff/cases/{case_id}")
 
 
+async def _confirm_reply(request: web.Request, body: str) -> web.Response:
+    """The reply is shown once more with "Send it" and "Change it"; "Change it" comes back to
+    the case page with the text still in the reply box."""
+    if request[FORM_DATA].get("confirm") == "edit":
+        return await _case_view(request, draft=body)
+    async with runtime(request).db.session() as s:
+        case = await _case_for(s, request)
+    return render(request, "case_confirm.html", {
+        "case": case, "ref": cases.case_number(case), "body": body,
+        "reporter_lang": REPORTER_LANG.get(case.lang, REPORTER_LANG["en"]), "CHECK_BACK": NOTIFY_CHECK_BACK})
+
+
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/", case_list, name="cases")
     app.router.add_get("/cases/{case_id}", case_page, name="case")
     app.router.add_get("/cases/{case_id}/evidence/{evidence_id}", evidence_file, name="case_evidence")
     app.router.add_post("/cases/{case_id}/{action}", case_action, name="case_action")

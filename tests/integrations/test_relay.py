@@ -116,9 +116,10 @@ class StaffBrowser:
         return int(found.group(1))
 
     async def reply(self, case_id: int, body: str) -> None:
+        """A reply, confirmed with the case page's tick box (the console asks once)."""
         html = await self.page(f"/staff/cases/{case_id}")
         response = await self.client.post(f"/staff/cases/{case_id}/reply", allow_redirects=False,
-                                          data={"body": body, "csrf": _CSRF.search(html).group(1)})
+                                          data={"body": body, "confirm": "yes", "csrf": _CSRF.search(html).group(1)})
         assert response.status == 303
 
 

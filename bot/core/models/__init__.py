@@ -12,4 +12,4 @@ __all__ = [
 ]
 
 # Feature tables, each in its own module (imported so the metadata knows them).
-from bot.core.models import cases, evidence, factories, insights, keyring, messaging  # noqa: F401
+from bot.core.models import canned, cases, evidence, factories, insights, keyring, messaging  # noqa: F401

@@ -48,6 +48,7 @@ class StaffUser(Base):
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # set by an admin's reset: the password is a temporary one, good until then for choosing a new one
     temporary_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    console_lang: Mapped[str | None] = mapped_column(String(8), nullable=True)  # en, zh; None: the browser's
 
 
 class StaffSession(Base):

@@ -44,7 +44,7 @@ async def test_admin_changes_a_role_and_the_queue_follows(console, accounts, run
         roles = dict((await s.execute(select(StaffUser.email, StaffUser.role))).all())
     assert roles["line@etp.org"] == "integrity" and roles["admin@etp.org"] == "admin"
     log = await (await admin.client.get("/staff/admin/access")).text()
-    assert log.count("role helpline to integrity") == 1 and "account line@etp.org" in log
+    assert log.count(">role helpline to integrity</td>") == 1 and "account line@etp.org" in log
     assert "no pay for May" not in log and helpline_ref not in log
 
 
@@ -93,7 +93,7 @@ async def test_admin_resets_an_account_the_member_chooses_a_password_and_enrols_
     accounts_page = await (await admin.client.get("/staff/admin")).text()
     assert "temporary password until" not in accounts_page and "not yet" not in accounts_page
     log = await (await admin.client.get("/staff/admin/access")).text()
-    assert log.count("reset password and 2FA") == 1
+    assert log.count(">reset password and 2FA</td>") == 1
 
 
 async def test_a_temporary_password_expires_after_three_days(console, accounts, runtime, clock) -> None:
@@ -116,7 +116,7 @@ async def test_every_admin_action_is_in_the_access_log_with_last_sign_in_shown(c
         assert (await admin.post(f"/staff/admin/accounts/{temp_id}/{action}")).status == 303
     log = await (await admin.client.get("/staff/admin/access")).text()
     for action in ("account created (helpdesk)", "disable", "enable", "unlock"):
-        assert re.search(r"account temp@etp\.org</td><td>" + re.escape(action) + "<", log), action
+        assert re.search(r"account temp@etp\.org</td><td[^>]*>" + re.escape(action) + "<", log), action
     page = await (await admin.client.get("/staff/admin")).text()
     row = page[page.index("<td>temp@etp.org"):]
     assert "never" in row[:row.index("</tr>")]

@@ -47,7 +47,8 @@ async def test_sign_in_reply_and_close_in_a_browser(config, runtime) -> None:
             assert await page.text_content("#case-number") == number
             assert ref not in await page.content()
             assert "Unpaid overtime <b>since May</b>" in await page.inner_text(".msg.reporter .body")
-            await page.fill("textarea[name=body] >> nth=0", "We are looking into it.")
+            await page.fill("#reply-body", "We are looking into it.")
+            await page.check("#reply-form input[name=confirm]")
             await page.click("text=Send reply")
             assert "We are looking into it." in await page.inner_text(".msg.staff .body")
             await page.click("text=Close case")

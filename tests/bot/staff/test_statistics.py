@@ -54,11 +54,12 @@ async def test_counts_per_week_and_category_and_the_median_first_response(sign_i
     line = await sign_in("line@etp.org")
     html = await (await line.client.get("/staff/statistics")).text()
     week_a, week_b = iso_week(start), iso_week(start + WEEK)
-    assert _row(html, "week-row", week_a) == [week_a, "3", "0", "3", "30 min"]
-    assert _row(html, "week-row", week_b) == [week_b, "0", "1", "0", "–"]
-    assert _row(html, "category-row", week_a, "wages")[2:] == ["2", "0"]
-    assert _row(html, "category-row", week_a, "hours")[2:] == ["1", "0"]
-    assert _row(html, "category-row", week_b, "hours")[2:] == ["0", "1"]
+    # week, opened, closed, urgent, open at the end, answered, median first response
+    assert _row(html, "week-row", week_a) == [week_a, "3", "0", "0", "3", "3", "30 min"]
+    assert _row(html, "week-row", week_b) == [week_b, "0", "1", "0", "2", "0", "–"]
+    assert _row(html, "category-row", week_a, "wages")[2:] == ["2", "0", "0"]
+    assert _row(html, "category-row", week_a, "hours")[2:] == ["1", "0", "0"]
+    assert _row(html, "category-row", week_b, "hours")[2:] == ["0", "1", "0"]
     assert 'id="stats-helpdesk"' not in html  # another queue's figures
     for ref in (first, second, third):
         assert ref not in html
@@ -71,7 +72,7 @@ async def test_counts_per_week_and_category_and_the_median_first_response(sign_i
     everything = await (await admin.client.get("/staff/statistics?weeks=0")).text()
     assert all(f'id="stats-{q}"' in everything for q in ("helpline", "integrity", "helpdesk"))
     only_helpline = await (await admin.client.get("/staff/statistics?queue=helpline")).text()
-    assert 'id="stats-helpdesk"' not in only_helpline and _row(only_helpline, "week-row", week_a)[4] == "30 min"
+    assert 'id="stats-helpdesk"' not in only_helpline and _row(only_helpline, "week-row", week_a)[6] == "30 min"
 
 
 async def test_the_range_of_weeks_shown(sign_in, runtime, clock) -> None:
@@ -105,3 +106,69 @@ async def test_counts_kept_by_the_previous_release_survive_the_upgrade(config) -
         assert (row[0], row[1], row[2], json.loads(row[3])) == (3, 3, 1, [300, 1800])
     finally:
         await db.close()
+
+
+def _totals(html: str, queue: str) -> dict[str, str]:
+    section = html[html.index(f'id="stats-{queue}"'):]
+    section = section[:section.index("</ul>")]
+    return dict(re.findall(r'data-total="(\w+)">([^<]*)<', section))
+
+
+async def test_totals_urgent_cases_backlog_and_charts_drawn_on_the_server(sign_in, runtime, clock) -> None:
+    start = clock.now
+    first = await file_helpline_report(ChatDriver(runtime, contact="a"), "he will beat me", category="safety")
+    await _answer(runtime, first, timedelta(hours=2), close_after=timedelta(days=1))
+    clock.now = start + WEEK
+    for i in range(3):
+        await file_helpline_report(ChatDriver(runtime, contact=f"b{i}"), "wages Secret-Name-Zhang", category="wages")
+    clock.now = start + 2 * WEEK
+    line = await sign_in("line@etp.org")
+    html = await (await line.client.get("/staff/statistics")).text()
+    assert _totals(html, "helpline") == {"opened": "4", "closed": "1", "urgent": "1", "backlog": "3",
+                                         "median": "2 h 00 min"}
+    week_a, week_b = iso_week(start), iso_week(start + WEEK)
+    assert _row(html, "week-row", week_a)[1:5] == ["1", "1", "1", "0"]
+    assert _row(html, "week-row", week_b)[1:5] == ["3", "0", "0", "3"]
+    charts = re.findall(r'<figure class="chart">(.*?)</figure>', html, re.S)
+    assert len(charts) == 4 and all(c.lstrip().startswith("<svg") for c in charts)
+    assert "Cases opened and closed per week" in charts[0] and "Backlog" in charts[1]
+    assert "<script" not in html.split("</head>")[1] and "https://" not in html.split("</head>")[1]
+    assert "Secret-Name-Zhang" not in html
+    for ref in [first]:
+        assert ref not in html
+    dates = await (await line.client.get("/staff/statistics", params={
+        "from": (start + WEEK).date().isoformat(), "to": (start + WEEK).date().isoformat()})).text()
+    assert _totals(dates, "helpline")["opened"] == "3" and f'data-week="{week_a}"' not in dates
+    assert _totals(dates, "helpline")["backlog"] == "3"
+    later = await (await line.client.get("/staff/statistics", params={"from": clock.now.date().isoformat()})).text()
+    assert _totals(later, "helpline")["opened"] == "0" and _totals(later, "helpline")["backlog"] == "3"  # carried on
+    for query in ({"from": "2026-13-45"}, {"to": "yesterday"}, {"from": "2030-01-01", "to": "2020-01-01"}):
+        assert (await line.client.get("/staff/statistics", params=query)).status == 200
+
+
+async def test_the_statistics_as_csv_counts_only(sign_in, runtime, clock) -> None:
+    import csv
+    import io
+
+    start = clock.now
+    ref = await file_helpline_report(ChatDriver(runtime, contact="a"), "Supervisor Wang took my card", category="wages")
+    await _answer(runtime, ref, timedelta(minutes=45))
+    desk_chat = ChatDriver(runtime, contact="manager")
+    await desk_chat.send("/human When is our audit?")
+    await desk_chat.choose("human:send")
+    line = await sign_in("line@etp.org")
+    response = await line.client.get("/staff/statistics.csv", params={"weeks": "13"})
+    assert response.status == 200 and response.content_type == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = (await response.read()).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    week = iso_week(start)
+    (total,) = [r for r in rows if r["week"] == week and r["category"] == "all"]
+    assert (total["queue"], total["opened"], total["answered"], total["median_first_response_minutes"]) == (
+        "helpline", "1", "1", "45.0")
+    assert {r["queue"] for r in rows} == {"helpline"} and len({r["week"] for r in rows}) == 13
+    assert any(r["category"] == "wages" and r["opened"] == "1" for r in rows)
+    assert "Wang" not in text and ref not in text and "H-" not in text
+    admin = await sign_in("admin@etp.org")
+    everything = (await (await admin.client.get("/staff/statistics.csv?weeks=13")).read()).decode("utf-8-sig")
+    assert {r["queue"] for r in csv.DictReader(io.StringIO(everything))} == {"helpline", "integrity", "helpdesk"}
