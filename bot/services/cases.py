@@ -99,24 +99,33 @@ def private_for_staff(secrets: Secrets, case: Case, queue_private: bytes | None)
     return None
 
 
-def seal_to_case(secrets: Secrets, case: Case, text: str) -> str:
-    return sealing.seal(case.public_key, text) if case.public_key else secrets.encrypt(text)
+def seal_to_case(secrets: Secrets, case: Case, data: str | bytes) -> str:
+    """A message body, an attachment list or an evidence file, sealed to the case's public key (the
+    server key for a case of an earlier release that has no key pair)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return sealing.seal_bytes(case.public_key, raw) if case.public_key else secrets.encrypt_bytes(raw)
 
 
-def read(secrets: Secrets, private: bytes | None, token: str) -> str | None:
-    """A message body or attachment list: sealed to the case key, or (rows of an earlier release
-    not yet adopted) under the server key. None when the key to open it is missing."""
+def read_bytes(secrets: Secrets, private: bytes | None, token: str) -> bytes | None:
+    """What `seal_to_case` sealed: sealed to the case key, or (rows of an earlier release not yet
+    adopted) under the server key. None when the key to open it is missing."""
     if sealing.is_sealed(token):
         if private is None:
             return None
         try:
-            return sealing.unseal(private, token)
+            return sealing.unseal_bytes(private, token)
         except sealing.WrongKey:
             return None
     try:
-        return secrets.decrypt(token)
+        return secrets.decrypt_bytes(token)
     except DecryptError:
         return None
+
+
+def read(secrets: Secrets, private: bytes | None, token: str) -> str | None:
+    """A message body or attachment list (`read_bytes` as text)."""
+    raw = read_bytes(secrets, private, token)
+    return raw.decode("utf-8") if raw is not None else None
 
 
 def photos_in(secrets: Secrets, private: bytes | None, token: str | None) -> int:

@@ -10,8 +10,11 @@ while its copy still exists (WeChat deletes temporary media after three days) an
   (EXIF, GPS, XMP, comments and text chunks are gone; the EXIF orientation is applied first, so
   the picture stands as it was taken); PDFs are kept as they are (served as a download, never
   rendered in the console); anything else, or anything over ETP_EVIDENCE_MAX_BYTES, is refused.
-- `seal` / `unseal`: the one place evidence is encrypted and decrypted (today with the server key;
-  the per-case key of the secrecy issue goes here).
+- `seal` / `unseal`: the one place evidence is encrypted and decrypted: sealed to the case's public
+  key like its messages (`cases.seal_to_case`: the bot needs only the public key), opened with the
+  case's private key (`cases.private_for_staff`: from the signed-in member's queue key, or the
+  server key while the case's queue has no key yet). Files kept under the server key by an
+  earlier release are still read, and sealed to the case key when the queue key adopts the case.
 """
 from __future__ import annotations
 
@@ -49,13 +52,19 @@ def media_channel(platform: str) -> str:
 
 
 # -- encryption: one function each way -------------------------------------------------------------
-def seal(secrets: Secrets, case_id: int, data: bytes) -> str:
-    """Encrypt a file kept with case `case_id`."""
-    return secrets.encrypt_bytes(data)
+def seal(secrets: Secrets, case: Case, data: bytes) -> str:
+    """Encrypt a file kept with `case`: sealed to its public key, as its messages are."""
+    from bot.services.cases import seal_to_case  # cases imports this module
+
+    return seal_to_case(secrets, case, data)
 
 
-def unseal(secrets: Secrets, case_id: int, token: str) -> bytes:
-    return secrets.decrypt_bytes(token)
+def unseal(secrets: Secrets, private: bytes | None, token: str) -> bytes | None:
+    """A kept file, opened with the case's private key (`cases.private_for_staff`); None when the
+    key to open it is missing (a member without the queue key)."""
+    from bot.services.cases import read_bytes
+
+    return read_bytes(secrets, private, token)
 
 
 # -- recording ---------------------------------------------------------------------------------------
@@ -144,7 +153,10 @@ async def store(session: AsyncSession, secrets: Secrets, evidence_id: int, kept:
     if row is None:
         return  # purged with its case meanwhile
     row.status, row.content_type, row.size = KEPT, kept.content_type, len(kept.data)
-    row.data_enc = seal(secrets, row.case_id, kept.data)
+    case = await session.get(Case, row.case_id)
+    if case is None:
+        return
+    row.data_enc = seal(secrets, case, kept.data)
     row.platform_id_enc, row.fetched_at, row.reason = None, now, None
     metrics.EVIDENCE.labels(row.channel, "kept").inc()
     log.info("evidence kept", extra={"event": "evidence_kept", "channel": row.channel, "bytes": row.size})
@@ -171,9 +183,18 @@ async def of_case(session: AsyncSession, case: Case) -> list[CaseEvidence]:
     return list(found.scalars())
 
 
-async def content(session: AsyncSession, secrets: Secrets, case: Case, evidence_id: int) -> Kept | None:
-    """A kept file of the case, decrypted; None when the id is not this case's or nothing is kept."""
+class Locked(Exception):
+    """The file is kept but sealed to the case key, and the caller has no key that opens it."""
+
+
+async def content(session: AsyncSession, secrets: Secrets, case: Case, evidence_id: int,
+                  private: bytes | None) -> Kept | None:
+    """A kept file of the case, decrypted with the case's private key (`cases.private_for_staff`);
+    None when the id is not this case's or nothing is kept; `Locked` when `private` cannot open it."""
     row = await session.get(CaseEvidence, evidence_id)
     if row is None or row.case_id != case.id or row.status != KEPT or not row.data_enc:
         return None
-    return Kept(row.content_type or "application/octet-stream", unseal(secrets, case.id, row.data_enc))
+    data = unseal(secrets, private, row.data_enc)
+    if data is None:
+        raise Locked()
+    return Kept(row.content_type or "application/octet-stream", data)

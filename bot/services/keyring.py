@@ -27,6 +27,7 @@ from bot.core.crypto import Secrets
 from bot.core.errors import UserError
 from bot.core.models.base import utcnow
 from bot.core.models.cases import QUEUES, Case, CaseMessage, StaffUser
+from bot.core.models.evidence import CaseEvidence
 from bot.core.models.keyring import QueueGrant, QueueKey, SessionKey, StaffKey
 
 log = logging.getLogger(__name__)
@@ -273,7 +274,7 @@ async def grant(session: AsyncSession, granter: StaffUser, granter_private: byte
 async def adopt_waiting_cases(session: AsyncSession, secrets: Secrets, queue: str) -> int:
     """Cases of a queue whose private key is still under the server key (opened before the queue
     had its first member, or by an earlier release) get it sealed to the queue key instead, and
-    their messages written under the server key are sealed to the case key. Needs only public
+    their messages and evidence files written under the server key are sealed to the case key. Needs only public
     keys: run when the first member of a queue is created, and by `etp-bot keys migrate-cases`."""
     public = await queue_public(session, queue)
     if public is None:
@@ -287,6 +288,11 @@ async def adopt_waiting_cases(session: AsyncSession, secrets: Secrets, queue: st
                 m.body_enc = sealing.seal(case.public_key, secrets.decrypt(m.body_enc))
             if m.attachments_enc and not sealing.is_sealed(m.attachments_enc):
                 m.attachments_enc = sealing.seal(case.public_key, secrets.decrypt(m.attachments_enc))
+        # evidence files kept under the server key, likewise (`evidence.seal` seals new ones to the case key)
+        for e in (await session.execute(select(CaseEvidence).where(CaseEvidence.case_id == case.id,
+                                                                   CaseEvidence.data_enc.is_not(None)))).scalars():
+            if not sealing.is_sealed(e.data_enc):
+                e.data_enc = sealing.seal_bytes(case.public_key, secrets.decrypt_bytes(e.data_enc))
         case.private_by_queue = sealing.seal_bytes(public, private)
         case.private_by_server_enc = None
     if due:

@@ -2,9 +2,10 @@
 current ETP_SECRET_KEY, reading old data with ETP_OLD_SECRET_KEYS.
 
 Encrypted columns are found by name (`*_enc`) in every table, so feature tables are covered
-without being listed here; values sealed to a case key (`n1:`) are not under the server key and
-are left alone. Look-up hashes whose input is stored encrypted (contacts, contact tags of cases
-and outbox rows) are recomputed; those whose input is not stored (receipt hashes, binding-code
+without being listed here; values sealed to a case key (`n1:`: message bodies, evidence files)
+are not under the server key and are left alone, not even read (a kept photo is megabytes).
+Look-up hashes whose input is stored encrypted (contacts, contact tags of cases and outbox rows)
+are recomputed; those whose input is not stored (receipt hashes, binding-code
 hashes, staff session ids) cannot be: a receipt hashed under an old key is re-hashed when its
 reporter next uses it, codes expire within ETP_CODE_TTL_DAYS and staff sign in again, so keep the
 old key in ETP_OLD_SECRET_KEYS until then (docs/operations.md).
@@ -14,16 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, case, select, update
 
 from bot.core.crypto import Secrets
 from bot.core.db import Database
 from bot.core.models import Base
-from bot.core.sealing import is_sealed
+from bot.core.sealing import PREFIX, is_sealed
 from bot.services.contacts import contact_key, split_address
 
 BATCH = 500
-BATCH_OF = {"case_evidence": 5}  # rows of megabytes: a few at a time
+BATCH_OF = {"case_evidence": 5}  # rows of megabytes (files of an earlier release): a few at a time
 
 
 @dataclass
@@ -70,7 +71,10 @@ async def rotate_keys(
         last = None
         while True:
             async with db.session() as s:
-                q = select(pk, *[table.c[c] for c in read_cols]).order_by(pk).limit(BATCH_OF.get(table.name, BATCH))
+                # a value sealed to a case key is read as NULL: the database does not send it
+                q = select(pk, *[case((table.c[c].startswith(PREFIX, autoescape=True), None), else_=table.c[c])
+                                 .label(c) if c in enc_cols else table.c[c] for c in read_cols])
+                q = q.order_by(pk).limit(BATCH_OF.get(table.name, BATCH))
                 if last is not None:
                     q = q.where(pk > last)
                 rows = [dict(r._mapping) for r in (await s.execute(q))]

@@ -195,14 +195,24 @@ async def evidence_file(request: web.Request) -> web.Response:
     """A kept photo or document of a case, to the role that owns its queue (others: 404); never
     cached; a PDF is a download, never rendered inside the console."""
     rt = runtime(request)
+    secrets = rt.services.secrets
     async with rt.db.session() as s:
         case = await _case_for(s, request)
-        found = await evidence.content(s, rt.services.secrets, case, id_from(request, "evidence_id"))
-        if found is None:
-            raise web.HTTPNotFound()
+        # the case key, opened with the queue key this session holds, as for the case page
+        private = cases.private_for_staff(secrets, case, await keys_views.queue_private(request, s))
+        try:
+            found = await evidence.content(s, secrets, case, id_from(request, "evidence_id"), private)
+        except evidence.Locked:
+            found = None
+        else:
+            if found is None:
+                raise web.HTTPNotFound()
         await cases.log_access(s, _staff(request), case, "view_evidence", now(request))
-        extension = EXTENSIONS.get(found.content_type, "bin")
-        name = f"{cases.case_number(case)}-{request.match_info['evidence_id']}.{extension}"
+        if found is not None:
+            extension = EXTENSIONS.get(found.content_type, "bin")
+            name = f"{cases.case_number(case)}-{request.match_info['evidence_id']}.{extension}"
+    if found is None:  # no queue key in this session: what the case page shows for each message then
+        return web.Response(status=403, text=SEALED, headers={"Cache-Control": "no-store"})
     disposition = "inline" if found.content_type.startswith("image/") else "attachment"
     return web.Response(body=found.data, content_type=found.content_type, headers={
         "Cache-Control": "no-store", "Content-Disposition": f'{disposition}; filename="{name}"',

@@ -9,12 +9,16 @@ dumped with `pg_dump`, and read as an attacker would:
 - no column joins a case to a contact or a factory, and the times kept beside a contact are
   coarsened to the hour (exact times would match a case's);
 - with the server's key file too, but no staff member signed in, every value the key opens still
-  holds no report text, reply, note or receipt, and no case key opens.
+  holds no report text, reply, note or receipt, nor the photo sent with the WeChat report, and no
+  case key opens; while signed in, the helpline member sees that photo on the case page (a member
+  of the queue not yet given its key gets the case page's "encrypted" answer instead).
 """
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import io
 import os
 import re
 import shutil
@@ -25,6 +29,7 @@ from pathlib import Path
 import pytest
 from aiohttp import CookieJar
 from aiohttp.test_utils import TestClient
+from PIL import Image
 from sqlalchemy import inspect, select
 
 from bot.core import sealing
@@ -32,6 +37,7 @@ from bot.core.crypto import DecryptError
 from bot.core.db import Database
 from bot.core.models import Base, OutboxMessage, utcnow
 from bot.core.models import outbox as ob
+from bot.core.models.evidence import KEPT, CaseEvidence
 from bot.services import cases
 from bot.services.retention import forget_passive_replies
 from tests.casekit import PASSWORD, add_member, reference_in, totp_code
@@ -40,7 +46,7 @@ from tests.factories_support import import_rows, new_code
 from tests.fakes import telegram as tg
 
 from .conftest import runtime_of
-from .test_relay import StaffBrowser, WeChatWorker, file_report_on_wechat, tg_post, wait_until
+from .test_relay import StaffBrowser, WeChatWorker, tg_post, wait_until
 
 OPENID = "oCopyWorker0000000000000077"
 FACTORY_CHAT = 5550333444
@@ -55,6 +61,33 @@ FOLLOW_UP_TEXT = "Larkspur building B also locked at night"
 REPLIES = ["We contacted Marigold HR today", "Integrity will call Quillfeather's firm",
            "We will inspect Larkspur on Monday"]
 NOTES = ["Note: Marigold payroll clerk is Ms Fenwick", "Note: Tansy Audit seen before in 2025"]
+PHOTO_MEDIA = "MEDIA_COPY_PAYSLIP"
+IMG = re.compile(r'<img src="(/staff/cases/\d+/evidence/\d+)"')
+TEAL, MAGENTA = (20, 180, 160), (230, 30, 150)
+
+
+def pattern_photo() -> bytes:
+    """A recognisable photo: 8-pixel squares of teal and magenta, a checkerboard."""
+    image = Image.new("RGB", (64, 48))
+    for x in range(64):
+        for y in range(48):
+            image.putpixel((x, y), TEAL if (x // 8 + y // 8) % 2 == 0 else MAGENTA)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def is_the_pattern(data: bytes) -> bool:
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    return image.size == (64, 48) and all(
+        all(abs(a - b) <= 12 for a, b in zip(image.getpixel((x * 8 + 4, y * 8 + 4)),
+                                             TEAL if (x + y) % 2 == 0 else MAGENTA, strict=True))
+        for x in range(8) for y in range(6))
+
+
+async def _photo_kept(runtime) -> bool:
+    async with runtime.db.session() as s:
+        return [r.status for r in (await s.execute(select(CaseEvidence))).scalars()] == [KEPT]
 
 
 @pytest.fixture(autouse=True)
@@ -92,15 +125,26 @@ async def _all_delivered(runtime) -> bool:
     return all(status in (ob.SENT, ob.FAILED) for status in rows)
 
 
-async def _make_cases(client, wechat_user, fake_wechat, fake_telegram) -> list[str]:
-    """Every kind of case, answered and annotated; returns the receipts."""
+async def _make_cases(client, wechat_user, fake_wechat, fake_telegram) -> tuple[list[str], bytes]:
+    """Every kind of case, answered and annotated; returns the receipts and the photo as the
+    helpline member sees it."""
     runtime = runtime_of(client)
     await add_member(runtime, "line@etp.org", "helpline")
+    await add_member(runtime, "new-line@etp.org", "helpline")  # not yet given the queue key
     await add_member(runtime, "integrity@etp.org", "integrity")
     await import_rows(runtime.db, "C1,Sunny Toys Ltd,certified,2025-06-10,阳光玩具有限公司,,0,0,0")
 
     worker = WeChatWorker(wechat_user(client, OPENID), fake_wechat)
-    helpline = await file_report_on_wechat(worker, HELPLINE_TEXT)
+    fake_wechat.add_media(PHOTO_MEDIA, pattern_photo())
+    await worker.say("/helpline")
+    await worker.choose("Wages and overtime")
+    await worker.say(HELPLINE_TEXT)
+    worker.last = await worker.user.deliver(worker.user.platform.image(OPENID, PHOTO_MEDIA))
+    await worker.choose("Done")
+    await worker.choose("Message me here")
+    await worker.choose("Send")
+    helpline = reference_in(worker.last)
+    await wait_until(lambda: _photo_kept(runtime))
 
     await _telegram(client, FACTORY_CHAT, f"/bind {await new_code(runtime, 'C1')}")
     await wait_until(lambda: _said(fake_telegram, FACTORY_CHAT, "Sunny Toys"))
@@ -117,8 +161,20 @@ async def _make_cases(client, wechat_user, fake_wechat, fake_telegram) -> list[s
             await staff.reply(await staff.case_id(ref), reply)
         case_id = await staff.case_id(helpline)
         await _post(staff, f"/staff/cases/{case_id}/note", body=NOTES[0])
-        assert HELPLINE_TEXT in await staff.page(f"/staff/cases/{case_id}")
+        html = await staff.page(f"/staff/cases/{case_id}")
+        assert HELPLINE_TEXT in html
+        (photo_url,) = IMG.findall(html)
+        response = await staff.client.get(photo_url, allow_redirects=False)
+        assert response.status == 200 and response.headers["Content-Type"] == "image/jpeg"
+        shown = await response.read()
+        assert is_the_pattern(shown)  # the photo the worker sent, as the member sees it
         await _post(staff, "/staff/logout")
+    async with _signed_in(client, "new-line@etp.org") as newcomer:  # the queue's, without its key
+        html = await newcomer.page(f"/staff/cases/{case_id}")
+        assert HELPLINE_TEXT not in html and "(encrypted: you do not hold the queue key" in html
+        response = await newcomer.client.get(photo_url, allow_redirects=False)
+        assert response.status == 403 and (await response.text()).startswith("(encrypted: you do not hold")
+        await _post(newcomer, "/staff/logout")
     async with _signed_in(client, "integrity@etp.org") as staff:
         case_id = await staff.case_id(integrity)
         await staff.reply(case_id, REPLIES[1])
@@ -134,7 +190,7 @@ async def _make_cases(client, wechat_user, fake_wechat, fake_telegram) -> list[s
     await wait_until(lambda: _said(fake_telegram, FACTORY_CHAT, REPLIES[1]))
     await wait_until(lambda: _wechat_said(fake_wechat, REPLIES[0]))
     await wait_until(lambda: _all_delivered(runtime))
-    return [helpline, integrity, check_back]
+    return [helpline, integrity, check_back], shown
 
 
 @contextlib.asynccontextmanager
@@ -219,7 +275,7 @@ async def _foreign_keys(url: str) -> dict[str, set[str]]:
 async def test_a_copy_of_the_database_reveals_no_report_no_receipt_and_no_link(
         channels_config, serve, wechat_user, fake_wechat, fake_telegram, tmp_path) -> None:
     async with serve(channels_config) as client:
-        receipts = await _make_cases(client, wechat_user, fake_wechat, fake_telegram)
+        receipts, photo = await _make_cases(client, wechat_user, fake_wechat, fake_telegram)
         secrets = runtime_of(client).services.secrets
         # the copy is taken later than a minute after the last message: the passive replies cached
         # for WeChat's retries (which preview the report) are wiped by then (the scheduled job)
@@ -232,6 +288,8 @@ async def test_a_copy_of_the_database_reveals_no_report_no_receipt_and_no_link(
     for secret in [*secret_words, OPENID, str(FACTORY_CHAT), str(CHECK_BACK_CHAT), str(THIRD_CHAT), "Marigold",
                    "Larkspur", "Quillfeather"]:
         assert secret.encode() not in data, f"{secret!r} is in the database copy"
+    for form in (photo, base64.b64encode(photo), base64.urlsafe_b64encode(photo), photo[-64:]):
+        assert form not in data, "the photo is in the database copy"
 
     # 2. no join from a case to a contact or a factory
     fks = await _foreign_keys(url)
@@ -254,20 +312,26 @@ async def test_a_copy_of_the_database_reveals_no_report_no_receipt_and_no_link(
 
     # 3. with the key file too, no staff signed in: nothing the server key opens holds the texts
     assert rows["session_keys"] == []
-    opened = []
+    opened, opened_bytes = [], []
     for table, table_rows in rows.items():
         for row in table_rows:
             for column, value in row.items():
                 if not isinstance(value, str) or not value or sealing.is_sealed(value):
                     continue
                 try:
-                    opened.append((table, column, secrets.decrypt(value)))
+                    raw = secrets.decrypt_bytes(value)
                 except (DecryptError, UnicodeError, ValueError):
-                    pass
+                    continue
+                opened_bytes.append((table, column, raw))
+                opened.append((table, column, raw.decode("utf-8", "replace")))
     assert opened, "the server key opens something (contact ids, for delivery)"
     for table, column, text in opened:
         for secret in secret_words:
             assert secret not in text, f"the server key opens {secret!r} in {table}.{column}"
+    for table, column, raw in opened_bytes:
+        assert photo not in raw and not raw.startswith(b"\xff\xd8"), f"the server key opens the photo in {table}.{column}"
+    (kept,) = rows["case_evidence"]
+    assert kept["status"] == KEPT and sealing.is_sealed(kept["data_enc"])  # sealed to the case key
     for row in rows["cases"]:
         assert row["private_by_server_enc"] is None and row["private_by_queue"].startswith(sealing.PREFIX)
     sealed = [m["body_enc"] for m in rows["case_messages"]]

@@ -32,7 +32,7 @@ class CaseEvidence(Base):
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     content_type: Mapped[str | None] = mapped_column(String(64), nullable=True)  # of what is kept
     size: Mapped[int | None] = mapped_column(Integer, nullable=True)  # bytes kept (before encryption)
-    # the file, encrypted (a token of `bot.services.evidence.seal`; `etp-bot keys rotate` re-encrypts it)
+    # the file, sealed to the case key (`bot.services.evidence.seal`; an earlier release's: the server key)
     data_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     reason: Mapped[str | None] = mapped_column(String(64), nullable=True)  # why refused or gone
     outbox_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the fetch job

@@ -1,7 +1,7 @@
 """Evidence kept with a case: images re-encoded with no metadata (EXIF, GPS, text chunks), PDFs kept
 as they are, other types and oversized files refused; the fetch is an outbox job (retried with the
-outbox's backoff, given up when the platform's copy has gone); the file is stored encrypted, is
-re-encrypted by key rotation and purged with its case."""
+outbox's backoff, given up when the platform's copy has gone); the file is sealed to the case key
+(left alone by key rotation, which it does not depend on) and purged with its case."""
 from __future__ import annotations
 
 import io
@@ -11,6 +11,7 @@ import pytest
 from PIL import ExifTags, Image, PngImagePlugin
 from sqlalchemy import select
 
+from bot.core import sealing
 from bot.core.crypto import Secrets
 from bot.core.metrics import EVIDENCE
 from bot.core.models import OutboxMessage
@@ -159,10 +160,15 @@ async def test_a_photo_is_fetched_by_an_outbox_job_and_kept_encrypted_without_me
     assert platform.calls == ["MEDIA-1", "MEDIA-1"]
     assert outcome("wechat", "kept") == kept_before + 1
     stored = row.data_enc
+    assert sealing.is_sealed(stored)  # sealed to the case key, as the messages are
     assert b"PhoneMaker" not in stored.encode() and original[:200] not in stored.encode()
     async with runtime.db.session() as s:
         case = await s.get(Case, row.case_id)
-        kept = await evidence.content(s, runtime.services.secrets, case, row.id)
+        with pytest.raises(evidence.Locked):  # without the case's private key, nothing
+            await evidence.content(s, runtime.services.secrets, case, row.id, None)
+        # the helpline queue has no key yet: the server opens the case key, as for the messages
+        private = cases.private_for_staff(runtime.services.secrets, case, None)
+        kept = await evidence.content(s, runtime.services.secrets, case, row.id, private)
     assert kept.content_type == "image/jpeg" and row.size == len(kept.data)
     assert_no_metadata(kept.data)
 
@@ -195,7 +201,7 @@ async def test_a_photo_gone_from_the_platform_and_a_refused_file_are_recorded_no
     assert all(r.data_enc is None for r in (expired, refused, huge))
 
 
-async def test_evidence_is_purged_with_its_case_and_re_encrypted_by_key_rotation(runtime, clock) -> None:
+async def test_evidence_is_purged_with_its_case_and_left_alone_by_key_rotation(runtime, clock) -> None:
     await open_case_with(runtime, {"channel": "wechat", "media_id": "MEDIA-1"})
     await worker_for(runtime, Platform({"MEDIA-1": photo()})).deliver_due()
     (row,) = await rows(runtime)
@@ -203,8 +209,12 @@ async def test_evidence_is_purged_with_its_case_and_re_encrypted_by_key_rotation
     new_key = "a-new-secret-key-0123456789abcdefghijklmnop"
     await rotate_keys(runtime.db, Secrets(new_key, (SECRET,)))
     (after,) = await rows(runtime)
-    assert after.data_enc != row.data_enc
-    assert_no_metadata(evidence.unseal(Secrets(new_key), after.case_id, after.data_enc))
+    assert after.data_enc == row.data_enc  # sealed to the case key: not under the server key, not touched
+    async with runtime.db.session() as s:
+        case = await s.get(Case, row.case_id)
+        # staff still read it through the case key (here under the new server key: no queue key yet)
+        private = cases.private_for_staff(Secrets(new_key), case, None)
+        assert_no_metadata((await evidence.content(s, Secrets(new_key), case, row.id, private)).data)
 
     async with runtime.db.session() as s:
         case = await s.get(Case, row.case_id)
@@ -233,6 +243,39 @@ async def test_a_follow_up_photo_is_fetched_too_and_belongs_to_its_case_only(run
     fetcher = EvidenceFetcher(runtime.db, secrets, Platform({"TG-1": photo("PNG")}).download, max_bytes=10_000_000)
     await OutboxWorker(runtime.db, secrets, {"telegram-media": fetcher}).deliver_due()
     async with runtime.db.session() as s:
-        mine = await evidence.content(s, secrets, await s.get(Case, first.id), row.id)
-        theirs = await evidence.content(s, secrets, await s.get(Case, other.id), row.id)
+        case, other_case = await s.get(Case, first.id), await s.get(Case, other.id)
+        mine = await evidence.content(s, secrets, case, row.id, cases.private_for_staff(secrets, case, None))
+        theirs = await evidence.content(s, secrets, other_case, row.id,
+                                        cases.private_for_staff(secrets, other_case, None))
     assert mine.content_type == "image/png" and theirs is None
+
+
+async def test_a_file_kept_under_the_server_key_by_an_earlier_release_moves_to_the_case_key(runtime) -> None:
+    from bot.core.models.cases import StaffUser
+    from bot.services import keyring
+    from tests.casekit import PASSWORD, add_member
+
+    secrets = runtime.services.secrets
+    await open_case_with(runtime, {"channel": "wechat", "media_id": "MEDIA-1"})
+    await worker_for(runtime, Platform({"MEDIA-1": photo()})).deliver_due()
+    (row,) = await rows(runtime)
+    async with runtime.db.session() as s:  # as an earlier release kept it
+        case = await s.get(Case, row.case_id)
+        plain = (await evidence.content(s, secrets, case, row.id, cases.private_for_staff(secrets, case, None))).data
+        (await s.get(CaseEvidence, row.id)).data_enc = secrets.encrypt_bytes(plain)
+    async with runtime.db.session() as s:  # still read, before the queue has a key
+        case = await s.get(Case, row.case_id)
+        assert (await evidence.content(s, secrets, case, row.id, None)).data == plain
+
+    await add_member(runtime, "line@etp.org", "helpline")  # the queue's first member: its key adopts the case
+    (after,) = await rows(runtime)
+    assert sealing.is_sealed(after.data_enc)
+    async with runtime.db.session() as s:
+        case = await s.get(Case, row.case_id)
+        assert case.private_by_server_enc is None
+        with pytest.raises(evidence.Locked):  # the server alone no longer opens it
+            await evidence.content(s, secrets, case, row.id, cases.private_for_staff(secrets, case, None))
+        member = (await s.execute(select(StaffUser).where(StaffUser.email == "line@etp.org"))).scalar_one()
+        queue = await keyring.queue_private(s, await keyring.unlock(s, member.id, PASSWORD), member.id, "helpline")
+        kept = await evidence.content(s, secrets, case, row.id, cases.private_for_staff(secrets, case, queue))
+    assert kept.data == plain
