@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///etp-bot.db"
 MIN_SECRET_LENGTH = 32
 SECRET_FIELDS = ("secret_key", "old_secret_keys", "wechat_token", "wechat_app_secret", "wechat_aes_key",
-                 "telegram_bot_token", "telegram_webhook_secret")
+                 "telegram_bot_token", "telegram_webhook_secret", "metrics_token")
 
 
 class ConfigError(ValueError):
@@ -41,7 +41,13 @@ _FORMATS = {
     "telegram_webhook_secret": (r"[A-Za-z0-9_-]{1,256}", "1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)"),
     "wechat_aes_key": (r"[A-Za-z0-9]{43}", "the 43-character EncodingAESKey (letters and digits)"),
     "wechat_token": (r"[A-Za-z0-9]{3,32}", "3-32 letters and digits (WeChat's rule for the server token)"),
+    "metrics_token": (r"[!-~]{16,}", "at least 16 characters without spaces (the bearer token Prometheus sends)"),
 }
+
+
+def masked_url(url: str) -> str:
+    """A database URL with its password shown as `***`."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
 def _http_url(value: str) -> str:
@@ -78,6 +84,7 @@ class _Settings(BaseSettings):
     telegram_bot_token: str | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
     telegram_webhook_secret: str | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_base: str = Field("https://api.telegram.org/bot", alias="TELEGRAM_API_BASE")
+    metrics_token: str | None = Field(None, alias="ETP_METRICS_TOKEN")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):
@@ -186,6 +193,7 @@ class Config:
     telegram_webhook_secret: str | None = None
     telegram_api_base: str = "https://api.telegram.org/bot"
     log_format: str | None = None
+    metrics_token: str | None = None  # bearer token required by /metrics when set
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -257,6 +265,7 @@ class Config:
             telegram_webhook_secret=s.telegram_webhook_secret,
             telegram_api_base=s.telegram_api_base,
             log_format=s.log_format,
+            metrics_token=s.metrics_token,
         )
 
     def masked(self) -> dict[str, str]:
@@ -270,7 +279,7 @@ class Config:
             if f.name in SECRET_FIELDS:
                 shown = "***" if value else "(unset)"
             elif f.name == "database_url":
-                shown = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", value)
+                shown = masked_url(value)
             elif isinstance(value, tuple):
                 shown = ",".join(str(v) for v in value)
             else:
