@@ -12,8 +12,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("staff", help="staff console accounts")
     ssub = p.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
     add = ssub.add_parser("add", help="create a staff account")
-    add.add_argument("email")
-    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("email", help="the member's email address, used to sign in")
+    add.add_argument("--role", required=True, choices=ROLES,
+                     help="the queue the member works (helpdesk, helpline, integrity) or admin (accounts)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=run_add)
     purge = sub.add_parser("purge", help="apply the retention policy (closed cases, old questions, inbox, outbox)")
