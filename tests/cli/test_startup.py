@@ -23,6 +23,8 @@ def etp(args: list[str], env: dict, cwd: Path) -> subprocess.CompletedProcess:
     ({"PORT": "eighty"}, "PORT"),
     ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"),
     ({"WECHAT_API_BASE": "api.weixin.qq.com"}, "WECHAT_API_BASE"),
+    ({"ETP_METRICS_TOKEN": "short"}, "ETP_METRICS_TOKEN"),
+    ({"ETP_LOG_FORMAT": "xml"}, "ETP_LOG_FORMAT"),
 ])
 @pytest.mark.parametrize("command", [["serve"], ["chat"], ["db", "upgrade"]])
 def test_bad_configuration_is_one_line_exit_2(tmp_path: Path, command, env, named) -> None:
@@ -58,7 +60,7 @@ def test_version(tmp_path: Path) -> None:
 def test_config_check_masks_secrets(tmp_path: Path) -> None:
     secrets = {"ETP_SECRET_KEY": KEY, "TELEGRAM_BOT_TOKEN": "123456:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp",
                "TELEGRAM_WEBHOOK_SECRET": "hook-secret-xyz", "WECHAT_TOKEN": "wxtoken42",
-               "WECHAT_APP_SECRET": "wechat-app-secret-value"}
+               "WECHAT_APP_SECRET": "wechat-app-secret-value", "ETP_METRICS_TOKEN": "scrape-token-0123456789"}
     env = {**secrets, "WECHAT_APP_ID": "wxapp", "ETP_DATABASE_URL": "postgresql+asyncpg://bot:dbpassword99@db.example:5432/etp",
            "ETP_TIMEZONE": "Europe/Paris"}
     r = etp(["config", "check"], env, tmp_path)
