@@ -111,8 +111,12 @@ class Context:
     def load_state(self) -> None:
         self.data = self.secrets.decrypt_json(self.conv.data_enc) if self.conv.data_enc else {}
 
-    def choices_offered_contains(self, choice_id: str | None) -> bool:
-        return any(c.id == choice_id for c in self.choices_from_json(self.conv.choices_json))
+    def offered_choice(self, token: str) -> str | None:
+        """The id of the choice offered last that `token` names (its id or its digest), or None."""
+        for c in self.choices_from_json(self.conv.choices_json):
+            if token in (c.id, c.digest):
+                return c.id
+        return None
 
     @staticmethod
     def choices_from_json(raw: str | None) -> list[Choice]:

@@ -106,9 +106,11 @@ class Dialogue:
             key = {m.LOCATION: "location_received", m.LINK: "link_received"}.get(kind, "unsupported_kind")
             return [ctx.reply(key)]
 
-        choice = text if kind == m.CHOICE else self._typed_choice(ctx, text)
-        if kind == m.CHOICE and not ctx.choices_offered_contains(choice) and not parse_action(choice or ""):
-            choice = None  # a stale or forged button
+        if kind == m.CHOICE:  # a button: one offered last (by its id or digest), or an action; else stale or forged
+            choice = ctx.offered_choice(text) or (text if parse_action(text) else None)
+            text = choice or text
+        else:
+            choice = self._typed_choice(ctx, text)
         if not text and not choice:
             return [ctx.reply("empty")]
         notes: list[Reply] = []

@@ -62,7 +62,7 @@ def _commands(lang: str):
 async def set_webhook(config, url: str) -> None:
     from telegram import Bot
 
-    from integrations.telegram import ALLOWED_UPDATES
+    from integrations.telegram.api import ALLOWED_UPDATES
 
     async with Bot(config.telegram_bot_token, base_url=config.telegram_api_base) as bot:
         await bot.set_webhook(url, secret_token=config.telegram_webhook_secret, allowed_updates=ALLOWED_UPDATES)
@@ -86,7 +86,7 @@ async def create_menu(config) -> None:
     from bot.core.errors import UserError
     from bot.runtime import build_runtime
     from integrations.wechat import MENU
-    from integrations.wechat_api import WeChatAPI, WeChatError
+    from integrations.wechat.api import WeChatAPI, WeChatError
 
     runtime = await build_runtime(config)  # the access token is shared through the database
     api = WeChatAPI(runtime.config, runtime.db, runtime.services.secrets)

@@ -1,6 +1,7 @@
 """The two value types that carry everything between channels and the dialogue."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -11,7 +12,7 @@ VOICE = "voice"
 LOCATION = "location"
 LINK = "link"
 EVENT = "event"
-CHOICE = "choice"  # a button press: `text` is the choice id
+CHOICE = "choice"  # a button press: `text` is the choice id, or its `Choice.digest`
 OTHER = "other"
 
 
@@ -38,6 +39,12 @@ class Incoming:
 class Choice:
     id: str  # an action, e.g. "status", "faq:fees.registration", "hl:cat:wages"
     label: str
+
+    @property
+    def digest(self) -> str:
+        """A short stand-in for a long id (a platform's button may carry only a few bytes,
+        Telegram's 64): the dialogue takes it for the choice among those it offered last."""
+        return "#" + hashlib.sha256(self.id.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

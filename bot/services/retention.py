@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 BATCH = 500
 COUNTERS_KEPT = timedelta(days=1)
 # a used (timestamp, nonce) pair must be remembered while its timestamp is still accepted: from
-# first use, at most twice the accepted age (integrations/wechat.py MAX_SIGNATURE_AGE, 5 minutes)
+# first use, at most twice the accepted age (integrations/wechat/receive.py MAX_SIGNATURE_AGE, 5 minutes)
 SIGNATURES_KEPT = timedelta(hours=1)
 
 

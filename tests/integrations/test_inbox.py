@@ -12,7 +12,7 @@ from bot.core.models import messaging as st
 from bot.core.models.messaging import InboxMessage, RateBucket
 from bot.services.throttle import RateLimit
 from integrations.inbox import Delivery, Inbox
-from integrations.telegram import make_respond
+from integrations.telegram.receive import make_respond
 from tests.fakes import telegram as tg
 
 from .conftest import DialogueSpy, count, outbox_rows, runtime_of
@@ -132,7 +132,7 @@ async def test_a_message_stored_before_a_crash_is_answered_at_the_next_start(
 async def test_a_wechat_message_left_unprocessed_is_answered_by_customer_service(
         wechat_config, serve, fake_wechat) -> None:
     from bot.runtime import build_runtime
-    from integrations.wechat import make_respond as wechat_respond
+    from integrations.wechat.receive import make_respond as wechat_respond
 
     crashed = await build_runtime(wechat_config)
     inbox = Inbox(crashed, "wechat", wechat_respond(crashed.services.secrets))
@@ -146,7 +146,7 @@ async def test_a_wechat_message_left_unprocessed_is_answered_by_customer_service
 async def test_a_starting_process_leaves_a_fresh_wechat_message_to_the_process_that_stored_it(
         wechat_config, serve, fake_wechat) -> None:
     from bot.runtime import build_runtime
-    from integrations.wechat import make_respond as wechat_respond
+    from integrations.wechat.receive import make_respond as wechat_respond
 
     live = await build_runtime(wechat_config)  # a running process has just stored a message …
     try:

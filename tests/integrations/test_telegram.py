@@ -16,7 +16,8 @@ from bot.core.messages import Choice, Reply
 from bot.core.models import Contact, OutboxMessage, utcnow
 from bot.core.models import outbox as st
 from integrations import appkeys as K
-from integrations import telegram as tgm
+from integrations.telegram import api as tgm_api
+from integrations.telegram import receive as tgm
 from tests.fakes import telegram as tg
 from tests.fakes.fixtures import TELEGRAM_SECRET
 
@@ -119,18 +120,23 @@ async def test_long_replies_are_split_with_buttons_on_the_last_part(telegram_con
 
 
 async def test_long_choice_ids_fit_callback_data(telegram_config, serve, fake_telegram) -> None:
-    long_id = "faq:" + "x" * 80
+    question = "How much is the registration fee for a factory, and who pays it? Please tell me."
+    long_id = "faq:" + question  # more than Telegram's 64 bytes: the button carries its digest
     async with serve(telegram_config) as client:
         spy = DialogueSpy(runtime_of(client))
         spy.replace_with = [Reply("pick", (Choice(long_id, "Long"),))]
         await post(client, tg.text_update("hello", chat_id=CHAT))
         (message,) = await fake_telegram.wait_for("sendMessage", 1)
         ((_, data),) = buttons(message)
-        assert len(data.encode()) <= 64
+        assert len(data.encode()) <= 64 and data != long_id
         spy.replace_with = None
         await post(client, tg.callback_update(data, chat_id=CHAT))
-        await fake_telegram.wait_for("sendMessage", 2)
-        assert spy.incoming[-1].kind == "choice" and spy.incoming[-1].text == long_id
+        pressed = (await fake_telegram.wait_for("sendMessage", 2))[-1]["text"]
+        await post(client, tg.text_update(question, chat_id=CHAT))
+        typed = (await fake_telegram.wait_for("sendMessage", 3))[-1]["text"]
+        # the dialogue resolved the digest to the choice it offered: the same answer as typing it
+        assert pressed == typed and "fee" in pressed.lower()
+        assert spy.incoming[1].kind == "choice" and spy.incoming[1].text == data  # the channel passes it on as is
 
 
 async def test_group_chats_and_media(telegram_config, serve, fake_telegram) -> None:
@@ -417,8 +423,8 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_contact(telegram_confi
 
 async def test_unreachable_telegram_at_start_is_retried_while_the_rest_serves(
         channels_config, serve, fake_telegram, wechat_user, monkeypatch, caplog) -> None:
-    monkeypatch.setattr(tgm, "CONNECT_RETRY_FIRST", 0.05)
-    monkeypatch.setattr(tgm, "CONNECT_RETRY_MAX", 0.1)
+    monkeypatch.setattr(tgm_api, "CONNECT_RETRY_FIRST", 0.05)
+    monkeypatch.setattr(tgm_api, "CONNECT_RETRY_MAX", 0.1)
     caplog.set_level(logging.INFO)
     fake_telegram.unreachable()
     async with serve(channels_config) as client:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.core.messages import Reply
 from bot.core.models import Contact
-from integrations import wechat as wechat_module
+from integrations.wechat import receive as wechat_module
 from tests.fakes import wechat as wx
 from tests.fakes.fixtures import with_wechat
 

@@ -18,8 +18,8 @@ from bot.services.contacts import get_or_create_contact
 from bot.services.outbox import enqueue
 from integrations import appkeys as K
 from integrations.wechat import MENU
-from integrations.wechat_api import WeChatAPI
-from integrations.wechat_send import WeChatSender
+from integrations.wechat.api import WeChatAPI
+from integrations.wechat.send import WeChatSender
 from tests.fakes import wechat as wx
 
 from .conftest import outbox_rows, runtime_of

@@ -20,6 +20,7 @@ from bot.services.auditors import parse_auditors, replace_register
 from bot.services.retention import purge
 from integrations import wechat as wechat_module
 from integrations.inbox import STORED_TEXT, decode_incoming
+from integrations.wechat import receive as wechat_receive
 from tests.factories_support import import_rows, new_code
 from tests.fakes import wechat as wx
 from tests.fakes.fixtures import with_wechat
@@ -219,7 +220,7 @@ def test_passive_xml_splits_every_cdata_end() -> None:
     class Msg:
         source, target = "o]]>x", "gh_1"
 
-    xml = wechat_module.passive_xml(Msg(), "a]]>b]]]]>c\x00d", 1700000000)
+    xml = wechat_receive.passive_xml(Msg(), "a]]>b]]]]>c\x00d", 1700000000)
     parsed = xmltodict.parse(xml)["xml"]
     assert parsed["Content"] == "a]]>b]]]]>cd" and parsed["ToUserName"] == "o]]>x"
 

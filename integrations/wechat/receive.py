@@ -1,4 +1,4 @@
-"""The WeChat Official Account channel: `GET/POST /wechat`.
+"""WeChat's requests, `GET/POST /wechat`: checked, parsed, stored, answered.
 
 One POST: check the signature and its age (5 minutes either way) → in safe mode, refuse a
 plaintext request (unless WECHAT_COMPAT_MODE) → refuse hostile XML (defusedxml: no DTD, no
@@ -20,12 +20,10 @@ the first delivery's answer and get the same reply; the dialogue never runs twic
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -41,7 +39,7 @@ from wechatpy.utils import check_signature
 
 from bot.core import messages as m
 from bot.core import metrics
-from bot.core.config import Config, ConfigError
+from bot.core.config import Config
 from bot.core.crypto import Secrets
 from bot.core.dialect import insert_ignore_returning
 from bot.core.messages import Incoming, Reply, render_numbered
@@ -51,12 +49,10 @@ from bot.core.models.messaging import InboxMessage, SeenSignature
 from bot.core.texts import t
 from bot.services.bindings import normalise_code
 from bot.services.outbox import enqueue
-from handlers import command_table
-from integrations import appkeys as K
-from integrations.inbox import Delivery, Inbox, Result, Tasks, recover_forever
+from integrations.channel import Channel
+from integrations.inbox import Delivery, Result
 from integrations.text import pack_bytes
-from integrations.wechat_api import WeChatAPI
-from integrations.wechat_send import CHANNEL, TEXT_LIMIT, WeChatSender
+from integrations.wechat.send import CHANNEL, TEXT_LIMIT
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +74,6 @@ ANSWERED_EVENTS = frozenset({"subscribe", "click"})
 # product scan): all greeted and recorded as a subscribe
 SUBSCRIBE_EVENTS = frozenset({"subscribe", "subscribe_scan", "subscribe_scan_product"})
 
-# The custom menu (`etp-bot wechat menu`): clicks send these EventKeys (CONTRACT).
-# The custom menu (`etp-bot wechat menu`): from handlers/commands.toml.
-MENU = command_table.table().wechat_menu()
-
 
 class BadRequest(Exception):
     """Malformed or hostile input: 400."""
@@ -92,12 +84,10 @@ class Forbidden(Exception):
     request to a safe-mode account: 403."""
 
 
-@dataclass
-class WeChatChannel:
-    config: Config
-    crypto: WeChatCrypto | None
-    inbox: Inbox | None = None
-    tasks: Tasks | None = None
+@dataclass(kw_only=True)
+class WeChatChannel(Channel):
+    name: str = CHANNEL
+    crypto: WeChatCrypto | None = None
 
 
 WECHAT: web.AppKey[WeChatChannel] = web.AppKey("wechat")
@@ -183,9 +173,10 @@ def _text(body: bytes) -> str:
         raise BadRequest("not UTF-8") from exc
 
 
-def to_incoming(msg) -> tuple[str, Incoming]:
-    """The inbox key (MsgId; for events FromUserName + CreateTime + Event + EventKey, which a
-    retry repeats and two events of one second do not share) and the channel-neutral message."""
+def to_incoming(msg) -> Incoming:
+    """The channel-neutral message; its message_id, the inbox key, is the MsgId, for events
+    FromUserName + CreateTime + Event + EventKey (which a retry repeats and two events of one
+    second do not share)."""
     source = msg.source
     if not source or not isinstance(source, str):
         raise BadRequest("no FromUserName")
@@ -213,8 +204,8 @@ def to_incoming(msg) -> tuple[str, Incoming]:
         extra = {"event_key": event_key}
     msg_id = 0 if kind == m.EVENT else int(msg.id or 0)  # an event's MsgID names a template or mass send
     key = str(msg_id) if msg_id else f"{source}|{msg.time}|{raw_event}|{raw_key}"
-    return key, Incoming(CHANNEL, source, key, kind=kind, text=str(text), received_at=received, event=event,
-                         extra=extra)
+    return Incoming(CHANNEL, source, key, kind=kind, text=str(text), received_at=received, event=event,
+                    extra=extra)
 
 
 def answered(incoming: Incoming) -> bool:
@@ -273,7 +264,7 @@ async def receive(request: web.Request) -> web.Response:
         msg = parse_message(plain)
         if msg is None:
             raise BadRequest("empty")
-        key, incoming = to_incoming(msg)
+        incoming = to_incoming(msg)
     except Forbidden:
         return web.Response(status=403, text="bad signature")
     except BadRequest as exc:
@@ -285,7 +276,8 @@ async def receive(request: web.Request) -> web.Response:
 
     try:
         inbox_id, _new = await channel.inbox.store(
-            key, incoming, guard=once(channel.inbox.secrets, request.query, incoming.contact, key))
+            incoming.message_id, incoming,
+            guard=once(channel.inbox.secrets, request.query, incoming.contact, incoming.message_id))
     except Forbidden as exc:
         log.info("wechat request refused", extra={"reason": str(exc)})
         return web.Response(status=403, text="bad signature")
@@ -347,65 +339,3 @@ def make_respond(secrets):
         return Delivery(via, {"text": first, "contact_id": contact.id}, queued=len(rest))
 
     return respond
-
-
-# -- plugging in -----------------------------------------------------------------------------------
-def _crypto(config: Config) -> WeChatCrypto | None:
-    if not config.wechat_aes_key:
-        return None
-    if not config.wechat_app_id:
-        raise ConfigError("WECHAT_AES_KEY (safe mode) needs WECHAT_APP_ID")
-    try:
-        return WeChatCrypto(config.wechat_token, config.wechat_aes_key, config.wechat_app_id)
-    except Exception as exc:
-        raise ConfigError("WECHAT_AES_KEY must be the 43-character EncodingAESKey") from exc
-
-
-MAKE_TOKEN = 'python -c "import secrets; print(secrets.token_hex(16))"'
-
-
-def token_weakness(token: str) -> str | None:
-    """Why a WECHAT_TOKEN is guessable (it alone signs plaintext requests), or None."""
-    if len(token) < 16:
-        return "shorter than 16 characters"
-    classes = {"digit" if c.isdigit() else "lower" if c.islower() else "upper" if c.isupper() else "other"
-               for c in token}
-    if len(classes) == 1 or len(set(token)) < 4:
-        return "made of one kind of character"
-    return None
-
-
-def setup(app: web.Application) -> None:
-    config = app[K.CONFIG]
-    if not config.wechat_enabled:
-        return
-    weakness = token_weakness(config.wechat_token)
-    if weakness:
-        log.warning(f"WECHAT_TOKEN is {weakness} and can be guessed: make one with {MAKE_TOKEN} "
-                    "(32 letters and digits) and enter the same in the WeChat console (服务器配置 Token)",
-                    extra={"event": "weak_wechat_token"})
-    channel = WeChatChannel(config, _crypto(config))
-    app[WECHAT] = channel
-    app.router.add_get("/wechat", verify)
-    app.router.add_post("/wechat", receive)
-
-    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        runtime = app[K.RUNTIME]
-        secrets = runtime.services.secrets
-        api = WeChatAPI(config, runtime.db, secrets)
-        app[K.SENDERS][CHANNEL] = WeChatSender(api, runtime.db, secrets,
-                                               template_reminder=config.wechat_template_reminder)
-        channel.inbox = Inbox(runtime, CHANNEL, make_respond(secrets), counted=answered,
-                              notify=lambda: app[K.OUTBOX].notify() if K.OUTBOX in app else None)
-        channel.tasks = Tasks()
-        await channel.inbox.recover(older_than=IN_FLIGHT)
-        recovery = asyncio.create_task(recover_forever(channel.inbox, every=IN_FLIGHT.total_seconds()),
-                                       name="wechat-recovery")
-        yield
-        recovery.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await recovery
-        await channel.tasks.drain()
-        await api.close()
-
-    app.cleanup_ctx.append(lifecycle)

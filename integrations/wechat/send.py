@@ -18,7 +18,7 @@ from bot.core.models import utcnow
 from bot.services.contacts import find_contact
 from bot.services.outbox import Held, RetryLater, Undeliverable
 from integrations.text import split_bytes
-from integrations.wechat_api import WeChatAPI, WeChatError
+from integrations.wechat.api import WeChatAPI, WeChatError
 
 log = logging.getLogger(__name__)
 
