@@ -84,3 +84,14 @@ def test_generated_key_notice_is_a_sentence_and_group_readable_key_warned(tmp_pa
     (tmp_path / "etp-bot.key").chmod(0o644)
     r = etp(["factories", "code", "NOPE"], {}, tmp_path)
     assert "can be read by other users" in r.stderr and "chmod 600" in r.stderr
+
+
+def test_db_upgrade_says_what_it_did(tmp_path: Path) -> None:
+    from bot.core.migrate import head_revision
+
+    env = {"ETP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'u.db'}"}
+    first = etp(["db", "upgrade"], env, tmp_path)
+    assert first.returncode == 0 and first.stdout == f"database created at revision {head_revision()}\n"
+    assert first.stderr == ""  # Alembic's chatter stays quiet
+    again = etp(["db", "upgrade"], env, tmp_path)
+    assert again.stdout == f"database is up to date (revision {head_revision()})\n"
