@@ -4,18 +4,21 @@ Checks, each reported with what it measured:
 - `database`: a `SELECT 1` answers;
 - `outbox`: the oldest message that is due for a channel this process delivers has waited less
   than `OUTBOX_LAG_LIMIT` (held WeChat messages, waiting for the user's 48-hour window, are not due);
-- `scheduler`: this process's scheduler loop went round less than `SCHEDULER_STALE_AFTER` ago and
-  its jobs' last runs here did not fail (`bot.scheduler.Heartbeat`).
+- `scheduler`: this process's scheduler loop went round less than `SCHEDULER_STALE_AFTER` ago
+  (`bot.scheduler.Heartbeat`), and every job succeeded, in whichever process ran it, within two of
+  its intervals and `JOB_GRACE` (counted from this process's start when that is later): a job
+  that fails once is retried at its next interval without alarm, one that keeps failing is stale.
 
 The body keeps the contract's fields (`status`, `database`) and adds `checks`.
 """
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot import scheduler
 from bot.core.models import OutboxMessage, utcnow
 from bot.core.models import outbox as st
 from bot.scheduler import HEARTBEAT, TICK
@@ -23,6 +26,7 @@ from integrations import appkeys as K
 
 OUTBOX_LAG_LIMIT = 300.0  # seconds a due message may wait before the outbox counts as failing
 SCHEDULER_STALE_AFTER = 10 * TICK + 300  # seconds without a pass (a long purge included)
+JOB_GRACE = timedelta(minutes=10)  # beyond two intervals, before a job without success is failing
 
 
 async def outbox_lag(db, channels: list[str]) -> float:
@@ -56,11 +60,30 @@ async def checks(app: web.Application) -> dict[str, dict]:
             out["outbox"] = {"ok": False, "error": type(exc).__name__}
     heartbeat = app.get(HEARTBEAT)
     if heartbeat is not None:
-        age = heartbeat.age()
-        out["scheduler"] = {"ok": age < SCHEDULER_STALE_AFTER and not heartbeat.failed,
-                            "last_pass_seconds_ago": round(age, 1), "stale_after_seconds": SCHEDULER_STALE_AFTER,
-                            "failed_jobs": sorted(heartbeat.failed)}
+        out["scheduler"] = await _scheduler(runtime, heartbeat) if db_ok else {"ok": False,
+                                                                               "error": "database unavailable"}
     return out
+
+
+async def _scheduler(runtime, heartbeat) -> dict:
+    age = heartbeat.age()
+    now = utcnow()
+    try:
+        done = await scheduler.last_success(runtime)
+    except Exception as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    jobs, stale = {}, []
+    for job in scheduler.JOBS:
+        since = max(done.get(job.name, heartbeat.started_at), heartbeat.started_at)
+        limit = 2 * job.every + JOB_GRACE
+        if now - since > limit:
+            stale.append(job.name)
+        jobs[job.name] = {"last_success_seconds_ago": round((now - done[job.name]).total_seconds(), 1)
+                          if job.name in done else None, "limit_seconds": limit.total_seconds()}
+        if job.name in heartbeat.failed:
+            jobs[job.name]["last_error"] = heartbeat.failed[job.name]
+    return {"ok": age < SCHEDULER_STALE_AFTER and not stale, "last_pass_seconds_ago": round(age, 1),
+            "stale_after_seconds": SCHEDULER_STALE_AFTER, "stale_jobs": stale, "jobs": jobs}
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -5,8 +5,10 @@ after the job, and the time of the last run is a database row, so a restart neit
 repeats a run and two processes never run the same job at once. Jobs must be idempotent over
 their own data (what is due is computed from the database, not held in memory).
 
-Each process's scheduler keeps a `Heartbeat`: when its loop last went round, and the jobs whose last
-run here failed. `/healthz` reports it (`bot.health`): a loop that stopped, or a failed job, is failing.
+Each process's scheduler keeps a `Heartbeat` (when its loop last went round, the error of a job
+whose last run here failed), and each job's last success is a shared database value
+(`job-done:NAME`, whichever process ran it). `/healthz` reports both (`bot.health`): a loop that
+stopped, or a job with no success for two of its intervals, is failing.
 """
 from __future__ import annotations
 
@@ -16,11 +18,14 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from sqlalchemy import select
 
 from bot.core import locks
+from bot.core.models import SharedValue, utcnow
 from bot.jobs import Job, reminders, retention
 from integrations import appkeys as K
 
@@ -41,6 +46,7 @@ class Heartbeat:
 
     beat: float = field(default_factory=time.monotonic)
     failed: dict[str, str] = field(default_factory=dict)
+    started_at: datetime = field(default_factory=utcnow)
 
     def touch(self) -> None:
         self.beat = time.monotonic()
@@ -50,6 +56,22 @@ class Heartbeat:
 
 
 HEARTBEAT = web.AppKey("scheduler_heartbeat", Heartbeat)
+DONE = "job-done:"  # + job name: the shared value holding the time of its last success
+
+
+async def _record_done(runtime: "Runtime", name: str) -> None:
+    stamp = runtime.services.secrets.encrypt(utcnow().isoformat())
+    async with runtime.db.session() as s:  # one process at a time runs a job (its lease)
+        await s.merge(SharedValue(name=DONE + name, value_enc=stamp, expires_at=None))
+
+
+async def last_success(runtime: "Runtime") -> dict[str, datetime]:
+    """Each job's last successful run, in any process (jobs that never succeeded are absent)."""
+    async with runtime.db.session() as s:
+        rows = (await s.execute(select(SharedValue).where(
+            SharedValue.name.in_([DONE + j.name for j in JOBS])))).scalars().all()
+    return {row.name.removeprefix(DONE): datetime.fromisoformat(runtime.services.secrets.decrypt(row.value_enc))
+            for row in rows}
 
 
 async def run_due(runtime: "Runtime", heartbeat: Heartbeat | None = None) -> list[str]:
@@ -63,6 +85,7 @@ async def run_due(runtime: "Runtime", heartbeat: Heartbeat | None = None) -> lis
                 await j.fn(runtime)
                 ran.append(j.name)
                 heartbeat.failed.pop(j.name, None)
+                await _record_done(runtime, j.name)
             except Exception as exc:
                 heartbeat.failed[j.name] = type(exc).__name__
                 log.exception("scheduled job failed", extra={"job": j.name})

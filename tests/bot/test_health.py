@@ -30,29 +30,65 @@ async def test_all_checks_pass_on_a_fresh_server(config) -> None:
     checks = body["checks"]
     assert set(checks) == {"database", "outbox", "scheduler"}
     assert all(c["ok"] for c in checks.values())
-    assert checks["outbox"]["lag_seconds"] == 0 and checks["scheduler"]["failed_jobs"] == []
+    assert checks["outbox"]["lag_seconds"] == 0 and checks["scheduler"]["stale_jobs"] == []
+    assert set(checks["scheduler"]["jobs"]) == {j.name for j in scheduler.JOBS}
 
 
-async def test_a_failing_scheduled_job_makes_health_503(config, monkeypatch) -> None:
+async def _app_with_jobs(config, monkeypatch, *jobs):
+    monkeypatch.setattr(scheduler, "JOBS", jobs)
+    client = TestClient(TestServer(create_app(config, plugins=(scheduler.setup,))))
+    await client.start_server()
+    return client
+
+
+async def _health(client):
+    resp = await client.get("/healthz")
+    return resp.status, await resp.json()
+
+
+async def test_a_job_that_keeps_failing_makes_health_503(config, monkeypatch) -> None:
     async def broken(runtime):
         raise RuntimeError("the job broke")
 
-    monkeypatch.setattr(scheduler, "JOBS", (Job("broken-probe", timedelta(hours=1), broken),))
-    client = TestClient(TestServer(create_app(config, plugins=(scheduler.setup,))))
-    await client.start_server()
+    client = await _app_with_jobs(config, monkeypatch, Job("broken-probe", timedelta(hours=1), broken))
     try:
-        app = client.server.app
-        for _ in range(100):  # the first pass runs at start
-            if app[scheduler.HEARTBEAT].failed:
+        heartbeat = client.server.app[scheduler.HEARTBEAT]
+        for _ in range(200):  # the first pass runs at start
+            if heartbeat.failed:
                 break
             await asyncio.sleep(0.05)
-        resp = await client.get("/healthz")
-        body = await resp.json()
+        status, body = await _health(client)
+        assert status == 200  # one failure: retried at the next interval, no alarm yet
+        assert body["checks"]["scheduler"]["jobs"]["broken-probe"] == {
+            "last_success_seconds_ago": None, "limit_seconds": 7800.0, "last_error": "RuntimeError"}
+        heartbeat.started_at -= timedelta(hours=2, minutes=11)  # two intervals and the grace, no success
+        status, body = await _health(client)
     finally:
         await client.close()
-    assert resp.status == 503 and body["status"] == "unavailable"
-    assert body["checks"]["scheduler"] == {**body["checks"]["scheduler"], "ok": False, "failed_jobs": ["broken-probe"]}
+    assert status == 503 and body["status"] == "unavailable"
+    assert body["checks"]["scheduler"]["ok"] is False and body["checks"]["scheduler"]["stale_jobs"] == ["broken-probe"]
     assert body["checks"]["database"]["ok"] is True
+
+
+async def test_a_job_that_succeeded_in_another_process_counts(config, runtime, monkeypatch) -> None:
+    runs = []
+
+    async def works(rt):
+        runs.append(rt)
+
+    job = Job("works-probe", timedelta(hours=1), works)
+    monkeypatch.setattr(scheduler, "JOBS", (job,))
+    assert await scheduler.run_due(runtime) == ["works-probe"]  # "another process" runs it and records it
+    client = await _app_with_jobs(config, monkeypatch, job)
+    try:
+        await asyncio.sleep(0.3)
+        assert len(runs) == 1  # the lease holds: this process does not run it again
+        client.server.app[scheduler.HEARTBEAT].started_at -= timedelta(hours=5)  # long-running
+        status, body = await _health(client)
+    finally:
+        await client.close()
+    assert status == 200
+    assert body["checks"]["scheduler"]["jobs"]["works-probe"]["last_success_seconds_ago"] < 60
 
 
 async def test_a_scheduler_stuck_in_a_job_goes_stale(config, monkeypatch) -> None:
