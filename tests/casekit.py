@@ -2,8 +2,11 @@
 HTTP (aiohttp test client), a fake outbox sender, staff accounts."""
 from __future__ import annotations
 
+import asyncio
 import re
+from datetime import UTC, datetime, timedelta
 
+import pyotp
 import pytest
 from aiohttp import web
 from sqlalchemy import select
@@ -54,11 +57,38 @@ class FakeSender:
         return [r.text for d, replies, _ in self.sent if d == destination for r in replies]
 
 
-async def add_staff(runtime, email: str, role: str, password: str = PASSWORD) -> None:
+async def add_staff(runtime, email: str, role: str, password: str = PASSWORD, *, enrolled: bool = True) -> None:
+    """A staff account; `enrolled`: with a second factor already set up (a random secret, as the
+    enrolment page makes; `totp_code` gives its codes), else it enrols at its first sign-in."""
+    from bot.staff import totp
     from bot.staff.accounts import create_account
 
     async with runtime.db.session() as s:
-        await create_account(s, email, role, password)
+        user = await create_account(s, email, role, password)
+        if enrolled:
+            user.totp_secret_enc = runtime.services.secrets.encrypt(totp.new_secret())
+            user.totp_enrolled_at = runtime.services.clock()
+
+
+async def totp_code(runtime, email: str, *, real_time: bool = False) -> str:
+    """The code the member's app shows now (on the runtime's clock, or `real_time` for a server
+    with a runtime of its own), for a time step not yet used: when the codes of this step and the
+    next are used, a test's clock moves 30 s on (real time: waits for the next step)."""
+    from bot.core.models.cases import StaffUser
+
+    async with runtime.db.session() as s:
+        user = (await s.execute(select(StaffUser).where(StaffUser.email == email.lower()))).scalar_one()
+    secret = runtime.services.secrets.decrypt(user.totp_secret_enc)
+    clock = (lambda: datetime.now(UTC)) if real_time else runtime.services.clock
+    while True:
+        step = pyotp.TOTP(secret).timecode(clock())
+        for ahead in (0, 1):  # the server takes a step either side of its own
+            if user.totp_last_step is None or step + ahead > user.totp_last_step:
+                return pyotp.TOTP(secret).at(clock() + timedelta(seconds=30 * ahead))
+        if hasattr(clock, "advance"):
+            clock.advance(timedelta(seconds=30))
+        else:
+            await asyncio.sleep(30 - clock().timestamp() % 30 + 0.1)
 
 
 def console_app(runtime) -> web.Application:
@@ -80,14 +110,24 @@ class Console:
     def __init__(self, client) -> None:
         self.client = client
 
-    async def login(self, email: str, password: str = PASSWORD):
+    async def login(self, email: str, password: str = PASSWORD, *, code: bool = True):
+        """Sign in with the password, then (`code`) with the code of the account's app when the
+        console asks for it; the last answer (a 303 to the console when signed in)."""
         page = await self.client.get("/staff/login")
         token = _CSRF.search(await page.text()).group(1)
-        return await self.client.post("/staff/login", data={"email": email, "password": password, "csrf": token},
-                                      allow_redirects=False)
+        response = await self.client.post("/staff/login", data={"email": email, "password": password, "csrf": token},
+                                          allow_redirects=False)
+        if code and response.status == 303 and response.headers["Location"] == "/staff/login/code":
+            response = await self.give_code(email)
+        return response
 
-    async def csrf(self) -> str:
-        page = await self.client.get("/staff/")
+    async def give_code(self, email: str, code: str | None = None):
+        """The second step: `code`, or the one the account's app shows now."""
+        code = code or await totp_code(self.client.server.app[K.RUNTIME], email)
+        return await self.post("/staff/login/code", code=code, csrf=await self.csrf("/staff/login/code"))
+
+    async def csrf(self, path: str = "/staff/") -> str:
+        page = await self.client.get(path)
         return _CSRF.search(await page.text()).group(1)
 
     async def case_number(self, ref: str) -> str:

@@ -1,4 +1,4 @@
-"""`etp-bot factories import|code|bindings|revoke` and `etp-bot auditors import`.
+"""`etp-bot factories import|code [--qr FILE]|bindings|revoke` and `etp-bot auditors import`.
 
 Output never contains chat ids: bindings are shown by their own id, channel and dates.
 """
@@ -21,6 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     code = fsub.add_parser("code", help="print a new one-time binding code for a factory")
     code.add_argument("factory_id", help="the factory's id, as in the imported CSV's factory_id column")
     code.add_argument("--ttl-days", type=int, help="life of the code in days (default: ETP_CODE_TTL_DAYS)")
+    code.add_argument("--qr", metavar="FILE", help="also write a QR code image of the code, FILE.svg or FILE.png: "
+                      "a WeChat parameter QR code (scanned in WeChat, it follows the account and binds; WeChat keeps "
+                      "it 30 days at most) or a QR code of the text `/bind CODE` (Telegram, terminal)")
+    code.add_argument("--qr-for", choices=("wechat", "text"),
+                      help="which QR code (default: wechat when WECHAT_APP_ID and WECHAT_APP_SECRET are set, "
+                      "else text)")
     code.set_defaults(func=run_code)
     bl = fsub.add_parser("bindings", help="list the chat accounts bound to factories (ids, channels, dates)")
     bl.add_argument("factory_id", nargs="?", help="only this factory")
@@ -88,21 +94,38 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_code(args: argparse.Namespace) -> int:
+    from bot.commands import binding_qr
     from bot.core.errors import UserError
     from bot.services.bindings import UnknownFactory, issue_code
+
+    if args.qr:
+        binding_qr.image_kind(args.qr)  # a wrong file name before any code is issued
 
     async def work(db, secrets, config) -> int:
         days = args.ttl_days if args.ttl_days is not None else config.code_ttl_days
         if days < 1:
             raise UserError("--ttl-days must be at least 1")
+        qr_for = args.qr_for or ("wechat" if config.wechat_app_id and config.wechat_app_secret else "text")
+        if args.qr and qr_for == "wechat" and not (config.wechat_app_id and config.wechat_app_secret):
+            raise UserError("--qr-for wechat needs WECHAT_APP_ID and WECHAT_APP_SECRET")
         try:
             async with db.session() as s:
                 code = await issue_code(s, secrets, args.factory_id, timedelta(days=days))
         except UnknownFactory as exc:
             raise UserError(f"{exc}; import it first with `etp-bot factories import`") from exc
-        print(code)
+        print(code, flush=True)
         print(f"one-time code for factory {args.factory_id.strip()}, valid for {days} days; "
               "the user sends /bind CODE (or 绑定 CODE)", file=sys.stderr)
+        if args.qr:
+            if qr_for == "wechat":
+                seconds = days * 86400
+                binding_qr.write(await binding_qr.wechat_url(config, db, secrets, code, seconds), args.qr)
+                print(f"{args.qr}: WeChat QR code; scanning it in WeChat follows the account and binds it"
+                      + (" (WeChat keeps it 30 days, the code lasts longer: after that the user sends /bind CODE)"
+                         if seconds > binding_qr.WECHAT_MAX_SECONDS else ""), file=sys.stderr)
+            else:
+                binding_qr.write(binding_qr.text_of(code), args.qr)
+                print(f"{args.qr}: QR code of the text /bind {code}", file=sys.stderr)
         return 0
 
     return _with_database(work, secrets=True)

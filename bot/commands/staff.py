@@ -1,4 +1,5 @@
-"""`etp-bot staff add EMAIL --role ROLE [--password-stdin]` and `etp-bot purge`."""
+"""`etp-bot staff add EMAIL --role ROLE [--password-stdin]`, `etp-bot staff reset-2fa EMAIL`,
+`etp-bot staff reset EMAIL` and `etp-bot purge`."""
 from __future__ import annotations
 
 import argparse
@@ -6,17 +7,29 @@ import asyncio
 import sys
 
 ROLES = ("helpdesk", "helpline", "integrity", "admin")
+TWO_FACTORS = ("Every staff account signs in with its password and a 6-digit code from an authenticator app "
+               "(TOTP). A new account sets its app up at its first sign-in, from a QR code on the console; "
+               "administrators can reset a member from the console's Accounts page.")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("staff", help="staff console accounts")
+    p = sub.add_parser("staff", help="staff console accounts", description=TWO_FACTORS)
     ssub = p.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
-    add = ssub.add_parser("add", help="create a staff account")
+    add = ssub.add_parser("add", help="create a staff account (it sets up its second factor at its first sign-in)",
+                          description=TWO_FACTORS)
     add.add_argument("email", help="the member's email address, used to sign in")
     add.add_argument("--role", required=True, choices=ROLES,
                      help="the queue the member works (helpdesk, helpline, integrity) or admin (accounts)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=run_add)
+    r2 = ssub.add_parser("reset-2fa", help="remove an account's second factor (a lost phone): it sets up a new "
+                         "one at its next sign-in, with its password; its sessions end")
+    r2.add_argument("email", help="the account's email address")
+    r2.set_defaults(func=run_reset_2fa)
+    rs = ssub.add_parser("reset", help="reset an account (a forgotten password): prints a temporary password, good "
+                         "once for 3 days, to choose a new password and set up the second factor again")
+    rs.add_argument("email", help="the account's email address")
+    rs.set_defaults(func=run_reset)
     purge = sub.add_parser("purge", help="apply the retention policy (closed cases, old questions, inbox, outbox)")
     purge.set_defaults(func=run_purge)
 
@@ -55,7 +68,63 @@ def run_add(args: argparse.Namespace) -> int:
             await db.close()
 
     asyncio.run(main())
-    print(f"staff account {normalize_email(args.email)} ({args.role}) created")
+    print(f"staff account {normalize_email(args.email)} ({args.role}) created; it sets up its second factor "
+          "(an authenticator app) at its first sign-in")
+    return 0
+
+
+def _on_account(email: str, work) -> str:
+    """Run `work(session, user, now)` on the account of `email`; what it returns."""
+    from sqlalchemy import select
+
+    from bot.core.config import Config
+    from bot.core.db import Database
+    from bot.core.errors import UserError
+    from bot.core.migrate import upgrade
+    from bot.core.models import utcnow
+    from bot.core.models.cases import StaffUser
+    from bot.staff.accounts import normalize_email
+
+    address = normalize_email(email)
+
+    async def main():
+        db = Database(Config.from_env().database_url)
+        try:
+            await upgrade(db)
+            async with db.session() as s:
+                user = (await s.execute(select(StaffUser).where(StaffUser.email == address))).scalar_one_or_none()
+                if user is None:
+                    raise UserError(f"no staff account {address}")
+                return await work(s, user, utcnow())
+        finally:
+            await db.close()
+
+    return asyncio.run(main())
+
+
+def run_reset_2fa(args: argparse.Namespace) -> int:
+    from bot.staff.accounts import reset_second_factor
+
+    async def work(session, user, now):
+        await reset_second_factor(session, user)
+        return user.email
+
+    email = _on_account(args.email, work)
+    print(f"second factor of {email} removed: it sets up a new one at its next sign-in; its sessions have ended")
+    return 0
+
+
+def run_reset(args: argparse.Namespace) -> int:
+    from bot.staff.accounts import TEMPORARY_TTL, reset_account
+
+    async def work(session, user, now):
+        return await reset_account(session, user, now)
+
+    temporary = _on_account(args.email, work)
+    print(temporary)
+    print(f"temporary password of {args.email.strip().lower()}, good for one sign-in within "
+          f"{TEMPORARY_TTL.days} days: the member then chooses a new password and sets up the second factor "
+          "again; a member of its queue must grant it access to the queue again", file=sys.stderr)
     return 0
 
 

@@ -1,6 +1,6 @@
 """The staff console at `/staff/`: server-rendered pages (aiohttp-jinja2, autoescaped) on a
-sub-application. Every page but the sign-in needs a session; every POST needs the session's
-CSRF token (the sign-in form: a double-submit cookie)."""
+sub-application. Every page but the sign-in needs a session, signed in with both factors; every
+POST needs the session's CSRF token (the sign-in form: a double-submit cookie)."""
 from __future__ import annotations
 
 import hmac
@@ -21,6 +21,12 @@ from integrations import appkeys as K
 COOKIE = "etp_staff"
 LOGIN_CSRF_COOKIE = "etp_staff_login"
 PUBLIC = {"login", "login_post"}
+# a half-signed-in session (right password, a step still to do: `two_factor`) opens its step's
+# pages and signs out, nothing else: {stage: (its page, its routes)}
+STEPS = {"code": ("/staff/login/code", {"login_code", "login_code_post"}),
+         "enrol": ("/staff/login/enrol", {"enrol", "enrol_post"}),
+         "password": ("/staff/login/password", {"new_password", "new_password_post"})}
+STEP_ROUTES = set().union(*(routes for _, routes in STEPS.values()))
 # what the sign-in check leaves on the request for the views
 SIGNED_IN: web.RequestKey[StaffUser] = web.RequestKey("staff", StaffUser)
 CSRF_TOKEN: web.RequestKey[str] = web.RequestKey("csrf", str)
@@ -60,6 +66,12 @@ async def signed_in(request: web.Request, handler):
         if request.method == "GET":
             raise web.HTTPSeeOther("/staff/login")
         raise web.HTTPForbidden(text="Your session has ended. Please sign in again.")
+    stage = found.session.stage
+    allowed = STEPS[stage][1] | {"logout"} if stage else set()
+    if route.name in STEP_ROUTES - allowed or (stage and route.name not in allowed):
+        if request.method == "GET":
+            raise web.HTTPSeeOther(STEPS[stage][0] if stage else "/staff/")
+        raise web.HTTPForbidden(text="Finish signing in first." if stage else "You are already signed in.")
     request[SIGNED_IN], request[CSRF_TOKEN] = found.user, found.session.csrf_token
     if request.method == "POST":
         form = await read_form(request)
@@ -129,12 +141,13 @@ def render(request: web.Request, template: str, values: dict[str, Any], status: 
 
 
 def create_staff_app() -> web.Application:
-    from bot.staff import admin, cases_views, factories, login, questions, statistics
+    from bot.staff import admin, cases_views, factories, login, questions, sign_in_steps, statistics
 
     staff = web.Application(middlewares=[security_headers, signed_in])
     env = aiohttp_jinja2.setup(staff, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.filters["local"] = local_time
     login.add_routes(staff)
+    sign_in_steps.add_routes(staff)
     cases_views.add_routes(staff)
     admin.add_routes(staff)
     questions.add_routes(staff)

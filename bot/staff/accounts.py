@@ -21,6 +21,7 @@ MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_TTL = timedelta(hours=12)  # absolute: a session ends 12 h after sign-in whatever happens
 IDLE_TIMEOUT = timedelta(minutes=30)  # a session unused this long ends (ETP_STAFF_IDLE_MINUTES)
+STEP_TTL = timedelta(minutes=10)  # a half-signed-in session (password given, second step to do)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 takes any length; a megabyte "password" only costs us time
 
@@ -87,30 +88,43 @@ def _verify(password_hash: str, password: str) -> bool:
 
 async def authenticate(db, email: str, password: str, now: datetime) -> StaffUser | None:
     """The account when the password is right and the account is neither locked nor disabled.
+    This is the first of two steps: the session it opens is half signed in until the second
+    factor is given (`two_factor.check_code`), whose success resets the count.
 
     Every attempt on an existing account is counted before the password is checked, by one
     UPDATE committed on its own (atomic on SQLite and PostgreSQL): the MAX_FAILURES-th attempt
     since the last success locks the account for LOCKOUT, and attempts on a locked account are
     refused without checking the password. So parallel guesses cannot outrun the count: at most
-    MAX_FAILURES passwords are ever checked per lockout period. A success resets the count."""
+    MAX_FAILURES passwords (or codes: the second step counts the same way) are ever checked per
+    lockout period. A right password gives its attempt back (the second step counts its own)."""
     address = normalize_email(email)
     async with db.session() as s:
         user = (await s.execute(select(StaffUser).where(StaffUser.email == address))).scalar_one_or_none()
-        counted = await _count_attempt(s, user.id, now) if user is not None else None
+        counted = await count_attempt(s, user.id, now) if user is not None else None
     ok = await asyncio.to_thread(_verify, user.password_hash if user else _DUMMY_HASH, password)
     if user is None or counted is None or not ok or not user.active:
         return None
     async with db.session() as s:
+        await _give_back_attempt(s, user.id)
         user = await s.get(StaffUser, user.id)
         if user is None:
             return None
-        user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = await asyncio.to_thread(_hasher.hash, password)
     return user
 
 
-async def _count_attempt(session: AsyncSession, user_id: int, now: datetime) -> int | None:
+async def _give_back_attempt(session: AsyncSession, user_id: int) -> None:
+    """Take back one counted attempt (a right password); a lock stays only while the count left
+    still reaches MAX_FAILURES."""
+    left = StaffUser.failed_logins - 1
+    await session.execute(
+        update(StaffUser).where(StaffUser.id == user_id, StaffUser.failed_logins > 0)
+        .values(failed_logins=left, locked_until=case((left >= MAX_FAILURES, StaffUser.locked_until), else_=None))
+        .execution_options(synchronize_session=False))
+
+
+async def count_attempt(session: AsyncSession, user_id: int, now: datetime) -> int | None:
     """Count one sign-in attempt; the count (this attempt included), or None when locked."""
     lock_over = StaffUser.locked_until.is_not(None) & (StaffUser.locked_until <= now)
     count = case((lock_over, 1), else_=func.coalesce(StaffUser.failed_logins, 0) + 1)
@@ -139,12 +153,16 @@ def _expiry(created_at: datetime, now: datetime, idle: timedelta) -> datetime:
     return min(created_at + SESSION_TTL, now + idle)
 
 
-async def start_session(session: AsyncSession, user: StaffUser, now: datetime, idle: timedelta = IDLE_TIMEOUT) -> str:
+async def start_session(session: AsyncSession, user: StaffUser, now: datetime, idle: timedelta = IDLE_TIMEOUT,
+                        stage: str | None = None) -> str:
     """A new browser session; returns the cookie value (never stored). It ends after `idle`
-    without a request, and SESSION_TTL after sign-in in any case."""
+    without a request, and SESSION_TTL after sign-in in any case. With a `stage` it is half
+    signed in (the password was right, that step is still to do): it ends STEP_TTL later unless
+    `finish_sign_in` makes it whole."""
     token = secrets.token_urlsafe(32)
+    expires = _expiry(now, now, idle) if stage is None else now + STEP_TTL
     session.add(StaffSession(id_hash=_hash_token(token), staff_id=user.id, csrf_token=secrets.token_urlsafe(32),
-                             created_at=now, expires_at=_expiry(now, now, idle)))
+                             created_at=now, expires_at=expires, stage=stage))
     await session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
     return token
 
@@ -162,9 +180,24 @@ async def current(session: AsyncSession, token: str | None, now: datetime,
     if user is None or not user.active:
         return None
     later = _expiry(row.created_at, now, idle)
-    if later - row.expires_at > timedelta(seconds=30):  # not a write on every single request
+    if row.stage is None and later - row.expires_at > timedelta(seconds=30):  # not a write on every request
         row.expires_at = later
     return SignedIn(user, row)
+
+
+async def set_stage(session: AsyncSession, token: str | None, stage: str) -> None:
+    """Move a half-signed-in session on to its next step (its deadline stays)."""
+    if token and len(token) <= 100:
+        await session.execute(update(StaffSession).where(StaffSession.id_hash == _hash_token(token),
+                                                         StaffSession.stage.is_not(None)).values(stage=stage))
+
+
+async def finish_sign_in(session: AsyncSession, token: str | None, now: datetime, idle: timedelta = IDLE_TIMEOUT) -> None:
+    """The last step is done: the session is signed in, from now (idle timeout and SESSION_TTL)."""
+    if token and len(token) <= 100:
+        await session.execute(update(StaffSession).where(StaffSession.id_hash == _hash_token(token),
+                                                         StaffSession.stage.is_not(None))
+                              .values(stage=None, created_at=now, expires_at=_expiry(now, now, idle)))
 
 
 async def end_session(session: AsyncSession, token: str | None) -> None:
@@ -181,7 +214,7 @@ async def change_password(db, user_id: int, current_password: str, new_password:
         user = await s.get(StaffUser, user_id)
         if user is None:
             raise UserError("the account no longer exists")
-        counted = await _count_attempt(s, user.id, now)
+        counted = await count_attempt(s, user.id, now)
     ok = counted is not None and len(current_password) <= MAX_PASSWORD and await asyncio.to_thread(
         _verify, user.password_hash, current_password)
     if not ok:
@@ -195,3 +228,55 @@ async def change_password(db, user_id: int, current_password: str, new_password:
         if keep_session:
             others = others.where(StaffSession.id_hash != _hash_token(keep_session))
         await s.execute(others)
+
+
+async def end_all_sessions(session: AsyncSession, user_id: int) -> None:
+    await session.execute(delete(StaffSession).where(StaffSession.staff_id == user_id))
+
+
+TEMPORARY_TTL = timedelta(days=3)  # a reset's temporary password is good this long, and once
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+
+
+def temporary_password() -> str:
+    """Four groups of five letters and digits (about 99 bits): easy to read out, never guessed."""
+    return "-".join("".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(5)) for _ in range(4))
+
+
+def clear_second_factor(user: StaffUser) -> None:
+    user.totp_secret_enc = user.totp_enrolled_at = user.totp_last_step = None
+
+
+async def reset_second_factor(session: AsyncSession, user: StaffUser) -> None:
+    """A lost phone: the member enrols a new second factor at the next sign-in (with the password
+    they have); every session of the account ends."""
+    clear_second_factor(user)
+    await end_all_sessions(session, user.id)
+
+
+async def reset_account(session: AsyncSession, user: StaffUser, now: datetime) -> str:
+    """An admin's reset: returns a temporary password (to show once; only its hash is stored),
+    good for TEMPORARY_TTL, with which the member signs in once to choose a password of their own
+    and enrol a new second factor. The lock is lifted and every session of the account ends."""
+    password = temporary_password()
+    user.password_hash = await asyncio.to_thread(_hasher.hash, password)
+    user.temporary_until = now + TEMPORARY_TTL
+    user.failed_logins, user.locked_until = 0, None
+    await reset_second_factor(session, user)
+    return password
+
+
+async def choose_password(db, user_id: int, new_password: str) -> None:
+    """After a reset: the member's own password in place of the temporary one."""
+    async with db.session() as s:
+        user = await s.get(StaffUser, user_id)
+        if user is None or user.temporary_until is None:
+            raise UserError("this account has no temporary password to replace")
+        email, old_hash = user.email, user.password_hash
+    check_password(new_password, email)
+    if await asyncio.to_thread(_verify, old_hash, new_password):
+        raise UserError("choose a password of your own, not the temporary one")
+    new_hash = await asyncio.to_thread(_hasher.hash, new_password)
+    async with db.session() as s:
+        user = await s.get(StaffUser, user_id)
+        user.password_hash, user.temporary_until = new_hash, None

@@ -12,6 +12,7 @@ from bot.staff import (
     FORM_DATA,
     LOGIN_CSRF_COOKIE,
     SIGNED_IN,
+    STEPS,
     accounts,
     idle_timeout,
     new_login_token,
@@ -22,6 +23,7 @@ from bot.staff import (
     runtime,
     same_token,
     set_cookie,
+    two_factor,
 )
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,11 @@ log = logging.getLogger(__name__)
 
 def home_of(role: str) -> str:
     return "/staff/admin" if role == ADMIN else "/staff/"
+
+
+def locked_text() -> str:
+    return (f"Wrong email or password, or the account is locked. After {accounts.MAX_FAILURES} failed attempts "
+            f"an account is locked for {int(accounts.LOCKOUT.total_seconds() // 60)} minutes.")
 
 
 def _login_page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
@@ -50,16 +57,16 @@ async def login_post(request: web.Request) -> web.Response:
     at = now(request)
     db = runtime(request).db
     user = await accounts.authenticate(db, email, password, at) if accounts.plausible(email, password) else None
-    token, role = None, None
-    if user is not None:
-        async with db.session() as s:
-            token, role = await accounts.start_session(s, user, at, idle_timeout(request)), user.role
-    if token is None:
+    if user is None:
         log.info("staff sign-in refused", extra={"event": "login_failed"})
-        return _login_page(request, "Wrong email or password, or the account is locked. After "
-                           f"{accounts.MAX_FAILURES} failed attempts an account is locked for "
-                           f"{int(accounts.LOCKOUT.total_seconds() // 60)} minutes.", status=401)
-    response = redirect(home_of(role))
+        return _login_page(request, locked_text(), status=401)
+    if user.temporary_until is not None and user.temporary_until <= at:
+        return _login_page(request, "This temporary password has expired. Ask an administrator to reset "
+                           "your account again.", status=401)
+    stage = two_factor.first_step(user)  # the second step: the code (or enrolment, a new password)
+    async with db.session() as s:
+        token = await accounts.start_session(s, user, at, idle_timeout(request), stage=stage)
+    response = redirect(STEPS[stage][0])
     set_cookie(request, response, COOKIE, token, max_age=int(accounts.SESSION_TTL.total_seconds()))
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/staff/")
     return response

@@ -147,3 +147,13 @@ class WeChatAPI:
 
     async def create_menu(self, menu: dict[str, Any]) -> None:
         await self.call("/cgi-bin/menu/create", menu)
+
+    async def create_qrcode(self, scene: str, expire_seconds: int) -> str:
+        """A temporary parameter QR code (`QR_STR_SCENE`, at most 30 days): the URL its image
+        encodes. Scanning it, a new follower sends `subscribe` with `qrscene_SCENE`, a follower `SCAN`."""
+        data = await self.call("/cgi-bin/qrcode/create", {
+            "expire_seconds": expire_seconds, "action_name": "QR_STR_SCENE",
+            "action_info": {"scene": {"scene_str": scene}}})
+        if not isinstance(data.get("url"), str):
+            raise WeChatError(-1, "qrcode/create answered without a url")
+        return data["url"]

@@ -3,7 +3,8 @@ exactly as WeChat's servers do (with wechatpy's own `WeChatCrypto`).
 
 Fake API (`WECHAT_API_BASE=fake.url`): `/cgi-bin/token` (counts `token_requests`),
 `/cgi-bin/message/custom/send` (`fake.sent_texts()`), `/cgi-bin/message/template/send`,
-`/cgi-bin/menu/create`. Errors on demand:
+`/cgi-bin/menu/create`, `/cgi-bin/qrcode/create` (a ticket and the URL a parameter QR code
+encodes, `fake.qr_url(scene)`). Errors on demand:
 
     fake.error("/cgi-bin/message/custom/send", 45015)   # out of the 48-hour window
     fake.http_error("/cgi-bin/message/custom/send", 502)
@@ -13,6 +14,7 @@ Fake API (`WECHAT_API_BASE=fake.url`): `/cgi-bin/token` (counts `token_requests`
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import json
 import time
@@ -34,6 +36,7 @@ ACCOUNT = "gh_0123456789ab"  # the Official Account's own id (ToUserName)
 CS_SEND = "/cgi-bin/message/custom/send"
 TEMPLATE_SEND = "/cgi-bin/message/template/send"
 MENU_CREATE = "/cgi-bin/menu/create"
+QR_CREATE = "/cgi-bin/qrcode/create"
 
 
 def cdata(text: str) -> str:
@@ -65,6 +68,11 @@ class FakeWeChatAPI(FakeServer):
     def expire_token(self) -> None:
         self.valid_tokens.clear()
 
+    @staticmethod
+    def qr_url(scene: str) -> str:
+        """The URL of a parameter QR code (WeChat's are opaque: http://weixin.qq.com/q/…)."""
+        return "http://weixin.qq.com/q/02" + hashlib.sha256(scene.encode()).hexdigest()[:22]
+
     def sent_texts(self, openid: str | None = None) -> list[str]:
         return [p["text"]["content"] for p in self.delivered(CS_SEND)
                 if p.get("msgtype") == "text" and (openid is None or p.get("touser") == openid)]
@@ -94,6 +102,10 @@ class FakeWeChatAPI(FakeServer):
         scripted = await self._record(path, params)
         if scripted is not None:
             return scripted
+        if path == QR_CREATE:
+            scene = params["action_info"]["scene"]["scene_str"]
+            return web.json_response({"ticket": f"gQH47joAAAAAAAAAASxo-{scene}", "url": self.qr_url(scene),
+                                      "expire_seconds": params.get("expire_seconds", 60)})
         return web.json_response({"errcode": 0, "errmsg": "ok", **({"msgid": 1} if "send" in path else {})})
 
 

@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.core.models import utcnow
 from bot.services.contacts import find_contact
-from tests.casekit import PASSWORD, add_staff, reference_in
+from tests.casekit import PASSWORD, add_staff, reference_in, totp_code
 from tests.fakes import telegram as tg
 from tests.fakes.fixtures import TELEGRAM_SECRET
 
@@ -92,7 +92,11 @@ class StaffBrowser:
             form = await (await client.get("/staff/login")).text()
             response = await client.post("/staff/login", allow_redirects=False, data={
                 "email": email, "password": PASSWORD, "csrf": _CSRF.search(form).group(1)})
-            assert response.status == 303
+            assert response.headers["Location"] == "/staff/login/code"
+            form = await (await client.get("/staff/login/code")).text()
+            response = await client.post("/staff/login/code", allow_redirects=False, data={
+                "code": await totp_code(runtime_of(server_client), email), "csrf": _CSRF.search(form).group(1)})
+            assert response.headers["Location"] == "/staff/"
             yield cls(client)
         finally:
             await client.close()

@@ -40,6 +40,13 @@ class StaffUser(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # the second factor (TOTP, docs/cases.md): the secret encrypted with the server key; set but not
+    # yet enrolled while the member is scanning it; the last time step accepted (a code is good once)
+    totp_secret_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # set by an admin's reset: the password is a temporary one, good until then for choosing a new one
+    temporary_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class StaffSession(Base):
@@ -53,6 +60,9 @@ class StaffSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # None: signed in; else half signed in (password given), with the step still to do: "code",
+    # "enrol" (the second factor) or "password" (a new one, after an admin's reset)
+    stage: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class Case(Base):
@@ -96,7 +106,7 @@ class CaseMessage(Base):
 
 class CaseAccess(Base):
     """Who looked at or changed which case (or, from the Factories page, which factory's codes
-    and bindings), when. Kept after a case is purged."""
+    and bindings; or, an admin, which staff account), when. Kept after a case is purged."""
 
     __tablename__ = "case_access"
 
@@ -105,6 +115,7 @@ class CaseAccess(Base):
     # no foreign keys: the log outlives the case or factory it names; exactly one is set
     case_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
     factory_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    subject_staff_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     action: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

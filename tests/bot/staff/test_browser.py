@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot import staff
 from bot.app import create_app
 from bot.core.models import OutboxMessage
-from tests.casekit import PASSWORD, add_staff, cases_in_db, file_helpline_report
+from tests.casekit import PASSWORD, add_staff, cases_in_db, file_helpline_report, totp_code
 from tests.conftest import ChatDriver, require
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -38,6 +38,8 @@ async def test_sign_in_reply_and_close_in_a_browser(config, runtime) -> None:
             await page.fill("input[name=email]", "line@etp.org")
             await page.fill("input[name=password]", PASSWORD)
             await page.click("button[type=submit]")
+            await page.fill("input[name=code]", await totp_code(runtime, "line@etp.org", real_time=True))
+            await page.click("main button[type=submit]")
             (case,) = await cases_in_db(runtime)
             number = f"H-{case.id}"
             assert ref not in await page.content()  # staff never see the receipt

@@ -33,11 +33,13 @@ async def _signed_in(console, email: str):
 async def test_sign_in_sets_a_safe_cookie_and_sign_out_ends_the_session(console, staff) -> None:
     browser = await console()
     assert (await browser.client.get("/staff/", allow_redirects=False)).headers["Location"] == "/staff/login"
-    response = await browser.login("LINE@etp.org")
-    assert response.status == 303 and response.headers["Location"] == "/staff/"
-    cookie = response.headers.getall("Set-Cookie")
+    half = await browser.login("LINE@etp.org", code=False)
+    assert half.status == 303 and half.headers["Location"] == "/staff/login/code"
+    cookie = half.headers.getall("Set-Cookie")
     session_cookie = next(c for c in cookie if c.startswith("etp_staff="))
     assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+    response = await browser.give_code("line@etp.org")
+    assert response.status == 303 and response.headers["Location"] == "/staff/"
     assert (await browser.client.get("/staff/")).status == 200
     assert (await browser.post("/staff/logout")).status == 303
     assert (await browser.client.get("/staff/", allow_redirects=False)).status == 303

@@ -23,3 +23,20 @@ async def test_rotation_re_encrypts_and_re_hashes_references(chat, runtime) -> N
         assert new_only.decrypt(message.body_enc) == "unpaid wages"
         assert cases.reference(new_only, case) == ref
         assert await cases.find_case(s, Secrets(SECRET), ref) is None
+
+
+async def test_rotation_re_encrypts_the_second_factor_and_members_still_sign_in(console, accounts, runtime) -> None:
+    from sqlalchemy import select
+
+    from bot.core.models.cases import StaffUser
+
+    async with runtime.db.session() as s:
+        before = (await s.execute(select(StaffUser).where(StaffUser.email == "line@etp.org"))).scalar_one()
+    secret = runtime.services.secrets.decrypt(before.totp_secret_enc)
+    report = await rotate_keys(runtime.db, Secrets(NEW_KEY, (SECRET,)))
+    assert report.rows["staff_users"] == 4
+    async with runtime.db.session() as s:
+        after = (await s.execute(select(StaffUser).where(StaffUser.email == "line@etp.org"))).scalar_one()
+    assert Secrets(NEW_KEY).decrypt(after.totp_secret_enc) == secret
+    runtime.services.secrets = Secrets(NEW_KEY)  # the server restarted with the new key alone
+    assert (await (await console()).login("line@etp.org")).headers["Location"] == "/staff/"
