@@ -101,7 +101,7 @@ def main() -> None:
     # so a moment when another process took the core does not count as the question's cost
     held_lat: list[float] = []
     held_cpu: list[float] = []
-    m = kb._matcher
+    m = kb.matcher
     for i, q in enumerate(held):
         w, c = [], []
         for r in range(3):

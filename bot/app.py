@@ -12,14 +12,14 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from bot import metrics_view, scheduler, staff
+from bot import edge, metrics_view, scheduler, staff
 from bot.core.config import Config
 from bot.core.logs import request_id
 from bot.health import healthz
 from bot.outbox_worker import OutboxWorker
 from bot.runtime import build_runtime
+from integrations import alerts, telegram, wechat
 from integrations import appkeys as K
-from integrations import telegram, wechat
 
 # What the server is made of: each `setup(app)` adds its routes and a cleanup_ctx of its own.
 # The channels register their outbox sender in `app[K.SENDERS]`; the outbox worker starts after them.
@@ -27,6 +27,7 @@ Plugin = Callable[[web.Application], None]
 PLUGINS: tuple[Plugin, ...] = (
     wechat.setup,  # /wechat
     telegram.setup,  # /telegram (or long polling)
+    alerts.setup,  # e-mail and WeCom staff alerts (outbox senders)
     staff.setup,  # /staff/ console
     metrics_view.setup,  # /metrics
     scheduler.setup,  # periodic jobs (bot.scheduler.JOBS)
@@ -45,7 +46,10 @@ async def request_ids(request: web.Request, handler):
 def create_app(
     config: Config, *, telegram_polling: bool = False, plugins: tuple[Plugin, ...] | None = None
 ) -> web.Application:
-    app = web.Application(middlewares=[request_ids], client_max_size=config.max_body_bytes)
+    # the proxy's X-Forwarded-* first (a request cannot be cloned once its body is read)
+    proxies = edge.trusted_proxies(edge.networks(config.trusted_proxies))
+    middlewares = [request_ids, *([proxies] if proxies else []), edge.bounded_body]
+    app = web.Application(middlewares=middlewares, client_max_size=config.max_body_bytes)
     app[K.CONFIG] = config
     app[K.SENDERS] = {}
     app[K.OPTIONS] = {"telegram_polling": telegram_polling}

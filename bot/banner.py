@@ -58,8 +58,9 @@ def banner_lines(config: Config, *, host: str, port: int, telegram_polling: bool
                  jobs: tuple[Job, ...] = (), version: str = "") -> list[str]:
     local = "127.0.0.1" if host in ALL_INTERFACES else host
     where = f"http://{host or '0.0.0.0'}:{port}" + (" (all interfaces)" if host in ALL_INTERFACES else "")
-    channels = [name for name, on in (("WeChat", config.wechat_enabled), ("Telegram", config.telegram_enabled))
-                if on]
+    channels = [name for name, on in (("WeChat", config.wechat_enabled), ("Telegram", config.telegram_enabled),
+                                      ("e-mail alerts", bool(config.alert_smtp_url)),
+                                      ("WeCom alerts", bool(config.alert_wecom_webhook))) if on]
     schedule = ", ".join(f"{j.name} {_every(j.every)}" for j in jobs)
     metrics = "/metrics (bearer token required)" if config.metrics_token else "/metrics (no token: keep it private)"
     return [

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.commands import ask, chat, config, db, factories, keys, platforms, serve, staff
+from bot.commands import ask, chat, config, db, factories, kb, keys, platforms, serve, staff
 
 # Each command group registers its sub-parser (heavy imports happen inside the command).
-COMMAND_GROUPS = (ask, chat, serve, db, factories, staff, platforms, keys, config)
+COMMAND_GROUPS = (ask, kb, chat, serve, db, factories, staff, platforms, keys, config)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,7 +17,7 @@ from bot.core.db import Database
 from bot.core.messages import Reply
 from bot.core.models import Contact, OutboxMessage, utcnow
 from bot.core.models import outbox as st
-from bot.services.contacts import platform_id
+from bot.services.contacts import destination
 from bot.services.outbox import Held, RetryLater, Sender, Undeliverable
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class OutboxWorker:
         if row.destination_enc:
             return self.secrets.decrypt(row.destination_enc)
         contact = await s.get(Contact, row.contact_id) if row.contact_id else None
-        return platform_id(self.secrets, contact) if contact else None
+        return destination(self.secrets, contact) if contact else None
 
     async def _deliver(self, d: ClaimedRow) -> None:
         values: dict = {}

@@ -6,8 +6,8 @@ import re
 from bot.core.messages import Choice, Reply
 from handlers import command_table
 from handlers.context import Context
-from handlers.lang import answer_lang
 from handlers.registry import COMMANDS, Command, command, matcher
+from knowledge.text import detect_lang
 
 MENU_ITEMS = {"faq": "menu.faq", "status": "menu.status", "helpline": "menu.helpline", "report": "menu.report",
               "human": "menu.human", "lang": "menu.lang"}
@@ -84,7 +84,7 @@ _THANKS = re.compile(
 
 @command("thanks")
 async def thanks(ctx: Context, arg: str) -> list[Reply]:
-    ctx.lang = answer_lang(ctx.incoming.text or "", ctx.contact.lang)
+    ctx.lang = detect_lang(ctx.incoming.text or "", ctx.contact.lang)
     return [ctx.reply("you_are_welcome")]
 
 

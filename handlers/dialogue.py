@@ -19,7 +19,6 @@ from bot.core.messages import Incoming, Reply
 from bot.core.models import Conversation
 from bot.services.contacts import get_or_create_contact
 from handlers import cases, command_table, core, faq, status
-from handlers import lang as language
 from handlers.context import Context, Input, Services
 from handlers.registry import (
     COMMANDS,
@@ -31,6 +30,7 @@ from handlers.registry import (
     parse_action,
     parse_command,
 )
+from knowledge.text import detect_lang
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class Dialogue:
         text = incoming.text or ""
         # a button press or a command carries no language of its own (a caption does)
         typed = incoming.kind in (m.TEXT, m.VOICE, *CAPTIONED) and not text.startswith("/")
-        lang = contact.lang or (language.detect(text) if typed else "en")
+        lang = contact.lang or (detect_lang(text) if typed else "en")
         ctx = Context(session, services, contact, conv, incoming, lang)
         try:
             ctx.load_state()

@@ -1,6 +1,8 @@
 """Free-text questions answered from the knowledge base; unsure answers offer a person."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 
 from bot.core.messages import Choice, Reply
@@ -9,12 +11,16 @@ from bot.core.models.cases import HELPLINE, INTEGRITY, Case
 from bot.core.models.insights import UnansweredQuestion
 from handlers.cases import helpline
 from handlers.context import Context
-from handlers.lang import answer_lang
 from handlers.registry import COMMANDS, command
+from knowledge.text import detect_lang
 
 FAQ_BROWSE = 8  # topics shown when the user opens the FAQ from the menu
 EMERGENCY_TOPIC = "safety.emergency"
 HELPLINE_TOPIC = "contacts.helpline"  # also what a worker's own question is answered with
+# "Did this help?" after an answer of the FAQ: choice args of `faq` (topic ids always have a dot)
+HELPED, NOT_HELPED = "helped", "not_helped"
+LAST = "faq_last"  # the last answered question, kept (encrypted, with the conversation) for "No"
+LAST_TTL = timedelta(hours=6)
 
 
 def _reply_for(ctx: Context, answer) -> Reply:
@@ -40,9 +46,12 @@ async def faq(ctx: Context, arg: str) -> list[Reply]:
     if not arg:
         topics = kb.topics(ctx.lang)[:FAQ_BROWSE]
         return [Reply(ctx.t("faq_prompt"), tuple(Choice(f"faq:{s.topic}", s.title) for s in topics))]
+    if arg in (HELPED, NOT_HELPED):
+        return await _feedback(ctx, arg == HELPED)
+    ctx.data.pop(LAST, None)  # "Did this help?" is about the last answer only
     if arg in kb.by_id:
         return [_reply_for(ctx, kb.answer_topic(arg, lang=ctx.lang, today=today))]
-    lang = answer_lang(arg, ctx.contact.lang)
+    lang = detect_lang(arg, ctx.contact.lang)
     ctx.lang = lang
     answer = kb.answer(arg, lang=lang, today=today)
     if answer.topic == EMERGENCY_TOPIC:  # urgent words: emergency guidance, then the helpline
@@ -56,7 +65,42 @@ async def faq(ctx: Context, arg: str) -> list[Reply]:
         return [ctx.reply("faq_reporter_followup"), _reply_for(ctx, answer)]
     if answer.topic is None:
         await _record_unanswered(ctx, arg, answer)
-    return [_reply_for(ctx, answer)]
+        return [_reply_for(ctx, answer)]
+    return [_ask_if_helped(ctx, arg, answer, _reply_for(ctx, answer))]
+
+
+def _ask_if_helped(ctx: Context, question: str, answer, reply: Reply) -> Reply:
+    """A confident FAQ answer ends with "Did this help?" (Yes / No choices the user may ignore;
+    no extra step). Not after the helpline or the emergency guidance, nor words a staff member
+    must not read (urgent words, a worker's complaint): those are never kept."""
+    if answer.topic in (HELPLINE_TOPIC, EMERGENCY_TOPIC) or ctx.flow or any(c.id != "human" for c in reply.choices):
+        return reply
+    if ctx.kb.is_urgent(question) or ctx.kb.worker_trouble(question, factory_questions=False):
+        return reply
+    ctx.data[LAST] = {"q": question[:1000], "a": answer.answer[:2000], "topic": answer.topic, "lang": answer.lang,
+                      "confidence": float(answer.confidence), "at": ctx.now.isoformat()}
+    return Reply(f"{reply.text}\n\n{ctx.t('faq_did_it_help')}",
+                 (Choice(f"faq:{HELPED}", ctx.t("faq_helped.yes")), Choice(f"faq:{NOT_HELPED}", ctx.t("faq_helped.no")),
+                  *reply.choices))
+
+
+async def _feedback(ctx: Context, helped: bool) -> list[Reply]:
+    """Yes: thanks. No: the question and the answer given go to the staff Questions page as
+    Misanswered (unless this account reports to the helpline or the integrity team), and a person
+    is offered."""
+    last = ctx.data.pop(LAST, None)
+    if isinstance(last, dict) and last.get("lang") in ("en", "zh"):
+        ctx.lang = last["lang"]
+    if helped:
+        return [ctx.reply("faq_thanks")]
+    fresh = isinstance(last, dict) and "at" in last and ctx.now - datetime.fromisoformat(last["at"]) <= LAST_TTL
+    if fresh and not await _reports_from(ctx):
+        ctx.session.add(UnansweredQuestion(
+            text_enc=ctx.secrets.encrypt(last["q"]), lang=last["lang"], confidence=float(last["confidence"]),
+            best_topic=last["topic"], ambiguous=False, misanswered=True,
+            answer_enc=ctx.secrets.encrypt(last["a"]), created_at=ctx.now))
+    choices = (Choice("human", ctx.t("menu.human")),) if "human" in COMMANDS else ()
+    return [Reply(ctx.t("faq_not_helped"), choices)]
 
 
 async def _record_unanswered(ctx: Context, text: str, answer) -> None:

@@ -15,7 +15,8 @@ channel-neutral `Incoming`, or None for what gets no reply and is not stored (a 
 message). `Incoming.message_id` is the inbox key: what a redelivery of the same message repeats
 (WeChat's MsgId, Telegram's update_id) and two different messages never share. Everything the
 channel needs again later (a Telegram forum topic, an album) goes in `Incoming.extra`: it is
-stored with the message, so recovery after a crash answers the same way.
+stored with the message, so recovery after a crash answers the same way. Messages sent as one
+share `extra["album"]` and count once against the rate limit (the inbox sees to it).
 
 The lifecycle (`serving`): the sender registered under the channel's name, the `Inbox` built with
 the channel's `respond` and its `counted` rule (what counts against the per-contact rate limit),

@@ -31,11 +31,12 @@ from bot.core.models import Contact, UTCDateTime, utcnow
 from bot.core.models import messaging as st
 from bot.core.models.messaging import InboxMessage
 from bot.core.texts import t
+from bot.services import throttle
 from bot.services.contacts import contact_key, find_contact
 from bot.services.outbox import release_held
 from bot.services.throttle import RateLimit, Verdict
-from handlers import lang as language
 from handlers.dialogue import MAX_TEXT
+from knowledge.text import detect_lang
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.runtime import Runtime
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 STORED_TEXT = MAX_TEXT + 1
 GATE_WIDTH = 2  # transactions of one channel at a time in one process (PostgreSQL)
 MAX_ATTEMPTS = 3  # a message the dialogue fails on this often is set aside (status failed)
+ALBUM_WINDOW = timedelta(hours=1)  # an album's messages arrive within seconds; counted once in this window
 
 # The hot path's statements, built once as Core statements on the table: an ORM-enabled UPDATE
 # costs about three times the CPU of a prebuilt Core one (ORM bulk-update machinery, cache key).
@@ -90,7 +92,8 @@ def encode_incoming(incoming: Incoming) -> dict[str, Any]:
     return {"channel": incoming.channel, "contact": incoming.contact, "message_id": incoming.message_id,
             "kind": incoming.kind, "text": (incoming.text or "")[:STORED_TEXT],
             "received_at": incoming.received_at.isoformat(),
-            "private": incoming.private, "event": incoming.event, "extra": incoming.extra}
+            "private": incoming.private, "event": incoming.event, "extra": incoming.extra,
+            "media_later": incoming.media_later}
 
 
 def decode_incoming(data: dict[str, Any]) -> Incoming:
@@ -179,7 +182,7 @@ class Inbox:
                       kind=row.kind)
 
     async def _dialogue(self, s: AsyncSession, incoming: Incoming, now: datetime) -> list[Reply]:
-        if not self.counted(incoming):
+        if not self.counted(incoming) or await self._album_counted(s, incoming, now):
             return await self.runtime.dialogue.handle(s, incoming)
         verdict = await self.rate_limit.check(s, self.secrets, contact_key(incoming.channel, incoming.contact), now)
         if verdict is Verdict.ALLOW:
@@ -189,8 +192,17 @@ class Inbox:
         if verdict is Verdict.DROP:
             return []
         contact = await find_contact(s, self.secrets, incoming.channel, incoming.contact)
-        lang = (contact.lang if contact else None) or language.detect(incoming.text or "")
+        lang = (contact.lang if contact else None) or detect_lang(incoming.text or "")
         return [Reply(t("rate_limited", lang))]
+
+    async def _album_counted(self, s: AsyncSession, incoming: Incoming, now: datetime) -> bool:
+        """Messages sent as one (`extra["album"]`, a Telegram album) count once against the rate
+        limit: the first of them to be processed, in any process."""
+        album = incoming.extra.get("album")
+        if not album:
+            return False
+        key = f"album:{contact_key(incoming.channel, incoming.contact)}:{album}"
+        return await throttle.count(s, self.secrets, key, ALBUM_WINDOW, now) > 1
 
     async def _failed(self, inbox_id: int) -> Result:
         try:

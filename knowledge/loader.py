@@ -8,6 +8,7 @@ Layout (every file TOML, read with the standard library's ``tomllib``)::
     workers.toml      workers' own questions (wages, contract, hours, ...) → the Worker Helpline
     messages.toml     engine texts (not sure, out of scope, ambiguous) and out-of-scope terms
     lexicon.toml      synonym / spelling rewrites used for matching
+    vocabulary.toml   the word patterns the answering rules look for
     entries/*.toml    the topics: [[entry]] tables
 
 Texts may reference facts as ``{table.key}`` (resolved here; unknown → ``KnowledgeError``) and
@@ -30,7 +31,8 @@ COMPUTES = {"audit_fee", "total_cost", "blackout", "validity", "pv_window"}
 _REF_RE = re.compile(r"\{([A-Za-z_][\w.]*)\}")
 _SLOT_RE = re.compile(r"\{\$(\w+)\}")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-DATA_FILES = ("facts.toml", "calendar.toml", "safety.toml", "workers.toml", "messages.toml", "lexicon.toml")
+DATA_FILES = ("facts.toml", "calendar.toml", "safety.toml", "workers.toml", "messages.toml", "lexicon.toml",
+              "vocabulary.toml")
 
 
 def read_toml(path: Path) -> dict[str, Any]:

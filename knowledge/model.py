@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+EMERGENCY_TOPIC = "safety.emergency"  # the emergency guidance (urgent words): addressable, never matched
+WORKER_TOPIC = "contacts.helpline"    # a worker's own question (workers.toml) is answered as the helpline
 
 @dataclass(frozen=True)
 class Suggestion:

@@ -61,13 +61,18 @@ def is_traditional(text: str) -> bool:
     return has_cjk(text) and to_simplified(text) != text
 
 
-def detect_lang(text: str) -> str:
-    """'zh' when Chinese characters make up a real share of the question, else 'en'."""
+def detect_lang(text: str, preferred: str | None = None) -> str:
+    """The one language rule (the engine and the dialogue): 'zh' when the message's Chinese
+    characters are at least as many as its Latin words ("PV什么时候来", "what is 注册费"); otherwise
+    the contact's ``preferred`` language when there is one (a Chinese-speaking contact typing a
+    reference or "PV" keeps Chinese), else 'en'."""
     cjk = len(_CJK_RE.findall(text))
-    if not cjk:
-        return "en"
-    words = len(re.findall(r"[A-Za-z]{2,}", text))
-    return "zh" if cjk >= words else "en"
+    if cjk and cjk >= len(_LATIN_WORD_RE.findall(text)):
+        return "zh"
+    return preferred or "en"
+
+
+_LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
 
 
 def stem(word: str) -> str:
@@ -188,9 +193,11 @@ class TermSet:
                 self.phrases.append(f" {t} ")
             else:
                 self.words.add(t)
+        # the same message is searched by several rules and often asked again: remember the result
+        self.search = functools.lru_cache(maxsize=4096)(self._search)
 
-    def search(self, norm: str) -> str | None:
-        """The first term found in the normalised text, or None."""
+    def _search(self, norm: str) -> str | None:
+        """The first term found in the normalised text, or None (``search``, cached)."""
         if self.words:
             latin = _CJK_RUN_RE.sub(" ", norm)
             hit = self.words.intersection(latin.split())
@@ -210,6 +217,13 @@ class TermSet:
                 if t in norm:
                     return t
         return None
+
+    def all(self, norm: str) -> list[str]:
+        """Every term found in the normalised text."""
+        latin = f" {_CJK_RUN_RE.sub(' ', norm)} "
+        found = sorted(self.words.intersection(latin.split()))
+        found += [p.strip() for p in self.phrases if p in latin]
+        return found + [t for t in self.cjk if t in norm]
 
     def __bool__(self) -> bool:
         return bool(self.words or self.phrases or self.cjk)

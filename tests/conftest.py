@@ -104,8 +104,11 @@ async def runtime(config: Config, clock: Clock):
 class ChatDriver:
     """Talks to the dialogue as one chat account, the way a channel adapter does."""
 
-    def __init__(self, runtime, channel: str = "terminal", contact: str = "user-1") -> None:
+    def __init__(self, runtime, channel: str = "terminal", contact: str = "user-1", *,
+                 media_later: bool | None = None) -> None:
         self.runtime, self.channel, self.contact = runtime, channel, contact
+        # as the channel says: WeChat and Telegram can fetch a photo later, the terminal cannot
+        self.media_later = channel != "terminal" if media_later is None else media_later
         self.replies: list = []
         self._n = 0
 
@@ -114,7 +117,7 @@ class ChatDriver:
 
         self._n += 1
         incoming = Incoming(self.channel, self.contact, f"{self.contact}-{self._n}", kind=kind, text=text,
-                            received_at=self.runtime.services.clock(), **kw)
+                            received_at=self.runtime.services.clock(), **{"media_later": self.media_later, **kw})
         async with self.runtime.db.session() as session:
             self.replies = await self.runtime.dialogue.handle(session, incoming)
         return self.replies

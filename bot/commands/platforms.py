@@ -20,21 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     menu.set_defaults(func=run_wechat_menu)
 
 
-def telegram_failure(exc: Exception, token: str) -> str:
-    from telegram.error import BadRequest, InvalidToken, NetworkError
-
-    if isinstance(exc, InvalidToken):
-        return "Telegram rejected TELEGRAM_BOT_TOKEN; nothing was registered"
-    if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
-        return f"the Telegram API is unreachable ({type(exc).__name__}); run the command again"
-    return f"Telegram refused: {str(exc).replace(token, '<token>')}"
-
-
 def run_set_webhook(args: argparse.Namespace) -> int:
     from telegram.error import TelegramError
 
     from bot.core.config import Config
     from bot.core.errors import UserError
+    from integrations.telegram.api import MENU_COMMANDS, failure_line, register_webhook
 
     config = Config.from_env()
     if not config.telegram_enabled:
@@ -44,30 +35,11 @@ def run_set_webhook(args: argparse.Namespace) -> int:
     if not args.url.rstrip("/").endswith("/telegram"):
         raise UserError("the webhook URL must end in /telegram, e.g. https://bot.example.org/telegram")
     try:
-        asyncio.run(set_webhook(config, args.url.rstrip("/")))
-    except TelegramError as exc:  # one line, never the token (InvalidToken's message holds it)
-        raise UserError(telegram_failure(exc, config.telegram_bot_token)) from None
-    print(f"webhook set: {args.url.rstrip('/')} (with the secret and {len(_commands('en'))} commands)")
+        asyncio.run(register_webhook(config, args.url.rstrip("/")))
+    except TelegramError as exc:  # one line, never the token
+        raise UserError(failure_line(exc, config.telegram_bot_token)) from None
+    print(f"webhook set: {args.url.rstrip('/')} (with the secret and {len(MENU_COMMANDS['en'])} commands)")
     return 0
-
-
-def _commands(lang: str):
-    from telegram import BotCommand
-
-    from integrations.telegram import MENU_COMMANDS
-
-    return [BotCommand(name, text) for name, text in MENU_COMMANDS[lang]]
-
-
-async def set_webhook(config, url: str) -> None:
-    from telegram import Bot
-
-    from integrations.telegram.api import ALLOWED_UPDATES
-
-    async with Bot(config.telegram_bot_token, base_url=config.telegram_api_base) as bot:
-        await bot.set_webhook(url, secret_token=config.telegram_webhook_secret, allowed_updates=ALLOWED_UPDATES)
-        await bot.set_my_commands(_commands("en"))
-        await bot.set_my_commands(_commands("zh"), language_code="zh")
 
 
 def run_wechat_menu(args: argparse.Namespace) -> int:
@@ -83,6 +55,8 @@ def run_wechat_menu(args: argparse.Namespace) -> int:
 
 
 async def create_menu(config) -> None:
+    import aiohttp
+
     from bot.core.errors import UserError
     from bot.runtime import build_runtime
     from integrations.wechat import MENU
@@ -92,8 +66,10 @@ async def create_menu(config) -> None:
     api = WeChatAPI(runtime.config, runtime.db, runtime.services.secrets)
     try:
         await api.create_menu(MENU)
-    except WeChatError as exc:
-        raise UserError(f"WeChat refused the menu: {exc}") from exc
+    except WeChatError as exc:  # one line without the AppSecret or the access token
+        raise UserError(api.scrub(f"WeChat refused the menu: {exc}")) from None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise UserError(f"the WeChat API is unreachable ({type(exc).__name__}); run the command again") from None
     finally:
         await api.close()
         await runtime.close()

@@ -6,6 +6,7 @@ as `ConfigError` whose message is one line naming the variable and what is expec
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -45,8 +46,11 @@ _FORMATS = {
 }
 
 
+_ADDRESS = r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+"
+
+
 def masked_url(url: str) -> str:
-    """A database URL with its password shown as `***`."""
+    """`scheme://user:***@host…`: a URL's password hidden (the database, the SMTP server)."""
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
@@ -74,6 +78,7 @@ class _Settings(BaseSettings):
     staff_idle_minutes: int = Field(30, alias="ETP_STAFF_IDLE_MINUTES")
     port: int = Field(8080, alias="PORT", ge=1, le=65535)
     log_format: str | None = Field(None, alias="ETP_LOG_FORMAT")
+    trusted_proxies: str = Field("", alias="ETP_TRUSTED_PROXIES")
     wechat_token: str | None = Field(None, alias="WECHAT_TOKEN")
     wechat_app_id: str | None = Field(None, alias="WECHAT_APP_ID")
     wechat_app_secret: str | None = Field(None, alias="WECHAT_APP_SECRET")
@@ -84,6 +89,11 @@ class _Settings(BaseSettings):
     telegram_bot_token: str | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
     telegram_webhook_secret: str | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_base: str = Field("https://api.telegram.org/bot", alias="TELEGRAM_API_BASE")
+    evidence_max_bytes: int = Field(10_485_760, alias="ETP_EVIDENCE_MAX_BYTES", ge=1024)
+    alert_smtp_url: str | None = Field(None, alias="ETP_ALERT_SMTP_URL")
+    alert_email_to: str = Field("", alias="ETP_ALERT_EMAIL_TO")
+    alert_email_from: str | None = Field(None, alias="ETP_ALERT_EMAIL_FROM")
+    alert_wecom_webhook: str | None = Field(None, alias="ETP_ALERT_WECOM_WEBHOOK")
     metrics_token: str | None = Field(None, alias="ETP_METRICS_TOKEN")
 
     @classmethod
@@ -130,10 +140,51 @@ class _Settings(BaseSettings):
             raise ValueError(f"json or text, got {value!r}")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for part in value.split(","):
+            try:
+                ipaddress.ip_network(part.strip(), strict=False) if part.strip() else None
+            except ValueError:
+                raise ValueError("comma-separated IP addresses or networks of the TLS proxy, such as "
+                                 f"127.0.0.1,10.0.0.0/8, got {part.strip()!r}") from None
+        return value
+
     @field_validator("wechat_api_base", "telegram_api_base")
     @classmethod
     def _url(cls, value: str) -> str:
         return _http_url(value)
+
+    @field_validator("alert_smtp_url")
+    @classmethod
+    def _smtp(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"smtps?://([^@/\s]+@)?[^@/\s:]+(:\d{1,5})?/?", value):
+            raise ValueError("smtp://[USER:PASSWORD@]HOST[:PORT] (STARTTLS when offered) or smtps://… (TLS)")
+        return value
+
+    @field_validator("alert_email_to")
+    @classmethod
+    def _to(cls, value: str) -> str:
+        for address in (a.strip() for a in value.split(",") if a.strip()):
+            if not re.fullmatch(_ADDRESS, address):
+                raise ValueError(f"comma-separated e-mail addresses, got {address!r}")
+        return value
+
+    @field_validator("alert_email_from")
+    @classmethod
+    def _from(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(_ADDRESS, value):
+            raise ValueError(f"an e-mail address, got {value!r}")
+        return value
+
+    @field_validator("alert_wecom_webhook")
+    @classmethod
+    def _wecom(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+/\S*[?&]key=[^&\s]+\S*", value):
+            raise ValueError("the group robot's webhook address, "
+                             "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…")
+        return value
 
     @field_validator(*_FORMATS)
     @classmethod
@@ -193,6 +244,13 @@ class Config:
     telegram_webhook_secret: str | None = None
     telegram_api_base: str = "https://api.telegram.org/bot"
     log_format: str | None = None
+    trusted_proxies: tuple[str, ...] = ()  # the TLS proxy's addresses or networks (X-Forwarded-* believed)
+    evidence_max_bytes: int = 10_485_760  # photos and documents larger than this are not kept
+    # staff alerts besides ETP_STAFF_ALERT_TELEGRAM_CHAT (docs/operations.md "Alerts")
+    alert_smtp_url: str | None = None
+    alert_email_to: tuple[str, ...] = ()
+    alert_email_from: str | None = None
+    alert_wecom_webhook: str | None = None
     metrics_token: str | None = None  # bearer token required by /metrics when set
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -238,6 +296,9 @@ class Config:
             lines.append("WECHAT_APP_ID: expected with WECHAT_AES_KEY (safe mode needs the AppID)")
         if s.wechat_token and not (s.wechat_app_id and s.wechat_app_secret):
             lines.append("WECHAT_APP_ID, WECHAT_APP_SECRET: expected with WECHAT_TOKEN (WeChat on)")
+        to = tuple(a.strip() for a in s.alert_email_to.split(",") if a.strip())
+        if bool(s.alert_smtp_url) != bool(to):
+            lines.append("ETP_ALERT_SMTP_URL, ETP_ALERT_EMAIL_TO: expected together (e-mail alerts need both)")
         if lines:
             raise (_Problems(lines) if _all else ConfigError(lines[0]))
         days = tuple(sorted({int(p) for p in s.reminder_days.split(",") if p.strip()}, reverse=True))
@@ -265,6 +326,12 @@ class Config:
             telegram_webhook_secret=s.telegram_webhook_secret,
             telegram_api_base=s.telegram_api_base,
             log_format=s.log_format,
+            trusted_proxies=tuple(p.strip() for p in s.trusted_proxies.split(",") if p.strip()),
+            evidence_max_bytes=s.evidence_max_bytes,
+            alert_smtp_url=s.alert_smtp_url,
+            alert_email_to=to,
+            alert_email_from=s.alert_email_from,
+            alert_wecom_webhook=s.alert_wecom_webhook,
             metrics_token=s.metrics_token,
         )
 
@@ -278,8 +345,10 @@ class Config:
             value = getattr(self, f.name)
             if f.name in SECRET_FIELDS:
                 shown = "***" if value else "(unset)"
-            elif f.name == "database_url":
+            elif f.name in ("database_url", "alert_smtp_url") and value:
                 shown = masked_url(value)
+            elif f.name == "alert_wecom_webhook" and value:
+                shown = re.sub(r"([?&]key=)[^&]+", r"\1***", value)
             elif isinstance(value, tuple):
                 shown = ",".join(str(v) for v in value)
             else:

@@ -49,6 +49,15 @@ class Secrets:
         except InvalidToken as exc:
             raise DecryptError("stored data cannot be decrypted with the configured keys") from exc
 
+    def encrypt_bytes(self, data: bytes) -> str:
+        return self._fernet.encrypt(data).decode("ascii")
+
+    def decrypt_bytes(self, token: str) -> bytes:
+        try:
+            return self._fernet.decrypt(token.encode("ascii"))
+        except InvalidToken as exc:
+            raise DecryptError("stored data cannot be decrypted with the configured keys") from exc
+
     def encrypt_json(self, value: Any) -> str:
         return self.encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 

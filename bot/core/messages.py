@@ -33,6 +33,9 @@ class Incoming:
     private: bool = True  # False in a group chat
     event: str | None = None  # subscribe, unsubscribe, click, …
     extra: dict[str, Any] = field(default_factory=dict)
+    # the channel can fetch a photo sent in this chat later (the platform keeps it: WeChat's
+    # MediaId, Telegram's file_id), so a report may take photos; the terminal cannot
+    media_later: bool = False
 
 
 @dataclass(frozen=True)

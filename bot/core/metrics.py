@@ -23,6 +23,11 @@ CASES_OPENED = Counter("etp_cases_opened_total", "Cases opened", ["queue"], regi
 # outcome: held (WeChat 48-hour window), undeliverable, retry, gave_up (retries exhausted), no_destination
 DELIVERY_FAILURES = Counter("etp_delivery_failures_total", "Outbox deliveries that failed", ["channel", "outcome"],
                             registry=REGISTRY)
+# evidence (photos, documents) fetched from a platform, by outcome: kept, refused_type, refused_size,
+# gone (the platform's copy expired or was refused); retries of the fetch are DELIVERY_FAILURES of
+# the channel "<platform>-media"
+EVIDENCE = Counter("etp_evidence_total", "Evidence fetched from the platforms, by outcome", ["channel", "outcome"],
+                   registry=REGISTRY)
 
 OUTBOX_MESSAGES = Gauge("etp_outbox_messages", "Outbox rows by status", ["status"], registry=REGISTRY)
 OUTBOX_LAG = Gauge("etp_outbox_lag_seconds", "Age of the oldest message waiting in the outbox", registry=REGISTRY)

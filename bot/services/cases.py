@@ -4,6 +4,7 @@ caller's transaction (a staff reply and its outbox row commit together, or not a
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,7 @@ from bot.core.models.cases import (
     StaffUser,
 )
 from bot.core.texts import t
+from bot.services import evidence
 from bot.services.outbox import enqueue
 from bot.services.references import PREFIXES, new_reference, normalize
 
@@ -66,9 +68,10 @@ def _attachments(secrets: Secrets, attachments: tuple[dict[str, Any], ...] | lis
 
 async def open_case(
     session: AsyncSession, secrets: Secrets, report: NewReport, *, contact_id: int, now: datetime,
-    alert_chat: str | None = None,
+    alerts: Sequence[tuple[str, str]] = (),
 ) -> tuple[Case, str]:
-    """Create the case with an unguessable reference and its first message; alert staff."""
+    """Create the case with an unguessable reference and its first message (its photos queued to
+    be fetched); alert staff at each (outbox channel, destination) of `alerts` (`bot.services.alerts`)."""
     while True:
         ref = new_reference(report.queue)
         ref_hash = secrets.lookup_hash(ref)
@@ -84,14 +87,24 @@ async def open_case(
     )
     session.add(case)
     await session.flush()
-    session.add(CaseMessage(case_id=case.id, author=REPORTER, body_enc=secrets.encrypt(report.body),
-                            attachments_enc=_attachments(secrets, report.attachments), created_at=now))
-    if alert_chat:
-        await enqueue(session, secrets, channel="telegram", destination=alert_chat, kind="alert",
+    await _reporter_message(session, secrets, case, report.body, report.attachments, now)
+    for channel, destination in alerts:
+        await enqueue(session, secrets, channel=channel, destination=destination, kind="alert",
                       replies=[Reply(t("case_alert", "en", ref=case_number(case), queue=report.queue))])
     metrics.CASES_OPENED.labels(queue=report.queue).inc()
     log.info("case opened", extra={"queue": report.queue, "event": "case_opened"})
     return case, ref
+
+
+async def _reporter_message(session: AsyncSession, secrets: Secrets, case: Case, body: str,
+                            attachments: tuple[dict[str, Any], ...] | list, now: datetime) -> CaseMessage:
+    message = CaseMessage(case_id=case.id, author=REPORTER, body_enc=secrets.encrypt(body),
+                          attachments_enc=_attachments(secrets, attachments), created_at=now)
+    session.add(message)
+    if attachments:
+        await session.flush()
+        await evidence.track(session, secrets, case, message, attachments)
+    return message
 
 
 async def find_case(session: AsyncSession, secrets: Secrets, typed: str) -> Case | None:
@@ -108,8 +121,7 @@ async def add_reporter_message(
 ) -> None:
     """The reporter wrote again (perhaps from another account): the case waits for staff, is
     reopened if closed, and staff replies now go to this account."""
-    session.add(CaseMessage(case_id=case.id, author=REPORTER, body_enc=secrets.encrypt(body),
-                            attachments_enc=_attachments(secrets, attachments), created_at=now))
+    await _reporter_message(session, secrets, case, body, attachments, now)
     if case.notify == NOTIFY_MESSAGE:
         case.contact_id = contact_id
     if case.status != WAITING:

@@ -71,5 +71,31 @@ async def move_contact(session: AsyncSession, secrets: Secrets, channel: str, ol
     return True
 
 
+# A contact is one chat; replies to it go to its address: the platform id, or the platform id and
+# the place inside the chat it last wrote from (a Telegram forum topic), stored as `ID#PLACE`
+# (no platform id has a "#"). Senders take a destination `ID` or `ID:PLACE`.
+PLACE_MARK = "#"
+
+
+def split_address(address: str) -> tuple[str, str | None]:
+    """(platform id, place or None) of a stored address."""
+    platform, mark, place = address.partition(PLACE_MARK)
+    return platform, (place if mark else None)
+
+
 def platform_id(secrets: Secrets, contact: Contact) -> str:
-    return secrets.decrypt(contact.platform_id_enc)
+    return split_address(secrets.decrypt(contact.platform_id_enc))[0]
+
+
+def destination(secrets: Secrets, contact: Contact) -> str:
+    """Where the outbox sends what it has for this contact: `ID`, or `ID:PLACE`."""
+    platform, place = split_address(secrets.decrypt(contact.platform_id_enc))
+    return platform if place is None else f"{platform}:{place}"
+
+
+def set_place(secrets: Secrets, contact: Contact, place: str | None) -> None:
+    """Later messages to this contact (staff replies, reminders) go to `place` in its chat (None:
+    the chat itself). Written only when it changes."""
+    platform, current = split_address(secrets.decrypt(contact.platform_id_enc))
+    if place != current:
+        contact.platform_id_enc = secrets.encrypt(platform if place is None else f"{platform}{PLACE_MARK}{place}")

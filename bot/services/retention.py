@@ -1,6 +1,7 @@
 """Retention, run by `etp-bot purge` and every six hours by the scheduler.
 
-After `ETP_RETENTION_DAYS`: closed cases are deleted with their messages and outbox rows, keeping
+After `ETP_RETENTION_DAYS`: closed cases are deleted with their messages, evidence (photos and
+documents kept, and their fetch jobs) and outbox rows, keeping
 only counts per queue, category and week and first-response times for medians (`CaseStats`);
 unanswered FAQ questions, processed inbox rows and sent or failed outbox rows are deleted too.
 Unprocessed or failed inbox rows and outbox rows still to deliver (pending, held) are kept.
@@ -24,6 +25,7 @@ from bot.core.dialect import insert_ignore
 from bot.core.models import OutboxMessage
 from bot.core.models import outbox as ob
 from bot.core.models.cases import CLOSED, Case, CaseMessage, CaseStats, StaffSession
+from bot.core.models.evidence import CaseEvidence
 from bot.core.models.insights import UnansweredQuestion
 from bot.core.models.messaging import DONE, InboxMessage, RateBucket, SeenSignature
 
@@ -131,9 +133,12 @@ async def _count(s: AsyncSession, due: list[Case], tz: tzinfo | None) -> None:
 
 
 async def _delete_cases(s: AsyncSession, case_ids: list[int]) -> None:
-    outbox_ids = (await s.execute(select(CaseMessage.outbox_id).where(
-        CaseMessage.case_id.in_(case_ids), CaseMessage.outbox_id.is_not(None)))).scalars().all()
+    outbox_ids = [*(await s.execute(select(CaseMessage.outbox_id).where(
+        CaseMessage.case_id.in_(case_ids), CaseMessage.outbox_id.is_not(None)))).scalars(),
+                  *(await s.execute(select(CaseEvidence.outbox_id).where(
+                      CaseEvidence.case_id.in_(case_ids), CaseEvidence.outbox_id.is_not(None)))).scalars()]
     if outbox_ids:
         await s.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)))
+    await s.execute(delete(CaseEvidence).where(CaseEvidence.case_id.in_(case_ids)))
     await s.execute(delete(CaseMessage).where(CaseMessage.case_id.in_(case_ids)))
     await s.execute(delete(Case).where(Case.id.in_(case_ids)))

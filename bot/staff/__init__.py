@@ -89,6 +89,8 @@ async def security_headers(request: web.Request, handler):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.secure:  # over https (directly, or through a trusted TLS proxy): browsers keep to https
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     response.headers.setdefault("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
     return response
 

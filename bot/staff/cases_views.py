@@ -23,8 +23,10 @@ from bot.core.models.cases import (
     CaseMessage,
     StaffUser,
 )
+from bot.core.models.evidence import PENDING as EVIDENCE_PENDING
+from bot.core.models.evidence import CaseEvidence
 from bot.core.texts import t
-from bot.services import cases
+from bot.services import cases, evidence
 from bot.staff import FORM_DATA, SIGNED_IN, id_from, now, page_number, redirect, render, runtime
 from handlers.cases.texts import CATEGORY_TEXT
 from integrations import appkeys as K
@@ -106,6 +108,28 @@ async def _case_for(s: AsyncSession, request: web.Request) -> Case:
 
 
 @dataclass
+class ShownEvidence:
+    """A photo or document of a message, as the case page shows it."""
+
+    url: str
+    state: str  # kept, pending, failed (the fetch gave up), refused, gone
+    content_type: str | None
+    reason: str | None
+    size: int | None
+
+    @property
+    def image(self) -> bool:
+        return self.state == "kept" and (self.content_type or "").startswith("image/")
+
+
+def shown_evidence(case: Case, row: CaseEvidence, job: OutboxMessage | None) -> ShownEvidence:
+    state = row.status
+    if state == EVIDENCE_PENDING and job is not None and job.status == ob.FAILED:
+        state = "failed"
+    return ShownEvidence(f"/staff/cases/{case.id}/evidence/{row.id}", state, row.content_type, row.reason, row.size)
+
+
+@dataclass
 class Shown:
     author: str
     body: str
@@ -114,6 +138,7 @@ class Shown:
     photos: int
     delivery: str | None
     delivery_note: str | None
+    evidence: list[ShownEvidence]
 
 
 def delivery_of(case: Case, m: CaseMessage, row: OutboxMessage | None) -> tuple[str | None, str | None]:
@@ -143,21 +168,46 @@ async def case_page(request: web.Request) -> web.Response:
         case = await _case_for(s, request)
         await cases.log_access(s, _staff(request), case, "view", at)
         found = await cases.messages(s, case)
-        outbox_ids = [m.outbox_id for m in found if m.outbox_id]
+        kept = await evidence.of_case(s, case)
+        outbox_ids = [m.outbox_id for m in found if m.outbox_id] + [e.outbox_id for e in kept if e.outbox_id]
         rows = {r.id: r for r in (await s.execute(
             select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)))).scalars()} if outbox_ids else {}
         emails = await _emails(s, {m.staff_id for m in found if m.staff_id} | {case.assigned_to or 0} - {0})
+    by_message: dict[int, list[ShownEvidence]] = {}
+    for e in kept:
+        by_message.setdefault(e.message_id, []).append(shown_evidence(case, e, rows.get(e.outbox_id or 0)))
     shown = []
     for m in found:
         photos = len(secrets.decrypt_json(m.attachments_enc)) if m.attachments_enc else 0
         state, note = delivery_of(case, m, rows.get(m.outbox_id) if m.outbox_id else None)
         shown.append(Shown(m.author, secrets.decrypt(m.body_enc), m.created_at, emails.get(m.staff_id), photos,
-                           state, note))
+                           state, note, by_message.get(m.id, [])))
     return _page(request, "case.html", {
         "case": case, "ref": cases.case_number(case), "messages": shown,
         "category": category_label(case.queue, case.category), "assigned": emails.get(case.assigned_to),
         "REPORTER": REPORTER, "NOTE": NOTE, "max_reply": MAX_REPLY,
     })
+
+
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
+
+
+async def evidence_file(request: web.Request) -> web.Response:
+    """A kept photo or document of a case, to the role that owns its queue (others: 404); never
+    cached; a PDF is a download, never rendered inside the console."""
+    rt = runtime(request)
+    async with rt.db.session() as s:
+        case = await _case_for(s, request)
+        found = await evidence.content(s, rt.services.secrets, case, id_from(request, "evidence_id"))
+        if found is None:
+            raise web.HTTPNotFound()
+        await cases.log_access(s, _staff(request), case, "view_evidence", now(request))
+        extension = EXTENSIONS.get(found.content_type, "bin")
+        name = f"{cases.case_number(case)}-{request.match_info['evidence_id']}.{extension}"
+    disposition = "inline" if found.content_type.startswith("image/") else "attachment"
+    return web.Response(body=found.data, content_type=found.content_type, headers={
+        "Cache-Control": "no-store", "Content-Disposition": f'{disposition}; filename="{name}"',
+        "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
 def _text(request: web.Request) -> str:
@@ -198,4 +248,5 @@ async def case_action(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", case_list, name="cases")
     app.router.add_get("/cases/{case_id}", case_page, name="case")
+    app.router.add_get("/cases/{case_id}/evidence/{evidence_id}", evidence_file, name="case_evidence")
     app.router.add_post("/cases/{case_id}/{action}", case_action, name="case_action")

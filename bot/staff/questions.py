@@ -1,4 +1,5 @@
-"""What the knowledge base lacks: FAQ questions the bot could not answer with confidence, for the
+"""What the knowledge base lacks: FAQ questions the bot could not answer with confidence, and
+"Misanswered" ones (the asker said the answer did not help; shown with the answer given), for the
 helpdesk (and admins). Only FAQ questions are ever recorded (`handlers/faq.py`), never helpline or
 integrity text, and with no link to who asked; the text is decrypted here for display only."""
 from __future__ import annotations
@@ -13,6 +14,7 @@ from bot.staff import SIGNED_IN, page_number, render, runtime
 PAGE_SIZE = 50
 LANGS = ("en", "zh")
 NO_TOPIC = "-"  # the filter value for questions with no suggested topic
+KINDS = ("unanswered", "misanswered")  # not answered with confidence; answered, but "Did this help?" → No
 
 
 def _allowed(request: web.Request) -> None:
@@ -36,6 +38,11 @@ async def questions_page(request: web.Request) -> web.Response:
         where.append(UnansweredQuestion.lang == lang)
     else:
         lang = ""
+    kind = request.query.get("kind", "")
+    if kind in KINDS:
+        where.append(UnansweredQuestion.misanswered.is_(kind == "misanswered"))
+    else:
+        kind = ""
     if topic == NO_TOPIC:
         where.append(UnansweredQuestion.best_topic.is_(None))
     elif topic:
@@ -51,11 +58,12 @@ async def questions_page(request: web.Request) -> web.Response:
                                     .group_by(UnansweredQuestion.best_topic))).all()
         by_lang = dict((await s.execute(select(UnansweredQuestion.lang, func.count())
                                         .group_by(UnansweredQuestion.lang))).all())
-    items = [{"q": q, "text": secrets.decrypt(q.text_enc), "title": _topic_title(request, q.best_topic)}
-             for q in rows]
+    items = [{"q": q, "text": secrets.decrypt(q.text_enc), "title": _topic_title(request, q.best_topic),
+              "answer": secrets.decrypt(q.answer_enc) if q.answer_enc else ""} for q in rows]
     topics = sorted(((t or NO_TOPIC, _topic_title(request, t), n) for t, n in by_topic), key=lambda x: (-x[2], x[0]))
     return render(request, "questions.html", {
-        "items": items, "lang": lang, "topic": topic, "langs": [(code, by_lang.get(code, 0)) for code in LANGS],
+        "items": items, "lang": lang, "topic": topic, "kind": kind, "KINDS": KINDS,
+ "langs": [(code, by_lang.get(code, 0)) for code in LANGS],
         "topics": topics, "NO_TOPIC": NO_TOPIC,
         "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
     })

@@ -8,14 +8,12 @@ from datetime import timedelta
 from bot.core import messages as m
 from bot.core.messages import Choice, Reply
 from bot.core.models.cases import HELPDESK, HELPLINE, INTEGRITY, NOTIFY_CHECK_BACK, NOTIFY_MESSAGE
-from bot.services import cases
+from bot.services import alerts, cases
 from bot.services.cases import TEAM_TEXT
 from handlers.cases import hours
 from handlers.cases.texts import CREATED_NOTIFY_TEXT, NOTIFY_TEXT
 from handlers.context import DRAFT_TTL, Context, Input
 
-# channels on which a user can send a photo the platform lets us fetch later
-PHOTO_CHANNELS = {"wechat", "telegram"}
 NOTIFY_CHOICES = (NOTIFY_MESSAGE, NOTIFY_CHECK_BACK)
 PREVIEW = 300
 
@@ -43,7 +41,7 @@ def privacy_notice(ctx: Context, queue: str) -> Reply:
 
 
 def photos_allowed(ctx: Context) -> bool:
-    return ctx.incoming.channel in PHOTO_CHANNELS
+    return ctx.incoming.media_later
 
 
 def urgent_check(ctx: Context, text: str) -> list[Reply]:
@@ -95,14 +93,32 @@ def picked_notify(ctx: Context, inp: Input, flow: str) -> bool:
     return False
 
 
-def confirm(ctx: Context, flow: str, queue: str, category_label: str, body: str) -> Reply:
+def confirm(ctx: Context, flow: str, queue: str, category_label: str, body: str, *,
+            correctable: bool = False) -> Reply:
+    """The review before sending: Send, Change something (flows with fields to correct), Cancel."""
     preview = body if len(body) <= PREVIEW else body[:PREVIEW] + "…"
     notify = ctx.t(NOTIFY_TEXT[ctx.data.get('notify', NOTIFY_MESSAGE)])
+    change = (Choice(f"{flow}:change", ctx.t("case_change")),) if correctable else ()
     return Reply(
         ctx.t("case_confirm", category=category_label, preview=preview, notify=notify,
               team=ctx.t(TEAM_TEXT[queue])),
-        (Choice(f"{flow}:send", ctx.t("case_send")), Choice("cancel", ctx.t("case_cancel"))),
+        (Choice(f"{flow}:send", ctx.t("case_send")), *change, Choice("cancel", ctx.t("case_cancel"))),
     )
+
+
+def fields_menu(ctx: Context, flow: str, fields: dict[str, str]) -> Reply:
+    """Which part of the report to correct (``fields``: field id → text key of its name)."""
+    return Reply(ctx.t("case_change_which"),
+                 (*(Choice(f"{flow}:fix:{f}", ctx.t(key)) for f, key in fields.items()),
+                  Choice(f"{flow}:review", ctx.t("case_change_none"))))
+
+
+def corrected(ctx: Context) -> bool:
+    """A field picked for correction has its new answer: the flow goes back to the review."""
+    if ctx.data.pop("fixing", None):
+        ctx.goto("confirm")
+        return True
+    return False
 
 
 def when_answered(ctx: Context, queue: str) -> str:
@@ -127,10 +143,8 @@ async def submit(ctx: Context, queue: str, category: str, body: str) -> list[Rep
     notify = ctx.data.get("notify", NOTIFY_MESSAGE)
     report = cases.NewReport(queue=queue, category=category, body=body, notify=notify, lang=ctx.lang,
                              urgent=bool(ctx.data.get("urgent")), attachments=tuple(ctx.data.get("att", ())))
-    config = ctx.services.config
-    alert_chat = config.staff_alert_telegram_chat if config.telegram_enabled else None
     _case, ref = await cases.open_case(ctx.session, ctx.secrets, report, contact_id=ctx.contact.id, now=ctx.now,
-                                       alert_chat=alert_chat)
+                                       alerts=alerts.targets(ctx.services.config))
     ctx.end_flow()
     replies = [ctx.reply("case_created", ref=ref, notify=ctx.t(CREATED_NOTIFY_TEXT[notify]),
                          when=when_answered(ctx, queue))]
@@ -144,15 +158,30 @@ __all__ = ["HELPDESK", "HELPLINE", "INTEGRITY", "private_only", "privacy_notice"
 
 
 async def notify_and_confirm(ctx: Context, inp: Input, flow: str, queue: str,
-                             confirm: Callable[[Context], Reply], body: Callable[[], str]) -> list[Reply]:
-    """The last steps every report shares: how the reporter hears back, then confirm and send."""
+                             confirm: Callable[[Context], Reply], body: Callable[[], str],
+                             fields: dict[str, str] | None = None,
+                             reask: Callable[[str], list[Reply]] | None = None) -> list[Reply]:
+    """The last steps every report shares: how the reporter hears back, then the review, where
+    the reporter sends, cancels or (with ``fields``) corrects one part: ``reask(field)`` asks it
+    again, the new answer replaces the old one and the review comes back."""
     if ctx.step == "notify":
         if picked_notify(ctx, inp, flow):
+            ctx.data.pop("fixing", None)
             ctx.goto("confirm")
             return [confirm(ctx)]
         return urgent_check(ctx, inp.text) + [ask_notify(ctx, flow)]
     if ctx.step == "confirm" and inp.choice == f"{flow}:send":
         return await submit(ctx, queue, ctx.data["category"], body())
+    if ctx.step == "confirm" and fields and reask is not None:
+        if inp.choice == f"{flow}:change":
+            return [fields_menu(ctx, flow, fields)]
+        field = (inp.choice or "").removeprefix(f"{flow}:fix:")
+        if (inp.choice or "").startswith(f"{flow}:fix:") and field in fields:
+            if field == "notify":
+                ctx.goto("notify")
+                return [ask_notify(ctx, flow)]
+            ctx.data["fixing"] = field
+            return reask(field)
     return urgent_check(ctx, inp.text) + [confirm(ctx)]
 
 

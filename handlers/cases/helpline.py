@@ -65,6 +65,8 @@ async def helpline_step(ctx: Context, inp: Input) -> list[Reply]:
         category = common.picked_category(choice, FLOW, HELPLINE_CATEGORIES)
         if category:
             ctx.data["category"] = category
+            if common.corrected(ctx):
+                return [_confirm(ctx)]
             ctx.goto("message")
             return [common.add_more(ctx, FLOW) if ctx.data.get("parts") else ask_message(ctx)]
         out, kept = common.collect(ctx, inp)  # the worker started telling: keep it, ask again
@@ -73,11 +75,26 @@ async def helpline_step(ctx: Context, inp: Input) -> list[Reply]:
         if choice == f"{FLOW}:done":
             if not ctx.data.get("parts"):
                 return [ctx.reply("case_need_text"), ask_message(ctx)]
+            if common.corrected(ctx):
+                return [_confirm(ctx)]
             ctx.goto("notify")
             return [common.ask_notify(ctx, FLOW)]
         out, kept = common.collect(ctx, inp)
         return out + [common.add_more(ctx, FLOW) if kept else ask_message(ctx)]
-    return await common.notify_and_confirm(ctx, inp, FLOW, common.HELPLINE, _confirm, lambda: _body(ctx))
+    return await common.notify_and_confirm(ctx, inp, FLOW, common.HELPLINE, _confirm, lambda: _body(ctx),
+                                           FIELDS, lambda field: _reask(ctx, field))
+
+
+FIELDS = {"category": "case_field.category", "message": "case_field.message", "notify": "case_field.notify"}
+
+
+def _reask(ctx: Context, field: str) -> list[Reply]:
+    """Ask one part again; the new words replace the old ones (photos are kept)."""
+    ctx.goto(field)
+    if field == "category":
+        return [categories(ctx)]
+    ctx.data["parts"] = []
+    return [ask_message(ctx)]
 
 
 def _body(ctx: Context) -> str:
@@ -86,4 +103,4 @@ def _body(ctx: Context) -> str:
 
 def _confirm(ctx: Context) -> Reply:
     label = ctx.t(HELPLINE_CATEGORY_TEXT[ctx.data['category']])
-    return common.confirm(ctx, FLOW, common.HELPLINE, label, _body(ctx))
+    return common.confirm(ctx, FLOW, common.HELPLINE, label, _body(ctx), correctable=True)

@@ -29,6 +29,8 @@ def ask(ctx: Context, question: str) -> Reply:
 
 
 def _next(ctx: Context, after: str) -> list[Reply]:
+    if common.corrected(ctx):
+        return [_confirm(ctx)]
     i = QUESTIONS.index(after)
     if i + 1 < len(QUESTIONS):
         ctx.goto(QUESTIONS[i + 1])
@@ -54,13 +56,29 @@ async def report_step(ctx: Context, inp: Input) -> list[Reply]:
         category = common.picked_category(choice, FLOW, INTEGRITY_CATEGORIES)
         if category:
             ctx.data["category"] = category
+            if common.corrected(ctx):
+                return [_confirm(ctx)]
             ctx.goto(QUESTIONS[0])
             return [ask(ctx, QUESTIONS[0])]
         out, kept = common.collect(ctx, inp, "what")
         return out + [categories(ctx, "helpline_kept_text" if kept else "case_choose_above")]
     if step in QUESTIONS:
         return _answer(ctx, inp, step, choice)
-    return await common.notify_and_confirm(ctx, inp, FLOW, common.INTEGRITY, _confirm, lambda: body(ctx.data))
+    return await common.notify_and_confirm(ctx, inp, FLOW, common.INTEGRITY, _confirm, lambda: body(ctx.data),
+                                           FIELDS, lambda field: _reask(ctx, field))
+
+
+# what the review lets the reporter correct, in the order of the report
+FIELDS = {"category": "case_field.category", **REPORT_LABEL_TEXT, "notify": "case_field.notify"}
+
+
+def _reask(ctx: Context, field: str) -> list[Reply]:
+    """Ask one part again; its new answer replaces the old one."""
+    ctx.goto(field)
+    if field == "category":
+        return [categories(ctx)]
+    ctx.data[field] = []
+    return [ask(ctx, field)]
 
 
 def _answer(ctx: Context, inp: Input, step: str, choice: str) -> list[Reply]:
@@ -86,4 +104,4 @@ def body(data: dict) -> str:
 
 def _confirm(ctx: Context) -> Reply:
     label = ctx.t(INTEGRITY_CATEGORY_TEXT[ctx.data['category']])
-    return common.confirm(ctx, FLOW, common.INTEGRITY, label, body(ctx.data))
+    return common.confirm(ctx, FLOW, common.INTEGRITY, label, body(ctx.data), correctable=True)

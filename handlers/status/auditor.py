@@ -13,10 +13,9 @@ from bot.core.messages import Reply
 from bot.services.auditors import check_auditor
 from handlers.context import Context, Input
 from handlers.core import helpdesk_contacts
-from handlers.lang import answer_lang
 from handlers.registry import COMMANDS, Command, command, flow, matcher
 from handlers.status.report import fmt_date
-from knowledge.text import to_simplified
+from knowledge.text import detect_lang, to_simplified
 
 FLOW = "auditor"
 
@@ -82,7 +81,7 @@ def auditor_question(text: str) -> tuple[Command, str] | None:
 
 @command("auditor")
 async def auditor(ctx: Context, arg: str) -> list[Reply]:
-    ctx.lang = answer_lang(ctx.incoming.text or "", ctx.contact.lang)
+    ctx.lang = detect_lang(ctx.incoming.text or "", ctx.contact.lang)
     name, _ = parse_query(arg)
     if not name:
         ctx.start_flow(FLOW, "name")
@@ -96,7 +95,7 @@ async def auditor_step(ctx: Context, inp: Input) -> list[Reply]:
     text = inp.text.strip()
     if text.endswith(("?", "？")) or len(text.split()) > 6:
         return await COMMANDS["faq"].handler(ctx, text)  # a question, not a name
-    ctx.lang = answer_lang(text, ctx.contact.lang)
+    ctx.lang = detect_lang(text, ctx.contact.lang)
     return await _check(ctx, text)
 
 

@@ -15,9 +15,9 @@ from bot.services import bindings, throttle
 from bot.services.bindings import normalise_code
 from handlers.context import Context
 from handlers.core import helpdesk_contacts
-from handlers.lang import answer_lang
 from handlers.registry import COMMANDS, command
 from handlers.status.report import factory_name, status_report
+from knowledge.text import detect_lang
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ _CODE_LEAD = re.compile(r"^(?:绑定码|码|code)?\s*[:：]?\s*", re.IGNORECASE)
 
 def _use_question_lang(ctx: Context) -> None:
     """A Chinese message gets a Chinese answer, as in the FAQ."""
-    ctx.lang = answer_lang(ctx.incoming.text or "", ctx.contact.lang)
+    ctx.lang = detect_lang(ctx.incoming.text or "", ctx.contact.lang)
 
 
 def _contact_log_id(ctx: Context) -> str:

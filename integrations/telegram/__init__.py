@@ -14,16 +14,16 @@ from aiohttp import web
 
 from bot.core import locks
 from bot.core.errors import UserError
-from handlers import command_table
+from bot.services.evidence import media_channel
 from integrations import appkeys as K
 from integrations.channel import serving
-from integrations.telegram.api import TELEGRAM, TelegramChannel, build_application, connect_forever
+from integrations.telegram import media
+from integrations.telegram.api import MENU_COMMANDS, TELEGRAM, TelegramChannel, build_application, connect_forever
 from integrations.telegram.polling import POLL_TIMEOUT, POLLING_LEASE, poll_forever
 from integrations.telegram.receive import make_respond, webhook
 from integrations.telegram.send import TelegramSender
 
-# The command menu (`setMyCommands`), in English and Chinese: from handlers/commands.toml.
-MENU_COMMANDS = {lang: command_table.table().telegram_menu(lang) for lang in ("en", "zh")}
+__all__ = ["MENU_COMMANDS", "setup"]
 
 
 def setup(app: web.Application) -> None:
@@ -45,6 +45,7 @@ def setup(app: web.Application) -> None:
         if polling and not await locks.acquire(runtime.db, POLLING_LEASE, timedelta(seconds=POLL_TIMEOUT * 3), owner):
             raise UserError("another process is already polling Telegram; stop it or use the webhook")
         sender = TelegramSender(channel.bot, runtime.db, secrets)
+        app[K.SENDERS][media_channel(channel.name)] = media.fetcher(channel.bot, runtime.db, secrets, config)
         async with serving(app, channel, sender=sender, respond=make_respond(secrets)):
             then = (lambda: poll_forever(channel, owner)) if polling else None
             connecting = asyncio.create_task(connect_forever(channel, polling, then), name="telegram-connect")

@@ -25,7 +25,7 @@ from bot.core.crypto import Secrets
 from bot.core.messages import Incoming, Reply
 from bot.core.models import Contact
 from bot.core.models.messaging import OUTBOX
-from bot.services.contacts import find_contact, move_contact
+from bot.services.contacts import find_contact, move_contact, set_place
 from bot.services.outbox import enqueue
 from integrations.inbox import Delivery
 from integrations.telegram.api import TELEGRAM, TelegramChannel
@@ -77,7 +77,8 @@ def _content(msg) -> tuple[str, str, dict[str, Any]] | None:
         return m.TEXT, msg.text, {}
     if sent == "photo":  # sizes, smallest first
         return m.IMAGE, caption, {"file_id": msg.photo[-1].file_id}
-    if sent == "document" and (msg.document.mime_type or "").startswith("image/"):  # a photo sent uncompressed
+    if sent == "document" and ((msg.document.mime_type or "").startswith("image/")  # a photo sent uncompressed
+                               or msg.document.mime_type == "application/pdf"):  # kept as evidence like a photo
         return m.IMAGE, caption, {"file_id": msg.document.file_id}
     if sent == "voice":
         return m.VOICE, caption, {}
@@ -105,7 +106,7 @@ def message_incoming(update: Update, username: str | None = None) -> Incoming | 
     if (thread := thread_of(msg)) is not None:
         extra["thread"] = thread
     return Incoming(CHANNEL, str(msg.chat.id), str(update.update_id), kind=kind, text=text,
-                    private=private, extra=extra)
+                    private=private, extra=extra, media_later=True)
 
 
 def to_incoming(update: Update, username: str | None = None) -> Incoming | None:
@@ -126,7 +127,8 @@ def callback_incoming(update: Update) -> Incoming | None:
         return None
     thread = thread_of(cq.message)
     return Incoming(CHANNEL, str(chat.id), str(update.update_id), kind=m.CHOICE, text=cq.data,
-                    private=chat.type == "private", extra={} if thread is None else {"thread": thread})
+                    private=chat.type == "private", extra={} if thread is None else {"thread": thread},
+                    media_later=True)
 
 
 async def handle_update(channel: TelegramChannel, data: dict) -> None:
@@ -236,6 +238,8 @@ def make_respond(secrets: Secrets):
         # in a forum topic, the destination is `CHAT:TOPIC` (TelegramSender); else the contact's chat
         thread = incoming.extra.get("thread")
         destination = f"{incoming.contact}:{thread}" if thread is not None else None
+        if not incoming.private:  # later messages (staff replies, reminders) go where the group last wrote
+            set_place(secrets, contact, None if thread is None else str(thread))
         album = incoming.extra.get("album")
         for n, reply in enumerate(replies):
             # An album comes as one update per photo, each run through the dialogue (a report

@@ -10,10 +10,11 @@ from aiohttp import web
 from wechatpy.crypto import WeChatCrypto
 
 from bot.core.config import Config, ConfigError
+from bot.services.evidence import media_channel
 from handlers import command_table
 from integrations import appkeys as K
 from integrations.channel import serving
-from integrations.wechat import receive
+from integrations.wechat import media, receive
 from integrations.wechat.api import WeChatAPI
 from integrations.wechat.receive import IN_FLIGHT, WECHAT, WeChatChannel, answered, make_respond
 from integrations.wechat.send import WeChatSender
@@ -66,6 +67,7 @@ def setup(app: web.Application) -> None:
         secrets = runtime.services.secrets
         api = WeChatAPI(config, runtime.db, secrets)
         sender = WeChatSender(api, runtime.db, secrets, template_reminder=config.wechat_template_reminder)
+        app[K.SENDERS][media_channel(channel.name)] = media.fetcher(api, runtime.db, secrets, config)
         try:
             async with serving(app, channel, sender=sender, respond=make_respond(secrets), counted=answered,
                                recover_at_start=IN_FLIGHT, recover_every=IN_FLIGHT.total_seconds()):

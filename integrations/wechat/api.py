@@ -41,8 +41,10 @@ class WeChatError(Exception):
 
 
 async def _json(resp: aiohttp.ClientResponse) -> dict[str, Any]:
-    """The JSON answer; an HTTP error or a body that is not JSON raises (and is retried)."""
-    resp.raise_for_status()
+    """The JSON answer; an HTTP error or a body that is not JSON raises (and is retried). Not
+    aiohttp's own HTTP error: its message holds the URL, and with it the AppSecret or the token."""
+    if resp.status >= 400:
+        raise WeChatError(-1, f"HTTP {resp.status} from {resp.url.path}")
     try:
         data = await resp.json(content_type=None)
     except ValueError as exc:
@@ -73,6 +75,13 @@ class WeChatAPI:
     async def close(self) -> None:
         if self._own_http and self._http is not None:
             await self._http.close()
+
+    def scrub(self, text: str) -> str:
+        """`text` with the AppSecret and the access token taken out (for error messages)."""
+        for secret, name in ((self.app_secret, "<AppSecret>"), (self._memory[0] if self._memory else "", "<token>")):
+            if secret:
+                text = text.replace(secret, name)
+        return text
 
     # -- the access token ---------------------------------------------------------------------
     async def access_token(self, stale: str | None = None) -> str:

@@ -174,9 +174,9 @@ def _text(body: bytes) -> str:
 
 
 def to_incoming(msg) -> Incoming:
-    """The channel-neutral message; its message_id, the inbox key, is the MsgId, for events
-    FromUserName + CreateTime + Event + EventKey (which a retry repeats and two events of one
-    second do not share)."""
+    """The channel-neutral message; its message_id, the inbox key, is FromUserName + MsgId, for
+    events FromUserName + CreateTime + Event + EventKey (which a retry repeats and two events of
+    one second do not share)."""
     source = msg.source
     if not source or not isinstance(source, str):
         raise BadRequest("no FromUserName")
@@ -189,6 +189,8 @@ def to_incoming(msg) -> Incoming:
         kind, text = m.VOICE, msg.recognition or ""
     elif msg.type in ("image", "location", "link"):
         kind = {"image": m.IMAGE, "location": m.LOCATION, "link": m.LINK}[msg.type]
+        if msg.type == "image" and msg.media_id:
+            extra = {"media_id": str(msg.media_id)}  # evidence, fetched while WeChat keeps it (3 days)
     elif str(msg._data.get("MsgType", "")).lower() == "event":
         raw_event, raw_key = str(msg._data.get("Event") or ""), str(msg._data.get("EventKey") or "")
         kind, event, event_key = m.EVENT, raw_event.lower(), raw_key
@@ -202,10 +204,16 @@ def to_incoming(msg) -> Incoming:
             # a follower scanning a binding QR code: bound as a new follower is through its scene
             event = "subscribe"
         extra = {"event_key": event_key}
+    elif str(msg._data.get("MsgType", "")).lower().startswith("device_"):
+        # a hardware account's device messages come from no person: silent, like an unknown event
+        raw_event = str(msg._data.get("MsgType"))
+        kind, event = m.EVENT, raw_event.lower()
     msg_id = 0 if kind == m.EVENT else int(msg.id or 0)  # an event's MsgID names a template or mass send
-    key = str(msg_id) if msg_id else f"{source}|{msg.time}|{raw_event}|{raw_key}"
+    # the sender is part of the key: a MsgId is WeChat's, unique per account, but a message must
+    # never be answered from another user's stored reply
+    key = f"{source}|{msg_id}" if msg_id else f"{source}|{msg.time}|{raw_event}|{raw_key}"
     return Incoming(CHANNEL, source, key, kind=kind, text=str(text), received_at=received, event=event,
-                    extra=extra)
+                    extra=extra, media_later=True)
 
 
 def answered(incoming: Incoming) -> bool:

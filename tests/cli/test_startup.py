@@ -95,3 +95,26 @@ def test_db_upgrade_says_what_it_did(tmp_path: Path) -> None:
     assert first.stderr == ""  # Alembic's chatter stays quiet
     again = etp(["db", "upgrade"], env, tmp_path)
     assert again.stdout == f"database is up to date (revision {head_revision()})\n"
+
+
+def test_config_check_shows_the_alert_settings_with_their_secrets_masked(tmp_path: Path) -> None:
+    env = {"ETP_SECRET_KEY": KEY, "ETP_ALERT_SMTP_URL": "smtp://alerts%40etp.org:mailpassword77@mail.etp.org:587",
+           "ETP_ALERT_EMAIL_TO": "line@etp.org, duty@etp.org",
+           "ETP_ALERT_WECOM_WEBHOOK": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=robot-key-1234"}
+    r = etp(["config", "check"], env, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "mail.etp.org:587" in r.stdout and "line@etp.org,duty@etp.org" in r.stdout
+    assert "qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***" in r.stdout
+    for value in ("mailpassword77", "robot-key-1234"):
+        assert value not in r.stdout + r.stderr
+
+
+def test_config_check_names_each_alert_setting_that_is_wrong(tmp_path: Path) -> None:
+    r = etp(["config", "check"], {"ETP_ALERT_SMTP_URL": "mail.etp.org", "ETP_ALERT_EMAIL_TO": "line at etp",
+                                  "ETP_ALERT_WECOM_WEBHOOK": "https://qyapi.weixin.qq.com/no-key"}, tmp_path)
+    assert r.returncode == 1
+    lines = r.stderr.splitlines()
+    assert [line.split(": ")[1] for line in lines] == ["ETP_ALERT_SMTP_URL", "ETP_ALERT_EMAIL_TO",
+                                                      "ETP_ALERT_WECOM_WEBHOOK"], lines
+    r = etp(["config", "check"], {"ETP_ALERT_EMAIL_TO": "line@etp.org"}, tmp_path)
+    assert r.returncode == 1 and "expected together" in r.stderr

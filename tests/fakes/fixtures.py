@@ -3,6 +3,7 @@ loaded by `tests/conftest.py`, so every test folder can use them):
 
 - `fake_wechat`, `fake_telegram`: started fake API servers (see `tests/fakes/wechat.py`,
   `tests/fakes/telegram.py`), recording calls, scriptable errors.
+- `fake_smtp`, `fake_wecom`: a mail server (aiosmtpd) and a WeCom group-robot webhook, for alerts.
 - `wechat_config`: `config` with WeChat in safe mode against `fake_wechat`;
   `telegram_config`: `config` with Telegram against `fake_telegram` (webhook secret set);
   `channels_config`: both.
@@ -22,8 +23,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.core.config import Config
 
+from . import smtp as mail
 from . import telegram as tg
 from . import wechat as wx
+from . import wecom
 
 TELEGRAM_SECRET = "fake-webhook-secret_0123456789"
 
@@ -38,6 +41,20 @@ async def fake_wechat() -> AsyncIterator[wx.FakeWeChatAPI]:
 @pytest.fixture
 async def fake_telegram() -> AsyncIterator[tg.FakeTelegramAPI]:
     fake = await tg.FakeTelegramAPI().start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def fake_smtp() -> AsyncIterator[mail.FakeSMTP]:
+    fake = await mail.FakeSMTP().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def fake_wecom() -> AsyncIterator[wecom.FakeWeCom]:
+    fake = await wecom.FakeWeCom().start()
     yield fake
     await fake.close()
 

@@ -9,6 +9,8 @@ errors on demand:
     fake.hang("sendMessage")              # never answers (until the returned event is set)
     fake.unreachable()                    # every call's connection is dropped (`reachable()` ends it)
     fake.push_update(text_update(...))    # served by getUpdates (polling)
+    fake.add_file("p1", data)             # getFile and the download (`/file/bot<token>/<path>`) serve it
+    fake.expire_file("p1")                # gone: getFile answers 400, the download 404
 
 Below the server: builders of updates as Telegram sends them (`text_update`, `callback_update`,
 `media_update`, `service_update`, …) and a corpus of real shapes (`WEBHOOK_SAMPLES`, Telegram's
@@ -39,6 +41,8 @@ class FakeTelegramAPI(FakeServer):
         self._update_event = asyncio.Event()
         self._message_ids = itertools.count(1000)
         self._unreachable = False
+        self.files: dict[str, bytes] = {}
+        self._paths: dict[str, str] = {}  # file_id -> file_path, as getFile gives it
 
     @property
     def base_url(self) -> str:
@@ -48,7 +52,32 @@ class FakeTelegramAPI(FakeServer):
     def build(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         return app
+
+    # -- files --------------------------------------------------------------------------------
+    def add_file(self, file_id: str, data: bytes) -> None:
+        self.files[file_id] = data
+        self._paths.setdefault(file_id, f"documents/file_{len(self._paths)}")
+
+    def expire_file(self, file_id: str | None = None) -> None:
+        if file_id is None:
+            self.files.clear()
+        else:
+            self.files.pop(file_id, None)
+
+    def _file_path(self, file_id: str) -> str:
+        return self._paths[file_id]
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        path = request.match_info["path"]
+        self.calls.append(Call("download", {"path": path}))
+        for file_id, data in self.files.items():
+            if self._file_path(file_id) == path:
+                return web.Response(body=data, content_type="application/octet-stream")
+        return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
 
     # -- scripted errors ------------------------------------------------------------------------
     def forbid(self, method: str = "sendMessage", times: int | None = 1,
@@ -90,6 +119,15 @@ class FakeTelegramAPI(FakeServer):
             return scripted
         if method == "getUpdates":
             return await self._get_updates(params)
+        if method == "getFile":
+            file_id = str(params.get("file_id", ""))
+            if file_id not in self.files:
+                return web.json_response({"ok": False, "error_code": 400, "description":
+                                          "Bad Request: wrong file_id or the file is temporarily unavailable"},
+                                         status=400)
+            return web.json_response({"ok": True, "result": {
+                "file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
+                "file_path": self._file_path(file_id)}})
         return web.json_response({"ok": True, "result": self._result(method, params)})
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:

@@ -10,6 +10,10 @@ encodes, `fake.qr_url(scene)`). Errors on demand:
     fake.http_error("/cgi-bin/message/custom/send", 502)
     fake.expire_token()    # the current token is rejected with 42001 from now on
     fake.token_delay = 0.3 # slow token endpoint (concurrency tests)
+
+Temporary media (`GET /cgi-bin/media/get`): `fake.add_media(media_id, data)` serves the bytes
+(as WeChat does, with the file's Content-Type); `fake.expire_media(media_id)` (WeChat deletes
+temporary media after three days) makes it answer 40007 invalid media_id.
 """
 from __future__ import annotations
 
@@ -36,6 +40,8 @@ ACCOUNT = "gh_0123456789ab"  # the Official Account's own id (ToUserName)
 CS_SEND = "/cgi-bin/message/custom/send"
 TEMPLATE_SEND = "/cgi-bin/message/template/send"
 MENU_CREATE = "/cgi-bin/menu/create"
+TOKEN_PATH = "/cgi-bin/token"
+MEDIA_GET = "/cgi-bin/media/get"
 QR_CREATE = "/cgi-bin/qrcode/create"
 
 
@@ -52,10 +58,12 @@ class FakeWeChatAPI(FakeServer):
         self.token_delay = 0.0
         self.valid_tokens: set[str] = set()
         self._tokens = itertools.count(1)
+        self.media: dict[str, tuple[bytes, str]] = {}
 
     def build(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/cgi-bin/token", self._token)
+        app.router.add_get(MEDIA_GET, self._media)
         app.router.add_post("/cgi-bin/{path:.*}", self._api)
         return app
 
@@ -77,11 +85,40 @@ class FakeWeChatAPI(FakeServer):
         return [p["text"]["content"] for p in self.delivered(CS_SEND)
                 if p.get("msgtype") == "text" and (openid is None or p.get("touser") == openid)]
 
+    def add_media(self, media_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
+        self.media[media_id] = (data, content_type)
+
+    def expire_media(self, media_id: str | None = None) -> None:
+        """WeChat's copy is gone (three days after it was sent): every media id, or one."""
+        if media_id is None:
+            self.media.clear()
+        else:
+            self.media.pop(media_id, None)
+
+    async def _media(self, request: web.Request) -> web.Response:
+        params = dict(request.query)
+        if params.get("access_token") not in self.valid_tokens:
+            self.calls.append(Call("rejected-token:" + MEDIA_GET, params))
+            return web.json_response({"errcode": 42001, "errmsg": "access_token expired"})
+        scripted = await self._record(MEDIA_GET, params)
+        if scripted is not None:
+            return scripted
+        found = self.media.get(params.get("media_id", ""))
+        if found is None:  # WeChat answers errors as text/plain JSON
+            return web.Response(text=json.dumps({"errcode": 40007, "errmsg": "invalid media_id"}),
+                                content_type="text/plain")
+        data, content_type = found
+        return web.Response(body=data, content_type=content_type,
+                            headers={"Content-disposition": 'attachment; filename="media.jpg"'})
+
     async def _token(self, request: web.Request) -> web.Response:
         self.token_requests += 1
         if self.token_delay:
             await asyncio.sleep(self.token_delay)
         q = request.query
+        scripted = await self._record(TOKEN_PATH, {"appid": q.get("appid")})
+        if scripted is not None:
+            return scripted
         if q.get("appid") != self.app_id or q.get("secret") != self.app_secret:
             return web.json_response({"errcode": 40013, "errmsg": "invalid appid"})
         token = f"ACCESS_TOKEN_{next(self._tokens)}"
@@ -182,9 +219,9 @@ class WeChatPlatform:
             extra += f"<Recognition><![CDATA[{recognition}]]></Recognition>"
         return self._xml(openid, "voice", None, extra, self.next_msg_id())
 
-    def image(self, openid: str) -> str:
+    def image(self, openid: str, media_id: str = "m1") -> str:
         return self._xml(openid, "image", None, "<PicUrl><![CDATA[http://example.invalid/p.jpg]]></PicUrl>"
-                         "<MediaId><![CDATA[m1]]></MediaId>", self.next_msg_id())
+                         f"<MediaId><![CDATA[{media_id}]]></MediaId>", self.next_msg_id())
 
     def location(self, openid: str) -> str:
         return self._xml(openid, "location", None, "<Location_X>22.3</Location_X><Location_Y>114.2</Location_Y>"

@@ -1,6 +1,7 @@
 """The worker helpline as a worker meets it on the terminal channel (and Telegram for photos)."""
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.core.models import Conversation, OutboxMessage
@@ -190,3 +191,30 @@ async def test_no_alert_is_queued_when_telegram_is_off(chat, runtime) -> None:
     await file_helpline_report(chat, "wages")
     async with runtime.db.session() as s:
         assert (await s.execute(select(OutboxMessage).where(OutboxMessage.kind == "alert"))).first() is None
+
+
+@pytest.mark.parametrize("media_later", [True, False])
+async def test_photos_are_offered_by_what_the_channel_can_fetch(runtime, media_later) -> None:
+    """The dialogue asks the message (`Incoming.media_later`), not a list of channel names."""
+    chat = ChatDriver(runtime, channel="newchannel", contact="someone", media_later=media_later)
+    await chat.send("/helpline")
+    await chat.choose("helpline:cat:safety")
+    assert ("photos" in chat.text) is media_later
+
+
+async def test_a_worker_can_rewrite_the_message_at_the_review(chat, runtime) -> None:
+    await chat.send("/helpline")
+    await chat.choose("helpline:cat:wages")
+    await chat.send("wrong text sent by mistake")
+    await chat.choose("helpline:done")
+    await chat.choose("helpline:notify:message")
+    await chat.choose("helpline:change")
+    await chat.choose("helpline:fix:message")
+    await chat.send("No overtime pay since March")
+    await chat.choose("helpline:done")
+    assert "No overtime pay since March" in chat.text and "by mistake" not in chat.text
+    assert "helpline:send" in chat.choice_ids
+    await chat.choose("helpline:send")
+    async with runtime.db.session() as s:
+        (message,) = (await s.execute(select(CaseMessage))).scalars()
+    assert runtime.services.secrets.decrypt(message.body_enc) == "No overtime pay since March"

@@ -82,3 +82,50 @@ async def test_the_faq_handoff_choice_and_chinese_alias(chat, runtime) -> None:
     await chat.send("/cancel")
     await chat.send("人工")
     assert "工厂服务台" in chat.text
+
+
+async def test_the_review_lets_the_reporter_correct_a_field_before_sending(chat, runtime) -> None:
+    await chat.send("/report")
+    await chat.choose("report:cat:bribery")
+    await chat.send("The auditor asked for money")
+    await chat.send("Someone from the canteen")  # who: typed wrong
+    for _ in range(3):
+        await chat.choose("report:skip")  # when, where, evidence
+    await chat.choose("report:notify:message")
+    assert {"report:send", "report:change", "cancel"} <= set(chat.choice_ids)
+    await chat.choose("report:change")
+    assert {"report:fix:category", "report:fix:what", "report:fix:who", "report:fix:notify",
+            "report:review"} <= set(chat.choice_ids)
+    await chat.choose("report:fix:who")
+    assert "Who was involved" in chat.text
+    await chat.send("The lead auditor of the audit firm")
+    assert "The lead auditor" in chat.text and "canteen" not in chat.text  # back at the review, replaced
+    await chat.choose("report:change")
+    await chat.choose("report:fix:category")
+    await chat.choose("report:cat:impostor")
+    assert "report:send" in chat.choice_ids  # straight back to the review
+    await chat.choose("report:send")
+    assert reference_in(chat.text).startswith("I-")
+    (case,) = await cases_in_db(runtime)
+    assert case.category == "impostor"
+    assert await _body(runtime) == "What: The auditor asked for money\n\nWho: The lead auditor of the audit firm"
+
+
+async def test_the_review_in_chinese_and_nothing_to_change(chat, runtime) -> None:
+    await chat.send("举报")
+    await chat.choose("report:cat:auditor")
+    await chat.send("审核员态度很差")
+    for _ in range(4):
+        await chat.choose("report:skip")
+    await chat.choose("report:notify:message")
+    await chat.choose("report:change")
+    assert "您想修改哪一部分" in chat.text
+    await chat.choose("report:review")
+    assert "发送前请确认" in chat.text and "审核员态度很差" in chat.text
+    await chat.choose("report:change")
+    await chat.choose("report:fix:notify")
+    await chat.choose("report:notify:check_back")
+    assert "发送前请确认" in chat.text
+    await chat.choose("report:send")
+    (case,) = await cases_in_db(runtime)
+    assert case.notify == "check_back" and case.lang == "zh"

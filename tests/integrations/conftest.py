@@ -1,12 +1,15 @@
 """Helpers for the channel tests (the fakes and `serve` come from tests/fakes/fixtures.py)."""
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.core.models import OutboxMessage
+from bot.core.models import outbox as st
 from bot.core.models.messaging import InboxMessage
 from integrations import appkeys as K
 
@@ -65,3 +68,19 @@ async def count(runtime, model=InboxMessage, *where) -> int:
 async def outbox_rows(runtime) -> list[OutboxMessage]:
     async with runtime.db.session() as s:
         return list((await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
+
+
+async def settled(client, timeout: float = 10.0) -> None:
+    """Wait until the outbox has no message left to send (replies go out in the background; the
+    photos of these updates are not on the fake Telegram, so their fetch jobs wait for a retry)."""
+    runtime, loop = runtime_of(client), asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while await count(runtime, OutboxMessage, OutboxMessage.status.in_([st.PENDING, st.SENDING]),
+                      OutboxMessage.kind != "evidence"):
+        assert loop.time() < end, "outbox not drained"
+        await asyncio.sleep(0.02)
+
+
+def no_errors(caplog) -> None:
+    """No error logged (checked before the server stops: that is the requests' doing)."""
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []

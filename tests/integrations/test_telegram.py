@@ -10,10 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.commands.platforms import set_webhook
 from bot.core.errors import UserError
 from bot.core.messages import Choice, Reply
-from bot.core.models import Contact, OutboxMessage, utcnow
+from bot.core.models import Contact, utcnow
 from bot.core.models import outbox as st
 from integrations import appkeys as K
 from integrations.telegram import api as tgm_api
@@ -21,7 +20,7 @@ from integrations.telegram import receive as tgm
 from tests.fakes import telegram as tg
 from tests.fakes.fixtures import TELEGRAM_SECRET
 
-from .conftest import DialogueSpy, count, outbox_rows, runtime_of
+from .conftest import DialogueSpy, count, no_errors, outbox_rows, runtime_of, settled
 
 CHAT = 5550001
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
@@ -190,7 +189,7 @@ async def test_polling_stores_each_update_and_only_one_process_polls(telegram_co
 
 
 async def test_set_webhook_command_registers_secret_and_commands(telegram_config, fake_telegram) -> None:
-    await set_webhook(telegram_config, "https://bot.example.org/telegram")
+    await tgm_api.register_webhook(telegram_config, "https://bot.example.org/telegram")
     (hook,) = fake_telegram.calls_to("setWebhook")
     assert hook["url"] == "https://bot.example.org/telegram" and hook["secret_token"] == TELEGRAM_SECRET
     en, zh = fake_telegram.calls_to("setMyCommands")
@@ -216,15 +215,6 @@ GROUP, FORUM = -1001234567, -1009876543
 FEE = "US$1,500"
 
 
-async def settled(client, timeout: float = 10.0) -> None:
-    """Wait until the outbox has nothing left to send (replies go out in the background)."""
-    runtime, loop = runtime_of(client), asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while await count(runtime, OutboxMessage, OutboxMessage.status.in_([st.PENDING, st.SENDING])):
-        assert loop.time() < end, "outbox not drained"
-        await asyncio.sleep(0.02)
-
-
 async def post_all(client, updates) -> None:
     for update in updates:
         resp = await post(client, update)
@@ -240,11 +230,6 @@ def topic(message: dict) -> int | None:
     return int(message["message_thread_id"]) if "message_thread_id" in message else None
 
 
-def no_errors(caplog) -> None:
-    """No error logged (checked before the server stops: that is the requests' doing)."""
-    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
-
-
 async def test_group_service_messages_get_no_reply(telegram_config, serve, fake_telegram, caplog) -> None:
     async with serve(telegram_config) as client:
         await post_all(client, [tg.service_update(name, chat_id=GROUP) for name in tg.SERVICE_MESSAGES])
@@ -258,31 +243,6 @@ async def test_group_service_messages_get_no_reply(telegram_config, serve, fake_
         await post_all(client, [tg.text_update("/help", chat_id=GROUP, chat_type="supergroup")])
         assert len(fake_telegram.messages_to(GROUP)) == 1  # the group is answered when someone writes
         no_errors(caplog)
-
-
-async def test_every_other_update_type_gets_no_reply(telegram_config, serve, fake_telegram, caplog) -> None:
-    async with serve(telegram_config) as client:
-        await post_all(client, [tg.other_update(kind) for kind in tg.OTHER_UPDATES])
-        assert fake_telegram.calls_to("sendMessage") == [] and await count(runtime_of(client)) == 0
-        no_errors(caplog)
-
-
-async def test_telegrams_sample_updates(telegram_config, serve, fake_telegram, caplog) -> None:
-    async with serve(telegram_config) as client:
-        for n, (name, sample) in enumerate(tg.WEBHOOK_SAMPLES.items()):
-            before = len(fake_telegram.calls_to("sendMessage"))
-            await post_all(client, [{**sample, "update_id": 10000 + n}])
-            assert (len(fake_telegram.calls_to("sendMessage")) > before) is tg.WEBHOOK_SAMPLE_REPLIES[name], name
-        no_errors(caplog)
-
-
-async def test_what_the_bot_cannot_read(telegram_config, serve, fake_telegram) -> None:
-    async with serve(telegram_config) as client:
-        for shape in tg.UNREADABLE_MESSAGES.values():
-            await post_all(client, [tg.message_update(shape, chat_id=CHAT),
-                                    tg.message_update(shape, chat_id=GROUP, chat_type="supergroup")])
-        assert len(texts(fake_telegram, CHAT)) == len(tg.UNREADABLE_MESSAGES)  # "I can only read text…"
-        assert texts(fake_telegram, GROUP) == []  # a sticker in a group is not addressed to the bot
 
 
 async def test_another_bots_command_is_ignored(telegram_config, serve, fake_telegram) -> None:
@@ -364,6 +324,56 @@ async def test_forum_topic_replies_stay_in_their_topic(telegram_config, serve, f
         plain["message"]["message_thread_id"] = 12
         await post_all(client, [plain])
         assert topic(fake_telegram.messages_to(GROUP)[0]) is None
+
+
+async def _later(client, chat_id: int, text: str) -> None:
+    """A message that is not a reply (a staff reply, a reminder): queued for the chat's contact."""
+    from bot.services.contacts import find_contact
+    from bot.services.outbox import enqueue
+
+    runtime = runtime_of(client)
+    async with runtime.db.session() as s:
+        contact = await find_contact(s, runtime.services.secrets, "telegram", str(chat_id))
+        await enqueue(s, runtime.services.secrets, channel="telegram", replies=[Reply(text)], kind="staff_reply",
+                      contact_id=contact.id)
+    client.app[K.OUTBOX].notify()
+    await settled(client)
+
+
+async def test_later_messages_go_to_the_topic_the_group_last_wrote_from(telegram_config, serve, fake_telegram) -> None:
+    from bot.services.contacts import find_contact
+    from bot.services.keys import REHASH
+
+    async with serve(telegram_config) as client:
+        runtime = runtime_of(client)
+        await post_all(client, [tg.text_update("/help", chat_id=FORUM, chat_type="forum", thread_id=77)])
+        await _later(client, FORUM, "staff answer one")
+        await post_all(client, [tg.callback_update("faq", chat_id=FORUM, chat_type="forum", thread_id=81)])
+        await _later(client, FORUM, "staff answer two")
+        await post_all(client, [tg.text_update("/help", chat_id=FORUM, chat_type="forum")])  # General
+        await _later(client, FORUM, "staff answer three")
+        later = {m["text"]: topic(m) for m in fake_telegram.messages_to(FORUM) if m["text"].startswith("staff")}
+        assert later == {"staff answer one": 77, "staff answer two": 81, "staff answer three": None}
+        await post_all(client, [tg.text_update("/help", chat_id=FORUM, chat_type="forum", thread_id=90)])
+        secrets = runtime.services.secrets
+        async with runtime.db.session() as s:  # one contact for the chat, whatever the topic
+            contact = await find_contact(s, secrets, "telegram", str(FORUM))
+            columns, rehash = REHASH["contacts"]
+            row = {c: getattr(contact, c) for c in columns}
+            assert rehash(secrets, row)["key_hash"] == contact.key_hash  # keys rotate: the same identity
+            assert str(FORUM) not in contact.platform_id_enc
+
+
+async def test_an_album_counts_once_against_the_rate_limit(telegram_config, serve, fake_telegram) -> None:
+    async with serve(telegram_config) as client:
+        await post_all(client, [tg.text_update(f"/help {n}", chat_id=CHAT) for n in range(15)])
+        await post_all(client, [tg.media_update("photo", chat_id=CHAT, media_group_id="777", file_id=f"a{n}",
+                                                caption="How much is the registration fee?" if n == 0 else None)
+                                for n in range(10)])  # an album of ten: the 16th message, not the 16th to 25th
+        await post_all(client, [tg.text_update("How much is the registration fee?", chat_id=CHAT)])
+        answers = texts(fake_telegram, CHAT)
+        assert FEE in answers[-1] and FEE in answers[-2]  # the album's answer, then the question's
+        assert not any("faster than I can answer" in a for a in answers)  # never rate-limited
 
 
 async def test_a_topic_reply_recovered_after_a_crash_stays_in_its_topic(telegram_config, serve, fake_telegram) -> None:

@@ -147,3 +147,41 @@ async def test_wechat_menu_command_creates_the_contract_menu(wechat_config, fake
     assert keys == {"MENU", "FAQ", "STATUS", "HELPLINE", "REPORT", "HUMAN", "LANG", "HELP"}
     assert menu["_raw_utf8"] and menu["button"][0]["name"] == MENU["button"][0]["name"] == "常见问题"
     assert len(menu["button"]) <= 3 and all(len(t.get("sub_button", [])) <= 5 for t in menu["button"])
+
+
+def _menu_env(monkeypatch, config, api_base: str) -> None:
+    for name, value in {"ETP_DATABASE_URL": config.database_url, "ETP_SECRET_KEY": config.secret_key,
+                        "ETP_KEY_FILE": config.key_file, "WECHAT_TOKEN": config.wechat_token,
+                        "WECHAT_APP_ID": config.wechat_app_id, "WECHAT_APP_SECRET": config.wechat_app_secret,
+                        "WECHAT_API_BASE": api_base}.items():
+        monkeypatch.setenv(name, value)
+
+
+async def test_wechat_menu_errors_are_one_line_without_secrets(wechat_config, fake_wechat, monkeypatch,
+                                                               capsys) -> None:
+    """`etp-bot wechat menu` when WeChat fails at each step: one line on stderr, exit 2, and
+    neither the AppSecret (in the token URL) nor an access token (in every API URL) in it."""
+    from bot.cli import main
+
+    _menu_env(monkeypatch, wechat_config, fake_wechat.url)
+
+    async def run() -> str:
+        assert await asyncio.to_thread(main, ["wechat", "menu"]) == 2
+        out, err = capsys.readouterr()
+        for secret in (wx.APP_SECRET, "ACCESS_TOKEN_", wechat_config.secret_key, "Traceback"):
+            assert secret not in out + err
+        assert len(err.strip().splitlines()) == 1
+        return err.strip()
+
+    fake_wechat.http_error(wx.TOKEN_PATH, 500)  # the token endpoint fails
+    assert await run() == "etp-bot: WeChat refused the menu: WeChat API error -1: HTTP 500 from /cgi-bin/token"
+    fake_wechat.http_error(wx.MENU_CREATE, 502)  # the token is fetched, the menu call fails
+    assert "HTTP 502 from /cgi-bin/menu/create" in await run()
+    assert fake_wechat.token_requests == 2  # the failed one, then the token the menu call carried
+    fake_wechat.error(wx.MENU_CREATE, 40164, f"invalid ip, not in whitelist (secret {wx.APP_SECRET})")
+    assert "40164" in await run()  # even an answer that echoes the secret shows it scrubbed
+    _menu_env(monkeypatch, wechat_config, "http://127.0.0.1:9")  # nothing listens there
+    assert "the WeChat API is unreachable" in await run()
+    _menu_env(monkeypatch, wechat_config, fake_wechat.url)
+    assert await asyncio.to_thread(main, ["wechat", "menu"]) == 0
+    assert "WeChat menu created" in capsys.readouterr().out

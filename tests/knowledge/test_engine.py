@@ -15,6 +15,19 @@ def test_detect_lang(text, lang):
     assert detect_lang(text) == lang
 
 
+@pytest.mark.parametrize("text,preferred,lang", [
+    ("注册费多少", "en", "zh"),                      # Chinese text: Chinese, whatever the contact chose
+    ("PV什么时候来", "en", "zh"),
+    ("ETP-2024-0001", "zh", "zh"),                   # a reference typed by a Chinese-speaking contact
+    ("How much is the fee?", "zh", "zh"),            # the contact's own choice stands for Latin text
+    ("How much is the fee?", None, "en"),
+    ("Is the 注册费 refundable for our factory?", None, "en"),  # mostly English
+    ("123", None, "en"), ("", "zh", "zh"),
+])
+def test_one_language_rule_for_the_engine_and_the_dialogue(text, preferred, lang):
+    assert detect_lang(text, preferred) == lang
+
+
 def test_normalise_width_case_script_punctuation():
     assert normalise("ＲＥＧＩＳＴＲＡＴＩＯＮ　ＦＥＥ？") == "registration fee"
     assert normalise("註冊費用是多少？！") == "注册费用是多少"
@@ -127,3 +140,14 @@ def test_two_questions_in_one_message_get_both_answers(kb: KnowledgeBase, q, fig
 def test_one_question_with_and_is_not_split(kb: KnowledgeBase):
     a = kb.answer("What is the difference between progressing and assessed?")
     assert a.topic == "nc.major_30_rule" and ";" not in a.source
+
+
+def test_the_rules_are_an_ordered_list_of_named_documented_functions(kb: KnowledgeBase):
+    from knowledge.rules import RULES
+
+    names = [r.__name__ for r in RULES]
+    assert len(set(names)) == len(names) and all((r.__doc__ or "").strip() for r in RULES)
+    # urgent words come before any decline: "组长打我" in a message naming BSCI still gets the emergency
+    assert names.index("urgent_words") < names.index("other_subjects")
+    assert kb.answer("我们做过BSCI审核 但是组长打我").topic == "safety.emergency"
+    assert names[-1] == "best_match"

@@ -39,7 +39,7 @@ def test_no_two_entries_share_a_text(kb):
     for e in kb.entries:
         for lang in ("en", "zh"):
             for t in [*e.paraphrases[lang], *e.keywords[lang]]:
-                f = frozenset(features(kb._matcher.prepare(t)))
+                f = frozenset(features(kb.matcher.prepare(t)))
                 assert f, f"{e.file}: entry {e.id!r}: {t!r} has no matchable words"
                 other = seen.setdefault(f, (e.id, t))
                 if other[0] != e.id:

@@ -171,3 +171,26 @@ def test_requires_must_be_a_list_of_words(data_copy):
     _edit(f, 'requires = ["审核"', 'requires = [""')
     err = _load_error(data_copy)
     assert "audit.toml" in str(err) and "audit.day" in str(err) and "requires" in str(err)
+
+
+def test_vocabulary_patterns_are_data_checked_at_load(data_copy):
+    f = data_copy / "vocabulary.toml"
+    _edit(f, "'以及', ", "'(以及', ")  # an unbalanced group
+    err = _load_error(data_copy)
+    assert err.file.endswith("vocabulary.toml") and err.entry == "clause" and "bad pattern" in err.reason
+
+
+def test_vocabulary_missing_pattern_is_named(data_copy):
+    f = data_copy / "vocabulary.toml"
+    _edit(f, "\nboth = [", "\nboth_words = [")
+    err = _load_error(data_copy)
+    assert err.file.endswith("vocabulary.toml") and err.entry == "both" and "missing" in err.reason
+
+
+def test_vocabulary_edit_changes_the_answers(data_copy):
+    # staff can widen what counts as "a total": the word pattern is read from the file
+    q = "5 man-days, how much for the lot"
+    before = KnowledgeBase.from_dir(data_copy).answer(q)
+    _edit(data_copy / "vocabulary.toml", "total = [\n  '", "total = [\n  'the lot', '")
+    after = KnowledgeBase.from_dir(data_copy).answer(q)
+    assert before.topic == "fees.audit" and after.topic == "fees.total" and "4,800" in after.answer

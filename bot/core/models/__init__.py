@@ -12,4 +12,4 @@ __all__ = [
 ]
 
 # Feature tables, each in its own module (imported so the metadata knows them).
-from bot.core.models import cases, factories, insights, messaging  # noqa: F401
+from bot.core.models import cases, evidence, factories, insights, messaging  # noqa: F401

@@ -82,3 +82,18 @@ async def test_a_reporters_words_outside_the_report_never_reach_the_page(sign_in
     html = await (await desk.client.get("/staff/questions")).text()
     assert "Mr Wang" not in html and "kill myself" not in html
     assert "bake bread with a dragon" in html  # a factory's question is kept
+
+
+async def test_misanswered_questions_show_the_topic_and_the_answer_given(sign_in, runtime) -> None:
+    asker = ChatDriver(runtime, contact="factory-manager")
+    await asker.send("How much is the registration fee?")
+    await asker.send("No")  # "Did this help?" → No
+    await asker.send("How do I bake bread with a dragon?")  # unanswered
+    desk = await sign_in("desk@etp.org")
+    html = await (await desk.client.get("/staff/questions?kind=misanswered")).text()
+    assert html.count('class="question-row"') == 1 and "Misanswered" in html and "US$1,500" in html
+    assert "How much is the registration fee?" in html and "fees.registration" in html and "dragon" not in html
+    unanswered = await (await desk.client.get("/staff/questions?kind=unanswered")).text()
+    assert unanswered.count('class="question-row"') == 1 and "dragon" in unanswered and "Misanswered" not in unanswered
+    everything = await (await desk.client.get("/staff/questions?kind=bogus")).text()
+    assert everything.count('class="question-row"') == 2
