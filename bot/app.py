@@ -15,6 +15,7 @@ from aiohttp import web
 from bot import edge, metrics_view, scheduler, staff
 from bot.core.config import Config
 from bot.core.logs import request_id
+from bot.health import healthz
 from bot.outbox_worker import OutboxWorker
 from bot.runtime import build_runtime
 from integrations import alerts, telegram, wechat
@@ -40,15 +41,6 @@ async def request_ids(request: web.Request, handler):
         return await handler(request)
     finally:
         request_id.reset(token)
-
-
-async def healthz(request: web.Request) -> web.Response:
-    runtime = request.app[K.RUNTIME]
-    ok = await runtime.db.ping()
-    return web.json_response(
-        {"status": "ok" if ok else "unavailable", "database": runtime.db.dialect},
-        status=200 if ok else 503,
-    )
 
 
 def create_app(

@@ -16,17 +16,24 @@ def run_upgrade(args: argparse.Namespace) -> int:
     from bot.core.config import Config
     from bot.core.crypto import Secrets
     from bot.core.db import Database
-    from bot.core.migrate import upgrade
+    from bot.core.migrate import current_revision, upgrade
 
     config = Config.from_env().with_secret()
 
-    async def main() -> None:
+    async def main() -> tuple[str | None, str | None]:
         db = Database(config.database_url)
         try:
+            before = await current_revision(db)
             await upgrade(db, secrets=Secrets(config.secret_key, config.old_secret_keys))
+            return before, await current_revision(db)
         finally:
             await db.close()
 
-    asyncio.run(main())
-    print("database is up to date")
+    before, after = asyncio.run(main())
+    if before is None:
+        print(f"database created at revision {after}")
+    elif before != after:
+        print(f"database upgraded from revision {before} to {after}")
+    else:
+        print(f"database is up to date (revision {after})")
     return 0

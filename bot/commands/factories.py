@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("file", help="CSV: factory_id,name,status,status_since[,name_zh,country,valid_until,…]")
     imp.set_defaults(func=run_import)
     code = fsub.add_parser("code", help="print a new one-time binding code for a factory")
-    code.add_argument("factory_id")
+    code.add_argument("factory_id", help="the factory's id, as in the imported CSV's factory_id column")
     code.add_argument("--ttl-days", type=int, help="life of the code in days (default: ETP_CODE_TTL_DAYS)")
     code.add_argument("--qr", metavar="FILE", help="also write a QR code image of the code, FILE.svg or FILE.png: "
                       "a WeChat parameter QR code (scanned in WeChat, it follows the account and binds; WeChat keeps "
@@ -33,14 +33,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     bl.add_argument("--active", action="store_true", help="leave out revoked bindings")
     bl.set_defaults(func=run_bindings)
     rv = fsub.add_parser("revoke", help="revoke bindings by id, or every binding of a factory")
-    rv.add_argument("binding_ids", nargs="*", type=int, metavar="BINDING_ID")
+    rv.add_argument("binding_ids", nargs="*", type=int, metavar="BINDING_ID",
+                    help="bindings to revoke, by the id `etp-bot factories bindings` shows")
     rv.add_argument("--factory", metavar="FACTORY_ID", help="revoke every active binding of this factory")
     rv.set_defaults(func=run_revoke)
 
     a = sub.add_parser("auditors", help="the register of accredited auditors")
     asub = a.add_subparsers(dest="auditors_command", required=True, metavar="ACTION")
     aimp = asub.add_parser("import", help="replace the register with a CSV file (firm,name[,name_zh,valid_until])")
-    aimp.add_argument("file")
+    aimp.add_argument("file", help="CSV with columns firm,name and optionally name_zh,valid_until (YYYY-MM-DD)")
     aimp.set_defaults(func=run_auditors_import)
 
 
@@ -130,8 +131,11 @@ def run_code(args: argparse.Namespace) -> int:
     return _with_database(work, secrets=True)
 
 
-def _when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+def _when(value, timezone: str) -> str:
+    """A stored time in the office time zone (ETP_TIMEZONE), as the console shows it, with the zone."""
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z") if value else ""
 
 
 def run_bindings(args: argparse.Namespace) -> int:
@@ -148,8 +152,9 @@ def run_bindings(args: argparse.Namespace) -> int:
             print("no bindings")
             return 0
         rows = [("BINDING", "FACTORY", "CHANNEL", "BOUND", "REVOKED")]
-        rows += [(str(b.id), b.factory_id, b.channel, _when(b.bound_at),
-                  f"{_when(b.revoked_at)} by {b.revoked_by}" if b.revoked_at else "") for b in found]
+        tz = config.timezone
+        rows += [(str(b.id), b.factory_id, b.channel, _when(b.bound_at, tz),
+                  f"{_when(b.revoked_at, tz)} by {b.revoked_by}" if b.revoked_at else "") for b in found]
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         for r in rows:
             print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip())

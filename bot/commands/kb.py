@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("kb", help="check the knowledge base")
     kb_sub = p.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     t = kb_sub.add_parser("test", help="score question files (JSON lines) and report right / wrong / declined")
-    t.add_argument("files", nargs="+", type=Path, metavar="FILE.jsonl")
+    t.add_argument("files", nargs="+", type=Path, metavar="FILE.jsonl",
+                   help="question files, one JSON object a line (the format of eval/faq-sample.jsonl)")
     t.add_argument("--html", type=Path, metavar="REPORT.html", help="also write the report as an HTML page")
     t.add_argument("--threshold", type=_share, default=DEFAULT_THRESHOLD,
                    help=f"exit 1 when the share right is below this (default {DEFAULT_THRESHOLD})")

@@ -11,7 +11,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     hook = tsub.add_parser(
         "set-webhook", help="register URL (ending in /telegram) with the secret and the command list"
     )
-    hook.add_argument("url")
+    hook.add_argument("url", help="the public HTTPS address of this server's /telegram endpoint")
     hook.set_defaults(func=run_set_webhook)
 
     wx = sub.add_parser("wechat", help="WeChat Official Account set-up")

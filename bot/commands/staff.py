@@ -17,8 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     ssub = p.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
     add = ssub.add_parser("add", help="create a staff account (it sets up its second factor at its first sign-in)",
                           description=TWO_FACTORS)
-    add.add_argument("email")
-    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("email", help="the member's email address, used to sign in")
+    add.add_argument("--role", required=True, choices=ROLES,
+                     help="the queue the member works (helpdesk, helpline, integrity) or admin (accounts)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=run_add)
     grant = ssub.add_parser("grant", help="give your queue's key to another member of the queue "
@@ -29,11 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     grant.set_defaults(func=run_grant)
     r2 = ssub.add_parser("reset-2fa", help="remove an account's second factor (a lost phone): it sets up a new "
                          "one at its next sign-in, with its password; its sessions end")
-    r2.add_argument("email")
+    r2.add_argument("email", help="the account's email address")
     r2.set_defaults(func=run_reset_2fa)
     rs = ssub.add_parser("reset", help="reset an account (a forgotten password): prints a temporary password, good "
                          "once for 3 days, to choose a new password and set up the second factor again")
-    rs.add_argument("email")
+    rs.add_argument("email", help="the account's email address")
     rs.set_defaults(func=run_reset)
     purge = sub.add_parser("purge", help="apply the retention policy (closed cases, old questions, inbox, outbox)")
     purge.set_defaults(func=run_purge)

@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///etp-bot.db"
 MIN_SECRET_LENGTH = 32
 SECRET_FIELDS = ("secret_key", "old_secret_keys", "wechat_token", "wechat_app_secret", "wechat_aes_key",
-                 "telegram_bot_token", "telegram_webhook_secret")
+                 "telegram_bot_token", "telegram_webhook_secret", "metrics_token")
 
 
 class ConfigError(ValueError):
@@ -42,6 +42,7 @@ _FORMATS = {
     "telegram_webhook_secret": (r"[A-Za-z0-9_-]{1,256}", "1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)"),
     "wechat_aes_key": (r"[A-Za-z0-9]{43}", "the 43-character EncodingAESKey (letters and digits)"),
     "wechat_token": (r"[A-Za-z0-9]{3,32}", "3-32 letters and digits (WeChat's rule for the server token)"),
+    "metrics_token": (r"[!-~]{16,}", "at least 16 characters without spaces (the bearer token Prometheus sends)"),
 }
 
 
@@ -70,8 +71,8 @@ def parse_response_targets(text: str) -> dict[str, tuple[int, str]]:
 _ADDRESS = r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+"
 
 
-def _mask_password(url: str) -> str:
-    """`scheme://user:***@host…`: a URL's password hidden."""
+def masked_url(url: str) -> str:
+    """`scheme://user:***@host…`: a URL's password hidden (the database, the SMTP server)."""
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
@@ -116,6 +117,7 @@ class _Settings(BaseSettings):
     alert_email_to: str = Field("", alias="ETP_ALERT_EMAIL_TO")
     alert_email_from: str | None = Field(None, alias="ETP_ALERT_EMAIL_FROM")
     alert_wecom_webhook: str | None = Field(None, alias="ETP_ALERT_WECOM_WEBHOOK")
+    metrics_token: str | None = Field(None, alias="ETP_METRICS_TOKEN")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):
@@ -281,6 +283,7 @@ class Config:
     alert_email_to: tuple[str, ...] = ()
     alert_email_from: str | None = None
     alert_wecom_webhook: str | None = None
+    metrics_token: str | None = None  # bearer token required by /metrics when set
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -362,6 +365,7 @@ class Config:
             alert_email_to=to,
             alert_email_from=s.alert_email_from,
             alert_wecom_webhook=s.alert_wecom_webhook,
+            metrics_token=s.metrics_token,
         )
 
     def masked(self) -> dict[str, str]:
@@ -375,7 +379,7 @@ class Config:
             if f.name in SECRET_FIELDS:
                 shown = "***" if value else "(unset)"
             elif f.name in ("database_url", "alert_smtp_url") and value:
-                shown = _mask_password(value)
+                shown = masked_url(value)
             elif f.name == "alert_wecom_webhook" and value:
                 shown = re.sub(r"([?&]key=)[^&]+", r"\1***", value)
             elif isinstance(value, tuple):

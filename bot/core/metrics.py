@@ -37,3 +37,6 @@ EVIDENCE = Counter("etp_evidence_total", "Evidence fetched from the platforms, b
 OUTBOX_MESSAGES = Gauge("etp_outbox_messages", "Outbox rows by status", ["status"], registry=REGISTRY)
 OUTBOX_LAG = Gauge("etp_outbox_lag_seconds", "Age of the oldest message waiting in the outbox", registry=REGISTRY)
 CASES_WAITING = Gauge("etp_cases_waiting", "Open cases waiting for staff, by queue", ["queue"], registry=REGISTRY)
+CASES_OLDEST_WAITING = Gauge("etp_cases_oldest_waiting_seconds",
+                             "How long the case waiting longest for staff has waited (since the reporter wrote), "
+                             "by queue; 0 when none waits", ["queue"], registry=REGISTRY)

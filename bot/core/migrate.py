@@ -10,6 +10,7 @@ For developers, after changing models:
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import weakref
 from pathlib import Path
@@ -23,6 +24,14 @@ from bot.core.db import Database
 from bot.core.dialect import migration_lock
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger(__name__)
+
+
+def _applied(*, ctx, step, heads, run_args) -> None:
+    """One log line per revision applied (Alembic's own logger is kept quiet: `bot.core.logs`)."""
+    doc = (step.up_revision.doc or "").strip().splitlines()
+    log.info(f"database migrated to revision {step.up_revision_id}" + (f": {doc[0]}" if doc else ""),
+             extra={"event": "migration", "revision": step.up_revision_id})
 
 
 def alembic_config(connection=None, secrets=None) -> AlembicConfig:
@@ -30,6 +39,7 @@ def alembic_config(connection=None, secrets=None) -> AlembicConfig:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
     cfg.attributes["secrets"] = secrets  # for migrations that re-encrypt or re-hash rows (0010)
+    cfg.attributes["on_version_apply"] = (_applied,)
     return cfg
 
 

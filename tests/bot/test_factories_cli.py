@@ -1,7 +1,9 @@
 """`etp-bot factories …` and `etp-bot auditors import` as staff run them, against a real database."""
 import asyncio
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,6 +23,7 @@ def cli(config, monkeypatch, tmp_path: Path, capsys):
     monkeypatch.setenv("ETP_DATABASE_URL", config.database_url)
     monkeypatch.setenv("ETP_SECRET_KEY", SECRET)
     monkeypatch.setenv("ETP_KEY_FILE", str(tmp_path / "etp-bot.key"))
+    monkeypatch.setenv("ETP_TIMEZONE", "Asia/Hong_Kong")
 
     def run(*args: str) -> tuple[int, str, str]:
         code = main(list(args))
@@ -86,14 +89,16 @@ def test_code_bind_list_and_revoke_end_to_end(cli, config, tmp_path: Path) -> No
     assert code == 0 and "555000111" not in out
     header, row = out.splitlines()
     assert header.split() == ["BINDING", "FACTORY", "CHANNEL", "BOUND", "REVOKED"]
-    binding_id, factory_id, channel = row.split()[:3]
-    assert (factory_id, channel) == ("F-1", "telegram")
+    binding_id, factory_id, channel, day, clock, zone = row.split()[:6]
+    assert (factory_id, channel, zone) == ("F-1", "telegram", "HKT")  # the office's time, as in the console
+    bound = datetime.strptime(f"{day} {clock}", "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Asia/Hong_Kong"))
+    assert abs(datetime.now(UTC) - bound) < timedelta(minutes=5)
     assert cli("factories", "bindings", "F-2")[1] == "no bindings\n"
 
     assert cli("factories", "revoke", binding_id) == (0, f"revoked binding {binding_id}\n", "")
     code, _, err = cli("factories", "revoke", binding_id)
     assert code == 1 and f"no active binding {binding_id}" in err
-    assert "UTC by staff" in cli("factories", "bindings", "F-1")[1]
+    assert "HKT by staff" in cli("factories", "bindings", "F-1")[1]
     assert cli("factories", "bindings", "--active")[1] == "no bindings\n"
     assert "No factory is linked" in asyncio.run(_chat(config, "555000111", "/lang en", "/status"))
 

@@ -23,6 +23,8 @@ def etp(args: list[str], env: dict, cwd: Path) -> subprocess.CompletedProcess:
     ({"PORT": "eighty"}, "PORT"),
     ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"),
     ({"WECHAT_API_BASE": "api.weixin.qq.com"}, "WECHAT_API_BASE"),
+    ({"ETP_METRICS_TOKEN": "short"}, "ETP_METRICS_TOKEN"),
+    ({"ETP_LOG_FORMAT": "xml"}, "ETP_LOG_FORMAT"),
 ])
 @pytest.mark.parametrize("command", [["serve"], ["chat"], ["db", "upgrade"]])
 def test_bad_configuration_is_one_line_exit_2(tmp_path: Path, command, env, named) -> None:
@@ -58,7 +60,7 @@ def test_version(tmp_path: Path) -> None:
 def test_config_check_masks_secrets(tmp_path: Path) -> None:
     secrets = {"ETP_SECRET_KEY": KEY, "TELEGRAM_BOT_TOKEN": "123456:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp",
                "TELEGRAM_WEBHOOK_SECRET": "hook-secret-xyz", "WECHAT_TOKEN": "wxtoken42",
-               "WECHAT_APP_SECRET": "wechat-app-secret-value"}
+               "WECHAT_APP_SECRET": "wechat-app-secret-value", "ETP_METRICS_TOKEN": "scrape-token-0123456789"}
     env = {**secrets, "WECHAT_APP_ID": "wxapp", "ETP_DATABASE_URL": "postgresql+asyncpg://bot:dbpassword99@db.example:5432/etp",
            "ETP_TIMEZONE": "Europe/Paris"}
     r = etp(["config", "check"], env, tmp_path)
@@ -82,6 +84,17 @@ def test_generated_key_notice_is_a_sentence_and_group_readable_key_warned(tmp_pa
     (tmp_path / "etp-bot.key").chmod(0o644)
     r = etp(["factories", "code", "NOPE"], {}, tmp_path)
     assert "can be read by other users" in r.stderr and "chmod 600" in r.stderr
+
+
+def test_db_upgrade_says_what_it_did(tmp_path: Path) -> None:
+    from bot.core.migrate import head_revision
+
+    env = {"ETP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'u.db'}", "ETP_SECRET_KEY": KEY}  # (no key notice)
+    first = etp(["db", "upgrade"], env, tmp_path)
+    assert first.returncode == 0 and first.stdout == f"database created at revision {head_revision()}\n"
+    assert first.stderr == ""  # Alembic's chatter stays quiet
+    again = etp(["db", "upgrade"], env, tmp_path)
+    assert again.stdout == f"database is up to date (revision {head_revision()})\n"
 
 
 def test_config_check_shows_the_alert_settings_with_their_secrets_masked(tmp_path: Path) -> None:

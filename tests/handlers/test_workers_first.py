@@ -9,7 +9,7 @@ from tests.casekit import cases_in_db, file_helpline_report, message_text, refer
 from tests.conftest import ChatDriver
 
 HELPLINE_PHONE = "4001-583580"  # ../shared/seeds/factory-welcome-pack.txt, Worker Helpline
-HELPDESK_PHONE = "2111"  # the factory helpdesk's number (+852 2111 2462) must not be offered
+HELPDESK_PHONE = "2111"  # the factory helpdesk's number (+852-21112462) must not be offered
 
 
 async def unanswered(runtime) -> list[str]:

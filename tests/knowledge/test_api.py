@@ -34,7 +34,7 @@ def test_typed_facts(kb: KnowledgeBase):
     for s in f.statuses.values():
         assert s.name_en and s.name_zh and s.next_steps_en and s.next_steps_zh
     c = f.contacts
-    assert c.helpdesk.phone == "+852 2111 2462" and c.helpdesk.email == "info@ethicaltoyprogram.org"
+    assert c.helpdesk.phone == "+852-21112462" and c.helpdesk.email == "info@ethicaltoyprogram.org"
     assert c.helpline.phone == "4001-583580" and c.helpline.hours == "9:00-21:00"
     assert c.integrity.email == "integrity@ethicaltoyprogram.org"
 
