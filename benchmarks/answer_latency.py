@@ -17,21 +17,14 @@ import sys
 import time
 from pathlib import Path
 
+from timing import pin_to_one_core
+
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_SNIPPET = (
     "import knowledge; kb = knowledge.load_default(); "
     "a = kb.answer('How much is the registration fee?'); "
     "b = kb.answer('注册费是多少'); assert a.topic == b.topic == 'fees.registration'"
 )
-
-
-def pin_to_one_core() -> str:
-    try:
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):
-        return "not pinned (sched_setaffinity unavailable)"
 
 
 def startup_times(runs: int) -> list[float]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
-import time
 
 from PIL import ExifTags, Image
+from timing import median_seconds
 
 from bot.services.evidence import clean
 
@@ -31,15 +30,6 @@ def phone_photo(megapixels: float, fmt: str) -> bytes:
     return out.getvalue()
 
 
-def timed(fn, rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def decode(data: bytes) -> None:
     with Image.open(io.BytesIO(data)) as image:
         image.load()
@@ -52,8 +42,8 @@ def main() -> None:
     args = parser.parse_args()
     for fmt in ("JPEG", "PNG"):
         data = phone_photo(args.megapixels if fmt == "JPEG" else 2.0, fmt)
-        reference = timed(lambda data=data: decode(data), args.rounds)
-        kept_time = timed(lambda data=data: clean(data, 50_000_000), args.rounds)
+        reference = median_seconds(lambda data=data: decode(data), args.rounds)
+        kept_time = median_seconds(lambda data=data: clean(data, 50_000_000), args.rounds)
         kept = clean(data, 50_000_000)
         print(f"{fmt}: {len(data) / 1e6:.1f} MB in, {len(kept.data) / 1e6:.1f} MB kept "
               f"({len(kept.data) / len(data):.2f}x); clean {kept_time * 1000:.0f} ms = "

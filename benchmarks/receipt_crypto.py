@@ -12,32 +12,13 @@ one, the look-up and the receipt key.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import time
+
+from timing import median_seconds, pin_to_one_core
 
 from bot.core import sealing
 from bot.core.crypto import Secrets
 from bot.services import cases
 from bot.services.references import new_reference
-
-
-def pin_to_one_core() -> str:
-    try:
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):
-        return "not pinned (sched_setaffinity unavailable)"
-
-
-def median_seconds(fn, rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
