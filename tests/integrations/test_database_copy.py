@@ -172,6 +172,7 @@ async def _make_cases(client, wechat_user, fake_wechat, fake_telegram) -> tuple[
     async with _signed_in(client, "new-line@etp.org") as newcomer:  # the queue's, without its key
         html = await newcomer.page(f"/staff/cases/{case_id}")
         assert HELPLINE_TEXT not in html and "(encrypted: you do not hold the queue key" in html
+        assert not IMG.findall(html) and "File 1: encrypted to the queue key" in html  # no broken image
         response = await newcomer.client.get(photo_url, allow_redirects=False)
         assert response.status == 403 and (await response.text()).startswith("(encrypted: you do not hold")
         await _post(newcomer, "/staff/logout")
