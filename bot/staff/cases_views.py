@@ -30,7 +30,7 @@ from handlers.cases.texts import CATEGORY_TEXT
 from integrations import appkeys as K
 
 MAX_REPLY = 4000
-SEALED = "(encrypted: you do not hold the queue key; a member of the queue can give it to you on the Keys page)"
+SEALED = N_("(encrypted: you do not hold the queue key; a member of the queue can give it to you on the Keys page)")
 STATUS_LABEL = {"open": N_("open"), "waiting": N_("waiting for staff"), "answered": N_("answered"),
                 "closed": N_("closed"), "all": N_("all")}
 # a staff reply's delivery state, as `delivery_of` names it
@@ -100,7 +100,7 @@ def shown_evidence(case: Case, row: CaseEvidence, job: OutboxMessage | None) -> 
 @dataclass
 class Shown:
     author: str
-    body: str
+    body: str | None  # None: sealed to a queue key this member does not hold
     at: datetime
     by: str | None
     photos: int
@@ -159,14 +159,14 @@ async def _case_view(request: web.Request, draft: str = "", status: int = 200) -
         body = cases.read(secrets, private, m.body_enc)
         sealed = sealed or body is None
         state, note = delivery_of(case, m, rows.get(m.outbox_id) if m.outbox_id else None)
-        shown.append(Shown(m.author, body if body is not None else SEALED, m.created_at, emails.get(m.staff_id),
+        shown.append(Shown(m.author, body, m.created_at, emails.get(m.staff_id),
                            cases.photos_in(secrets, private, m.attachments_enc), state, note,
                            by_message.get(m.id, [])))
     chosen = request.query.get("canned", "")
     if not draft and chosen.isdigit():  # "Insert" without JavaScript: the canned reply in the box
         draft = next((r.body for r in offered if str(r.id) == chosen), "")
     return render(request, "case.html", {
-        "case": case, "ref": cases.case_number(case), "messages": shown, "sealed": sealed,
+        "case": case, "ref": cases.case_number(case), "messages": shown, "sealed": sealed, "sealed_text": SEALED,
         "category": category_label(case.queue, case.category, language(request)),
         "assigned": emails.get(case.assigned_to), "colleagues": team, "draft": draft,
         "canned": [{"name": REPORTER_LANG[code]["name"], "replies": [r for r in offered if r.lang == code]}
