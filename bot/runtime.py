@@ -30,7 +30,7 @@ async def build_runtime(config: Config, *, create_schema: bool = True) -> Runtim
 
     config = config.with_secret()
     db = Database(config.database_url)
-    secrets = Secrets(config.secret_key, config.old_secret_keys)
+    secrets = Secrets.from_config(config)
     if create_schema:
         from bot.core.migrate import upgrade
 

@@ -24,7 +24,7 @@ def run_upgrade(args: argparse.Namespace) -> int:
         db = Database(config.database_url)
         try:
             before = await current_revision(db)
-            await upgrade(db, secrets=Secrets(config.secret_key, config.old_secret_keys))
+            await upgrade(db, secrets=Secrets.from_config(config))
             return before, await current_revision(db)
         finally:
             await db.close()

@@ -64,7 +64,7 @@ def _with_database(work: Callable[[Any, Any, Any], Awaitable[int]], *, secrets: 
         db = Database(config.database_url)
         try:
             await upgrade(db)
-            keys = Secrets(config.secret_key, config.old_secret_keys) if secrets else None
+            keys = Secrets.from_config(config) if secrets else None
             return await work(db, keys, config)
         finally:
             await db.close()

@@ -32,7 +32,7 @@ def run_migrate_cases(args: argparse.Namespace) -> int:
     from bot.services.keyring import adopt_waiting_cases, queue_public
 
     config = Config.from_env().with_secret()
-    secrets = Secrets(config.secret_key, config.old_secret_keys)
+    secrets = Secrets.from_config(config)
 
     async def main() -> int:
         db = Database(config.database_url)
@@ -64,7 +64,7 @@ def run_rotate(args: argparse.Namespace) -> int:
     config = Config.from_env().with_secret()
     if not config.old_secret_keys:
         raise UserError("set ETP_OLD_SECRET_KEYS to the previous key(s) so old data can be read")
-    secrets = Secrets(config.secret_key, config.old_secret_keys)
+    secrets = Secrets.from_config(config)
 
     async def main() -> int:
         db = Database(config.database_url)

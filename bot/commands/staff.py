@@ -66,7 +66,7 @@ def run_add(args: argparse.Namespace) -> int:
     password = _read_password(args)
     check_new_account(normalize_email(args.email), args.role, password)
     config = Config.from_env().with_secret()
-    secrets = Secrets(config.secret_key, config.old_secret_keys)
+    secrets = Secrets.from_config(config)
 
     async def main() -> str | None:
         db = Database(config.database_url)

@@ -41,6 +41,11 @@ class Secrets:
         )
         self._hash_keys = [_derive(k, b"lookup-hash") for k in keys]
 
+    @classmethod
+    def from_config(cls, config) -> Secrets:
+        """The configured key and the old keys still accepted (`Config` after `with_secret()`)."""
+        return cls(config.secret_key, config.old_secret_keys)
+
     # -- encryption -------------------------------------------------------------------------
     def encrypt(self, text: str) -> str:
         return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
