@@ -272,6 +272,11 @@ class Check:
         return self.lost == 0 and self.twice == 0
 
 
+def inbox_key(message: Message) -> str:
+    """The inbox's key of a WeChat text message (`integrations.wechat.receive.to_incoming`)."""
+    return f"inbox:wechat:{message.sender}|{message.msg_id}"
+
+
 async def verify(database_url: str, secret: str, messages: list[Message], acknowledged: set[int]) -> Check:
     """From the database: each acknowledged MsgId is stored and done; each sender's messages
     were counted by the rate limit (which runs once per processing, in its transaction) exactly
@@ -284,7 +289,7 @@ async def verify(database_url: str, secret: str, messages: list[Message], acknow
 
     secrets = Secrets(secret)
     first = {m.msg_id: m for m in messages if not m.retry}
-    by_hash = {secrets.lookup_hash(f"inbox:wechat:{msg_id}"): m for msg_id, m in first.items()}
+    by_hash = {secrets.lookup_hash(inbox_key(m)): m for m in first.values()}
     db = Database(database_url)
     done: dict[str, int] = {}
     check = Check(acknowledged=len(acknowledged))
@@ -300,7 +305,7 @@ async def verify(database_url: str, secret: str, messages: list[Message], acknow
                     done[by_hash[h].sender] = done.get(by_hash[h].sender, 0) + 1
             check.processed = sum(done.values())
             check.lost = sum(1 for msg_id in acknowledged
-                             if stored.get(secrets.lookup_hash(f"inbox:wechat:{msg_id}")) != DONE)
+                             if msg_id not in first or stored.get(secrets.lookup_hash(inbox_key(first[msg_id]))) != DONE)
             senders = {m.sender for m in first.values()}
             rate = {secrets.lookup_hash(f"rate:wechat:{o}"): o for o in senders}
             keys = list(rate)

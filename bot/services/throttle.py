@@ -17,38 +17,35 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, or_, text
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.crypto import Secrets
 from bot.core.models import UTCDateTime, utcnow
-from bot.core.models.messaging import RateBucket
 
-_TABLE = RateBucket.__table__
+_FRESH = "rate_buckets.window_start <= :since OR rate_buckets.window_start > excluded.window_start"
+_UPSERT = (f"ON CONFLICT (key_hash) DO UPDATE SET "
+           f"count = CASE WHEN {_FRESH} THEN excluded.count ELSE rate_buckets.count + excluded.count END, "
+           f"window_start = CASE WHEN {_FRESH} THEN excluded.window_start ELSE rate_buckets.window_start END "
+           "RETURNING key_hash, count")
+SQLITE_ROWS = 64  # keys of one SQLite statement at most (its variables: 2 a key, 2 more)
 
 
 @functools.cache
-def _count_statement(dialect: str):
-    """Built once: add `n` events to each key (a new window when the stored one is over, or in
-    the future: a clock jump) and return the keys' counts. PostgreSQL: one statement for any
-    number of keys (arrays unnested)."""
+def _count_statement(dialect: str, rows: int = 1):
+    """Built once (on SQLite, once per number of keys): add `n` events to each key (a new window
+    when the stored one is over, or in the future: a clock jump) and return the keys' counts, in
+    one statement for the batch. PostgreSQL: arrays unnested, one prepared statement whatever
+    the number of keys; SQLite: one row of VALUES a key."""
     if dialect == "postgresql":
-        fresh = "rate_buckets.window_start <= :since OR rate_buckets.window_start > EXCLUDED.window_start"
         return text(
             "INSERT INTO rate_buckets (key_hash, window_start, count) SELECT * FROM unnest("
             "CAST(:key_hash AS VARCHAR(64)[]), CAST(:window_start AS TIMESTAMP WITH TIME ZONE[]), "
-            "CAST(:count AS INTEGER[])) ON CONFLICT (key_hash) DO UPDATE SET "
-            f"count = CASE WHEN {fresh} THEN EXCLUDED.count ELSE rate_buckets.count + EXCLUDED.count END, "
-            f"window_start = CASE WHEN {fresh} THEN EXCLUDED.window_start ELSE rate_buckets.window_start END "
-            "RETURNING key_hash, count")
-    stmt = sqlite.insert(_TABLE)
-    fresh = or_(_TABLE.c.window_start <= bindparam("since", type_=UTCDateTime()),
-                _TABLE.c.window_start > stmt.excluded.window_start)
-    return stmt.on_conflict_do_update(index_elements=["key_hash"], set_={
-        "count": case((fresh, stmt.excluded["count"]), else_=_TABLE.c["count"] + stmt.excluded["count"]),
-        "window_start": case((fresh, stmt.excluded.window_start), else_=_TABLE.c.window_start),
-    }).returning(_TABLE.c.key_hash, _TABLE.c["count"])
+            "CAST(:count AS INTEGER[])) " + _UPSERT.replace("excluded.", "EXCLUDED."))
+    values = ", ".join(f"(:k{i}, :now, :n{i})" for i in range(rows))
+    # ON CONFLICT after VALUES needs no "WHERE true" (only after a SELECT)
+    return text(f"INSERT INTO rate_buckets (key_hash, window_start, count) VALUES {values} " + _UPSERT
+                ).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("since", type_=UTCDateTime()))
 
 
 async def count_many(session: AsyncSession, secrets: Secrets, keys: list[str], window: timedelta,
@@ -63,16 +60,19 @@ async def count_many(session: AsyncSession, secrets: Secrets, keys: list[str], w
     added = Counter(hashes)
     rows = [{"key_hash": h, "window_start": now, "count": n} for h, n in sorted(added.items())]
     since = now - window
-    stmt = _count_statement(session.bind.dialect.name if session.bind is not None else "sqlite")
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        result = await session.execute(stmt, {"key_hash": [r["key_hash"] for r in rows],
-                                              "window_start": [now] * len(rows),
-                                              "count": [r["count"] for r in rows], "since": since})
+        result = await session.execute(_count_statement("postgresql"), {
+            "key_hash": [r["key_hash"] for r in rows], "window_start": [now] * len(rows),
+            "count": [r["count"] for r in rows], "since": since})
         totals = dict(result.all())
     else:
         totals = {}
-        for row in rows:  # SQLite: a statement costs microseconds (no round trip)
-            totals.update((await session.execute(stmt, {**row, "since": since})).all())
+        for start in range(0, len(rows), SQLITE_ROWS):
+            chunk = rows[start:start + SQLITE_ROWS]
+            params: dict[str, object] = {"now": now, "since": since}
+            for i, row in enumerate(chunk):
+                params[f"k{i}"], params[f"n{i}"] = row["key_hash"], row["count"]
+            totals.update((await session.execute(_count_statement("sqlite", len(chunk)), params)).all())
     # the last of a key's events in this batch has the total; the ones before it count up to it
     seen: Counter[str] = Counter()
     out = []
