@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
+import os
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
@@ -36,7 +36,7 @@ PLUGINS: tuple[Plugin, ...] = (
 
 @web.middleware
 async def request_ids(request: web.Request, handler):
-    token = request_id.set(request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16])
+    token = request_id.set(request.headers.get("X-Request-Id") or os.urandom(8).hex())
     try:
         return await handler(request)
     finally:

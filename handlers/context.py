@@ -1,6 +1,7 @@
 """What a command or flow handler gets: the services, the contact, its conversation state."""
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ class Context:
     lang: str
     data: dict[str, Any] = field(default_factory=dict)
     left_flow: str | None = None  # the flow a command just ended, if any
+    _offered: tuple[str | None, list[Choice]] | None = field(default=None, repr=False)
+    _loaded: dict[str, Any] | None = field(default=None, repr=False)  # the state as stored (new format)
 
     # -- helpers ---------------------------------------------------------------------------
     def t(self, key: str, **kw: Any) -> str:
@@ -107,24 +110,43 @@ class Context:
     def save_state(self) -> None:
         state = {"flow": self.flow, "step": self.step, "data": self.data,
                  "expires": self.expires_at.isoformat() if self.expires_at else None}
-        self.conv.data_enc = self.secrets.encrypt_json(state) if self.flow or self.data else None
-        self.conv.flow = self.conv.step = self.conv.expires_at = None
+        if self.flow or self.data:
+            if state != self._loaded:  # unchanged: left as stored (no new ciphertext, no write)
+                self.conv.data_enc = self.secrets.encrypt_json(state)
+        elif self.conv.data_enc is not None:
+            self.conv.data_enc = None
+        # the clear columns of an earlier release are emptied (assigned only when set: no write)
+        for column in ("flow", "step", "expires_at"):
+            if getattr(self.conv, column) is not None:
+                setattr(self.conv, column, None)
 
     def load_state(self) -> None:
-        state = self.secrets.decrypt_json(self.conv.data_enc) if self.conv.data_enc else {}
+        state = raw_state = self.secrets.decrypt_json(self.conv.data_enc) if self.conv.data_enc else {}
         if "data" not in state:  # written by an earlier release: the fields alone, flow in clear
             state = {"flow": self.conv.flow, "step": self.conv.step, "data": state,
                      "expires": self.conv.expires_at.isoformat() if self.conv.expires_at else None}
         self.flow, self.step, self.data = state.get("flow"), state.get("step"), state.get("data") or {}
         self.expires_at = datetime.fromisoformat(state["expires"]) if state.get("expires") else None
+        self._loaded = copy.deepcopy(state) if self.conv.data_enc and "data" in raw_state else None
 
     def offer(self, choices: list[Choice]) -> None:
-        """Remember the choices just offered (encrypted: their ids name the flow)."""
+        """Remember the choices just offered (encrypted: their ids name the flow); the same
+        choices as last time are left as they are stored (no new ciphertext, no write)."""
+        stored = self.conv.choices_json
+        if not choices and stored is None:
+            return
+        if stored and not stored.startswith("[") and \
+                [(c.id, c.label) for c in choices] == [(c.id, c.label) for c in self.offered()]:
+            return
         self.conv.choices_json = self.secrets.encrypt_json(
             [[c.id, c.label] for c in choices]) if choices else None
+        self._offered = (self.conv.choices_json, list(choices))
 
     def offered(self) -> list[Choice]:
-        return self.choices_from_json(self.conv.choices_json, self.secrets)
+        raw = self.conv.choices_json
+        if self._offered is None or self._offered[0] != raw:  # read once per stored value
+            self._offered = (raw, self.choices_from_json(raw, self.secrets))
+        return self._offered[1]
 
     def offered_choice(self, token: str) -> str | None:
         """The id of the choice offered last that `token` names (its id or its digest), or None."""

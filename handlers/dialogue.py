@@ -61,7 +61,9 @@ class Dialogue:
         contact = await get_or_create_contact(session, services.secrets, incoming.channel, incoming.contact)
         # to the hour: exact times would join the contact to the case it opens (WeChat's 48-hour
         # window is then counted from the start of the hour, a little short, never too long)
-        contact.last_inbound_at = incoming.received_at.replace(minute=0, second=0, microsecond=0)
+        hour = incoming.received_at.replace(minute=0, second=0, microsecond=0)
+        if contact.last_inbound_at != hour:  # written once an hour, not with every message
+            contact.last_inbound_at = hour
         conv = await session.get(Conversation, contact.id)
         if conv is None:
             conv = Conversation(contact_id=contact.id)

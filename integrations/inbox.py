@@ -190,8 +190,13 @@ class Inbox:
         row_id, inserted = await self._stores.submit(item)
         if inserted:
             metrics.MESSAGES_IN.labels(self.channel, incoming.kind).inc()
-        log.info("inbound message", extra={"channel": self.channel, "kind": incoming.kind,
-                                            "contact": self.log_id(incoming), "duplicate": not inserted})
+        # a line per message only at DEBUG (the count is etp_messages_in_total): at INFO a log of
+        # every message's time and sender would be a traffic record of each reporter
+        level = logging.DEBUG if inserted else logging.INFO
+        if log.isEnabledFor(level):
+            log.log(level, "inbound message" if inserted else "inbound message again (a redelivery)",
+                    extra={"channel": self.channel, "kind": incoming.kind, "contact": self.log_id(incoming),
+                           "duplicate": not inserted})
         return row_id, inserted
 
     async def _store_batch(self, items: list[_Store]) -> list[tuple[int, bool] | BaseException]:

@@ -32,9 +32,10 @@ import defusedxml.ElementTree as SafeET
 from aiohttp import web
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
+from wechatpy.events import EVENT_TYPES
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.messages import MESSAGE_TYPES, UnknownMessage
 from wechatpy.utils import check_signature
 
 from bot.core import messages as m
@@ -128,15 +129,16 @@ def safe_xml(body: bytes) -> ET.Element:
     return root
 
 
-def unwrap(channel: WeChatChannel, body: bytes, query) -> tuple[str, bool]:
-    """The message's plaintext XML, and whether the request came encrypted."""
+def unwrap(channel: WeChatChannel, body: bytes, query) -> tuple[ET.Element, bool]:
+    """The message's plaintext XML, parsed, and whether the request came encrypted."""
     encrypted = query.get("encrypt_type") == "aes"
     if not encrypted and channel.crypto is not None and not channel.config.wechat_compat_mode:
         # safe mode: the plain signature covers no body; only WECHAT_COMPAT_MODE takes plaintext
         raise Forbidden("plaintext request in safe mode")
     root = safe_xml(body)
     if not encrypted:
-        return _text(body), False
+        _text(body)
+        return root, False
     if channel.crypto is None:
         raise BadRequest("encrypted message but WECHAT_AES_KEY is not set")
     encrypt = root.findtext("Encrypt")
@@ -150,8 +152,53 @@ def unwrap(channel: WeChatChannel, body: bytes, query) -> tuple[str, bool]:
     except Exception as exc:
         raise BadRequest(f"cannot decrypt: {type(exc).__name__}") from exc
     plain_bytes = plain.encode("utf-8") if isinstance(plain, str) else plain
-    safe_xml(plain_bytes)
-    return _text(plain_bytes), True
+    _text(plain_bytes)
+    return safe_xml(plain_bytes), True
+
+
+def parse_message(root: ET.Element):
+    """wechatpy's message or event of an XML already parsed (`safe_xml`): wechatpy's own
+    `parse_message`, fed the dictionary xmltodict would have made, so the body is parsed once."""
+    message = _as_dict(root)
+    if not isinstance(message, dict) or not message.get("MsgType"):
+        return None
+    message_type = str(message["MsgType"]).lower()
+    event_type = None
+    if message_type == "event" or message_type.startswith("device_"):
+        if "Event" in message:
+            event_type = str(message["Event"]).lower()
+        if event_type is None and message_type.startswith("device_"):
+            event_type = message_type
+        elif message_type.startswith("device_"):
+            event_type = f"device_{event_type}"
+        if event_type == "subscribe" and message.get("EventKey"):
+            event_key = str(message["EventKey"])
+            if event_key.startswith(("scanbarcode|", "scanimage|")):
+                event_type = message["Event"] = "subscribe_scan_product"
+            elif event_key.startswith("qrscene_"):
+                event_type = message["Event"] = "subscribe_scan"
+                message["EventKey"] = event_key[len("qrscene_"):]
+        return EVENT_TYPES.get(event_type, UnknownMessage)(message)
+    return MESSAGE_TYPES.get(message_type, UnknownMessage)(message)
+
+
+def _as_dict(element: ET.Element):
+    """An element as xmltodict gives it: text stripped (None when empty), children by tag (a list
+    when a tag repeats), attributes as "@name", text beside children as "#text"."""
+    text = "".join([element.text or "", *[child.tail or "" for child in element]]).strip()
+    if not len(element) and not element.attrib:
+        return text or None
+    out: dict = {f"@{k}": v for k, v in element.attrib.items()}
+    for child in element:
+        value = _as_dict(child)
+        if child.tag in out:
+            before = out[child.tag]
+            out[child.tag] = [*before, value] if isinstance(before, list) else [before, value]
+        else:
+            out[child.tag] = value
+    if text:
+        out["#text"] = text
+    return out
 
 
 def _text(body: bytes) -> str:
@@ -256,8 +303,8 @@ async def receive(request: web.Request) -> web.Response:
     except web.HTTPRequestEntityTooLarge:
         return web.Response(status=413, text="body too large")
     try:
-        plain, encrypted = unwrap(channel, body, request.query)
-        msg = parse_message(plain)
+        root, encrypted = unwrap(channel, body, request.query)
+        msg = parse_message(root)
         if msg is None:
             raise BadRequest("empty")
         incoming = to_incoming(msg)
