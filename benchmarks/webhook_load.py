@@ -188,7 +188,7 @@ def build_messages(requests: int, retry_share: float, safe: bool, prefix: str, s
     from tests.fakes.wechat import WeChatPlatform
 
     platform = WeChatPlatform(TOKEN, AES_KEY if safe else None, APP_ID)
-    rng = random.Random(seed)
+    rng = random.Random(f"{seed}:{prefix}")  # nonces of their own: a (timestamp, nonce) pair is accepted once
     senders = senders or max(50, requests // PER_SENDER)
     out: list[Message] = []
     for n in range(requests):

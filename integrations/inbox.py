@@ -278,7 +278,7 @@ class Inbox:
             # (SQLite) lock; a row another transaction holds is waited for, then found done
             claimed = {row_id: (payload_enc, kind) for row_id, payload_enc, kind in await s.execute(
                 statements["claim"], {"ids": sorted(passive_until), "now": now})}
-            records, failed, contacts = [], [], []
+            records, failed, contacts, uncounted = [], [], [], []
             incoming: dict[int, Incoming] = {}
             for row_id, (payload_enc, _kind) in claimed.items():
                 try:
@@ -308,6 +308,8 @@ class Inbox:
                         raise _DialogueFailed from exc
                     failed.append({"row": row_id})
                     results[row_id] = Result(row_id, ran=False, failed=True)
+                    if id(incoming[row_id]) in verdicts:  # counted above, outside its savepoint
+                        uncounted.append(contact_key(incoming[row_id].channel, incoming[row_id].contact))
                     continue
                 results[row_id] = result
                 if contact_id is not None:
@@ -316,6 +318,8 @@ class Inbox:
                     queued = queued or bool(delivery.queued)
                     records.append({"row": row_id, "via": delivery.via, "enc": (
                         self.secrets.encrypt_json(delivery.cached) if delivery.cached is not None else None)})
+            # a message whose dialogue failed is tried again: it must not use up its sender's limit
+            await self.rate_limit.uncount_many(s, self.secrets, uncounted)
             await release_held_many(s, contacts, self.secrets)
             if records:
                 await s.execute(RECORD_REPLY, records)

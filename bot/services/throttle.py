@@ -82,6 +82,18 @@ async def count_many(session: AsyncSession, secrets: Secrets, keys: list[str], w
     return out
 
 
+# a count given back (its event did not happen: the transaction part that counted it was undone)
+_UNCOUNT = text("UPDATE rate_buckets SET count = CASE WHEN count > :n THEN count - :n ELSE 0 END "
+                "WHERE key_hash = :key_hash")
+
+
+async def uncount_many(session: AsyncSession, secrets: Secrets, keys: list[str]) -> None:
+    """Take back one event under each of `keys`, counted earlier in the caller's transaction."""
+    if keys:
+        added = Counter(secrets.lookup_hash(key) for key in keys)
+        await session.execute(_UNCOUNT, [{"key_hash": h, "n": n} for h, n in sorted(added.items())])
+
+
 async def count(session: AsyncSession, secrets: Secrets, key: str, window: timedelta, now: datetime) -> int:
     """Count one event under `key` inside the caller's transaction and return the events of the
     current window, this one included."""
@@ -121,6 +133,10 @@ class RateLimit:
         once, its messages in the order given), in one statement."""
         counts = await count_many(session, secrets, ["rate:" + key for key in contact_keys], self.window, now)
         return [self._verdict(n) for n in counts]
+
+    async def uncount_many(self, session: AsyncSession, secrets: Secrets, contact_keys: list[str]) -> None:
+        """Give back the counts of messages whose processing failed (they are tried again)."""
+        await uncount_many(session, secrets, ["rate:" + key for key in contact_keys])
 
     def _verdict(self, n: int) -> Verdict:
         if n <= self.limit:

@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from bot.core.messages import Incoming
 from bot.core.models import Contact
 from bot.core.models import messaging as st
-from bot.core.models.messaging import InboxMessage
+from bot.core.models.messaging import InboxMessage, RateBucket
 from integrations.inbox import Inbox
 from integrations.telegram.receive import make_respond
 
@@ -62,6 +62,11 @@ async def test_a_dialogue_failing_in_a_batch_fails_only_its_own_message(runtime)
     assert (rows[ids[2]].status, rows[ids[2]].attempts) == (st.RECEIVED, 1)  # tried again later
     assert all(rows[i].status == st.DONE for n, i in enumerate(ids) if n != 2)
     assert len(await outbox_rows(runtime)) == 4 and await count(runtime, Contact) == 4
+    # the failed message did not use up its sender's rate limit (it is tried again, and counted then)
+    secrets = runtime.services.secrets
+    async with runtime.db.session() as s:
+        counts = dict((await s.execute(select(RateBucket.key_hash, RateBucket.count))).all())
+    assert [counts.get(secrets.lookup_hash(f"rate:telegram:chat-{n}"), 0) for n in range(5)] == [1, 1, 0, 1, 1]
 
 
 _REFUSE = {
