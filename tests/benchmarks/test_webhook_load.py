@@ -1,0 +1,49 @@
+"""The load benchmark keeps working (it verifies exactly-once from the database, so a change of the
+inbox's keys must not silently turn it into a report of losses), and its check catches a loss."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+
+import webhook_load as wl
+
+from bot.core.models import messaging as st
+from integrations.inbox import Delivery, Inbox
+from integrations.wechat.receive import parse_message, safe_xml, to_incoming
+from tests.conftest import SECRET
+from tests.fakes.wechat import WeChatPlatform
+
+SCRIPT = Path(wl.__file__)
+
+
+def test_a_short_run_answers_and_verifies(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--seconds", "1", "--databases", "sqlite", "--modes", "plain,safe",
+         "--processes", "1", "--concurrency", "4", "--senders", "20"],
+        capture_output=True, text=True, timeout=240, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line.split() for line in done.stdout.splitlines() if line.startswith("sqlite ")]
+    assert [line[1] for line in lines] == ["plain", "safe"]
+    for line in lines:
+        answered, errors, lost, twice = (int(v) for v in line[-4:])
+        assert answered > 0 and (errors, lost, twice) == (0, 0, 0)
+    assert "verified: every acknowledged message processed, none twice" in done.stdout
+
+
+async def test_the_check_counts_an_acknowledged_message_not_processed_as_lost(runtime, config) -> None:
+    async def respond(session, contact, replies, inbox_id, passive, incoming) -> Delivery:
+        return Delivery(st.PASSIVE)
+
+    platform = WeChatPlatform(wl.TOKEN, None, wl.APP_ID)
+    messages = wl.build_messages(3, 0.0, False, "check")
+    inbox = Inbox(runtime, "wechat", respond)
+    for message in messages[:2]:  # stored and processed under the key the server gives them
+        incoming = to_incoming(parse_message(safe_xml(platform.text(message.sender, "menu", msg_id=message.msg_id)
+                                                      .encode("utf-8"))))
+        row, _ = await inbox.store(incoming.message_id, incoming)
+        assert (await inbox.process(row)).ran
+    check = await wl.verify(config.database_url, SECRET, messages, {m.msg_id for m in messages})
+    assert (check.acknowledged, check.processed, check.lost, check.twice) == (3, 2, 1, 0)
