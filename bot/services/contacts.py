@@ -42,7 +42,7 @@ async def find_contact(session: AsyncSession, secrets: Secrets, channel: str, pl
 
 async def prefetch_contacts(session: AsyncSession, secrets: Secrets, channel: str,
                             platform_ids: list[str]) -> list[object]:
-    """Load the contacts of many platform ids, and their conversations, in two statements, for
+    """Load the contacts of many platform ids, and their conversations, in one statement, for
     the look-ups of the session that follow (`find_contact`, `session.get(Conversation, …)`)
     to find without a statement each. Returns what was loaded: hold it while the session works
     (the identity map holds objects weakly)."""
@@ -50,21 +50,21 @@ async def prefetch_contacts(session: AsyncSession, secrets: Secrets, channel: st
     if not by_hash:
         return []
     found: dict[str, Contact] = session.info.setdefault("contacts", {})
-    by_hashes, conversations_of = _batch_statements(session.bind.dialect.name if session.bind else "sqlite")
-    contacts = list((await session.execute(by_hashes, {"hashes": list(by_hash)})).scalars())
-    for contact in contacts:
+    loaded: list[object] = []
+    for contact, conversation in await session.execute(
+            _with_conversations(session.bind.dialect.name if session.bind else "sqlite"), {"hashes": list(by_hash)}):
         found.setdefault(by_hash[contact.key_hash], contact)
-    if not contacts:
-        return []
-    conversations = list((await session.execute(conversations_of, {"ids": [c.id for c in contacts]})).scalars())
-    return [*contacts, *conversations]
+        loaded.append(contact)
+        if conversation is not None:
+            loaded.append(conversation)
+    return loaded
 
 
 @functools.cache
-def _batch_statements(dialect: str):
+def _with_conversations(dialect: str):
     """Built once per dialect: on PostgreSQL one prepared statement whatever the batch's size."""
-    return (select(Contact).where(any_of(Contact.key_hash, "hashes", dialect)),
-            select(Conversation).where(any_of(Conversation.contact_id, "ids", dialect)))
+    return (select(Contact, Conversation).outerjoin(Conversation, Conversation.contact_id == Contact.id)
+            .where(any_of(Contact.key_hash, "hashes", dialect)))
 
 
 async def get_or_create_contact(session: AsyncSession, secrets: Secrets, channel: str, platform_id: str) -> Contact:
