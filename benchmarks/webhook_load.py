@@ -11,7 +11,9 @@ kind of requests, signed (and in safe mode encrypted) by wechatpy exactly as WeC
 each a real FAQ question with a fresh MsgId from one of many OpenIDs, a share of them
 WeChat-style retries of a MsgId already sent. Each line gives requests per second, the bot's
 share of bare measured just before it (the machine is shared: compare ratios, not req/s), p50
-and p99 latency, the server CPU per answered request (user + system, all its processes), the
+and p99 latency, the server CPU per answered request (user + system, all its processes), what
+shares the machine with it (the machine's busy share, PostgreSQL's and the load generator's CPU
+per request: on 2 cores they bound what a second process can add), the
 mean rows per group commit (store / process), and what was verified after the run from the
 database: every acknowledged message stored and processed (`lost`), and each sender's
 rate-limit count equal to its messages processed (`twice`: a message whose dialogue ran twice).
@@ -121,6 +123,44 @@ def cpu_seconds(procs: list[subprocess.Popen]) -> float | None:
     except (OSError, ValueError, IndexError):
         return None
     return total
+
+
+def machine_cpu() -> tuple[int, int, float, float] | None:
+    """On Linux (None elsewhere): the machine's busy and total jiffies since boot, PostgreSQL's CPU
+    seconds (every `postgres` process) and this load generator's: what shares the machine with the bot."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    postgres = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended
+            continue
+        if "(postgres)" in text:
+            rest = text.rsplit(")", 1)[1].split()
+            postgres += int(rest[11]) + int(rest[12])  # utime, stime
+    own = os.times()
+    idle = fields[3] + fields[4]  # idle, iowait
+    return sum(fields) - idle, sum(fields), postgres / os.sysconf("SC_CLK_TCK"), own.user + own.system
+
+
+@dataclass
+class Sharing:
+    """While the bot ran: the machine's busy share (of all its cores), and PostgreSQL's and this
+    load generator's CPU per answered request (ms), beside the bot's own."""
+
+    busy: float
+    postgres_ms: float
+    client_ms: float
+
+    @staticmethod
+    def between(before, after, answered: int) -> Sharing | None:
+        if before is None or after is None or not answered:
+            return None
+        return Sharing((after[0] - before[0]) / max(1, after[1] - before[1]),
+                       (after[2] - before[2]) / answered * 1000, (after[3] - before[3]) / answered * 1000)
 
 
 async def start(commands: list[tuple[list[str], dict[str, str], int]], log_dir: str | None = None) -> Servers:
@@ -350,20 +390,24 @@ class Phase:
     cpu: float | None
     batches: dict[str, float]
     check: Check
+    sharing: Sharing | None = None
 
     def line(self) -> str:
         share = self.bot.throughput / self.bare.throughput if self.bare.throughput else float("nan")
         cpu = f"{self.cpu * 1000:.2f}" if self.cpu is not None else "n/a"
         batch = "/".join(f"{self.batches.get(f'wechat-{b}', 0):.1f}" for b in ("store", "process"))
+        share_of = (f"{self.sharing.busy:>5.0%} {self.sharing.postgres_ms:>5.2f} {self.sharing.client_ms:>5.2f}"
+                    if self.sharing else f"{'n/a':>5} {'n/a':>5} {'n/a':>5}")
         return (f"{self.database:<10} {self.mode:<5} {self.processes:>2} {self.concurrency:>5} "
                 f"{self.bare.throughput:>8.0f} {self.bare.p(0.5):>6.1f} {self.bare.p(0.99):>6.1f} "
                 f"{self.bot.throughput:>7.0f} {share:>6.3f} {self.bot.p(0.5):>7.1f} {self.bot.p(0.99):>7.1f} "
-                f"{cpu:>6} {batch:>9} {len(self.bot.latencies):>7} {self.bot.errors:>5} "
+                f"{cpu:>6} {share_of} {batch:>9} {len(self.bot.latencies):>7} {self.bot.errors:>5} "
                 f"{self.check.lost:>4} {self.check.twice:>5}")
 
 
 HEADER = (f"{'database':<10} {'mode':<5} {'np':>2} {'conc':>5} {'bare/s':>8} {'p50':>6} {'p99':>6} "
-          f"{'bot/s':>7} {'share':>6} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6} {'batch s/p':>9} "
+          f"{'bot/s':>7} {'share':>6} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6} {'busy':>5} {'pg ms':>5} "
+          f"{'cl ms':>5} {'batch s/p':>9} "
           f"{'answered':>7} {'err':>5} {'lost':>4} {'twice':>5}")
 
 
@@ -384,16 +428,17 @@ async def server_group(args, bare: Servers, database: str, url: str, mode: str, 
             first = await drive(bot.urls, messages[:args.senders], 64, 60)
             measured = messages[args.senders:]
             bare_run = await drive(bare.urls, measured, concurrency, args.seconds, cycle=True)
-            cpu_before = cpu_seconds(bot.procs)
+            cpu_before, machine_before = cpu_seconds(bot.procs), machine_cpu()
             bot_run = await drive(bot.urls, measured, concurrency, args.seconds)
-            cpu_after = cpu_seconds(bot.procs)
+            cpu_after, machine_after = cpu_seconds(bot.procs), machine_cpu()
             await asyncio.sleep(1.0)  # late answers (past the passive deadline) finish in the background
             cpu = None
             if cpu_before is not None and cpu_after is not None and bot_run.latencies:
                 cpu = (cpu_after - cpu_before) / len(bot_run.latencies)
+            sharing = Sharing.between(machine_before, machine_after, len(bot_run.latencies))
             batches = await group_commit_means(bot.urls)
             check = await verify(url, secret, messages[:args.senders + bot_run.sent], first.ok_ids | bot_run.ok_ids)
-            phase = Phase(database, mode, processes, concurrency, bare_run, bot_run, cpu, batches, check)
+            phase = Phase(database, mode, processes, concurrency, bare_run, bot_run, cpu, batches, check, sharing)
             print(phase.line(), flush=True)
             phases.append(phase)
     finally:
@@ -454,7 +499,9 @@ async def main(args: argparse.Namespace) -> int:
     print(f"{args.seconds:g} s a phase at most, {args.senders * PER_SENDER} requests at most from {args.senders} "
           f"senders ({args.retries:.0%} retries), loopback; "
           f"np: server processes; share: bot req/s / bare req/s just before; cpu: server CPU per answered "
-          f"request; batch s/p: mean rows per group commit (store/process); lost, twice: verified in the database")
+          f"request; busy: the whole machine's busy share while the bot ran; pg ms, cl ms: PostgreSQL's and this "
+          f"load generator's CPU per answered request; batch s/p: mean rows per group commit (store/process); "
+          f"lost, twice: verified in the database")
     print(HEADER, flush=True)
     bare = await start_bare()
     phases: list[Phase] = []
