@@ -8,6 +8,8 @@ value, or an exception instance (that item's caller gets it raised; the others a
 When `run` itself raises, the batch is run once more (a broken connection, a deadlock victim);
 if that fails too, every caller of the batch gets the exception and nothing of theirs was
 committed. `width` batches run at a time (one by default); while they do, the next one fills up.
+A batch beside one already running starts only once `spill` items wait for it: on a lightly
+loaded process, one batch at a time makes fewer, fuller transactions (less CPU per item).
 """
 from __future__ import annotations
 
@@ -28,10 +30,12 @@ Run = Callable[[list[T]], Awaitable[Sequence["R | BaseException"]]]
 
 class GroupCommit(Generic[T, R]):
     def __init__(self, run: Run, *, max_items: int = 64, delay: float = 0.001, width: int = 1,
-                 name: str = "batch") -> None:
+                 spill: int = 1, name: str = "batch") -> None:
         """`width`: batches in flight at once (PostgreSQL: while one waits for the database,
-        the next is built; SQLite has one writer)."""
+        the next is built; SQLite has one writer); `spill`: items waiting before a batch starts
+        beside a running one."""
         self.run, self.max_items, self.delay, self.width, self.name = run, max_items, delay, width, name
+        self.spill = spill
         self._pending: list[tuple[T, asyncio.Future]] = []
         self._tasks: set[asyncio.Task] = set()  # kept referenced while they run
         self._draining = 0  # drainers that have not given up yet (counted synchronously)
@@ -43,7 +47,8 @@ class GroupCommit(Generic[T, R]):
         self._pending.append((item, future))
         if len(self._pending) >= self.max_items:
             self._full.set()
-        if self._collecting == 0 and self._draining < self.width:
+        if self._collecting == 0 and self._draining < self.width and (
+                self._draining == 0 or len(self._pending) >= self.spill):
             self._draining += 1
             task = asyncio.create_task(self._drain(), name=f"group-commit-{self.name}")
             self._tasks.add(task)

@@ -86,3 +86,27 @@ async def test_one_caller_after_another_is_never_left_waiting() -> None:
     for i in range(5):  # each arrives just as the previous batch's drainer finishes
         assert await asyncio.wait_for(batcher.submit(i), 2) == i * 10
     assert store.committed == [[0], [1], [2], [3], [4]]
+
+
+async def test_a_second_batch_starts_beside_the_first_only_once_spill_items_wait() -> None:
+    sizes: list[int] = []
+    running = peak = 0
+
+    async def run(items: list[int]) -> list[int]:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        sizes.append(len(items))
+        await asyncio.sleep(0.02)
+        running -= 1
+        return items
+
+    batcher = GroupCommit(run, max_items=64, delay=0.0, width=2, spill=4)
+    first = asyncio.ensure_future(batcher.submit(0))
+    await asyncio.sleep(0.005)  # the first batch is running
+    few = [asyncio.ensure_future(batcher.submit(i)) for i in (1, 2, 3)]  # fewer than spill: they wait
+    await asyncio.sleep(0.005)
+    assert peak == 1
+    many = [asyncio.ensure_future(batcher.submit(i)) for i in range(4, 12)]  # now enough: a second batch
+    assert await asyncio.gather(first, *few, *many) == list(range(12))  # nobody left behind
+    assert peak == 2 and sizes[0] == 1 and sum(sizes) == 12
