@@ -58,7 +58,13 @@ def database_problem(exc: BaseException) -> str | None:
 
     try:
         u = make_url(url)
-        where = f"{u.host or 'localhost'}:{u.port or 5432}" if u.drivername.startswith("postgresql") else u.database
+        socket = u.query.get("host") if not u.host else None  # a Unix socket's directory
+        if not u.drivername.startswith("postgresql"):
+            where = u.database
+        elif socket:
+            where = f"the socket in {socket} (port {u.query.get('port') or u.port or 5432})"
+        else:
+            where = f"{u.host or 'localhost'}:{u.port or 5432}"
     except Exception:
         where = "the configured database"
     reason = str(getattr(seen, "orig", None) or seen).splitlines()[0] if str(seen) else type(seen).__name__

@@ -3,7 +3,7 @@
 
 - `seal`/`unseal`: an anonymous sealed box (X25519 + XSalsa20-Poly1305) to a public key: anyone
   with the public key can add, only the private key reads. Tokens start with `n1:`, so they are
-  told apart from the server key's Fernet tokens (`gAAAA…`) of rows written before this protocol.
+  told apart from the server key's tokens (`a1:`, or Fernet `gAAAA…` written by earlier releases).
 - `wrap`/`unwrap`: a secret box (XSalsa20-Poly1305) under a 32-byte key, for private keys kept
   under a key derived from a password, a receipt, a recovery key or a session cookie.
 - `slow_key`: Argon2id, the key of a password or a receipt (with a salt stored beside what it

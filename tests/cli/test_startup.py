@@ -52,6 +52,13 @@ def test_unreachable_postgres_is_one_line_with_host_and_port(tmp_path: Path) -> 
     assert "pw" not in r.stderr
 
 
+def test_unreachable_postgres_over_a_unix_socket_names_the_socket(tmp_path: Path) -> None:
+    r = etp(["db", "upgrade"], {"ETP_DATABASE_URL": f"postgresql+asyncpg://u:pw@/db?host={tmp_path}/none",
+                                "ETP_SECRET_KEY": KEY}, tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert f"the socket in {tmp_path}/none (port 5432)" in r.stderr and "localhost" not in r.stderr
+
+
 def test_version(tmp_path: Path) -> None:
     r = etp(["--version"], {}, tmp_path)
     assert r.returncode == 0 and r.stdout.startswith("etp-bot 0.")
