@@ -33,6 +33,8 @@ def _derive(secret: str, purpose: bytes) -> bytes:
     )
 
 
+_UNREADABLE = "stored data cannot be decrypted with the configured keys"
+_MALFORMED = "stored data is not a valid token"
 GCM = "a1:"  # an AES-256-GCM token (sealed values are "n1:", Fernet tokens "gAAAA")
 _NONCE = 12
 
@@ -73,19 +75,19 @@ class Secrets:
             try:
                 return self._fernet.decrypt(token.encode("ascii"))
             except InvalidToken as exc:
-                raise DecryptError("stored data cannot be decrypted with the configured keys") from exc
+                raise DecryptError(_UNREADABLE) from exc
         try:
             raw = base64.urlsafe_b64decode(token[len(GCM):])
         except ValueError as exc:
-            raise DecryptError("stored data is not a valid token") from exc
+            raise DecryptError(_MALFORMED) from exc
         if len(raw) < _NONCE + 16:  # nonce and tag at least
-            raise DecryptError("stored data is not a valid token")
+            raise DecryptError(_MALFORMED)
         for key in self._gcm:  # the current key first, then the old ones
             try:
                 return key.decrypt(raw[:_NONCE], raw[_NONCE:], None)
             except InvalidTag:
                 continue
-        raise DecryptError("stored data cannot be decrypted with the configured keys")
+        raise DecryptError(_UNREADABLE)
 
     def encrypt_json(self, value: Any) -> str:
         return self.encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))

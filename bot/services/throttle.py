@@ -41,7 +41,7 @@ def _count_statement(dialect: str, rows: int = 1):
         return text(
             "INSERT INTO rate_buckets (key_hash, window_start, count) SELECT * FROM unnest("
             "CAST(:key_hash AS VARCHAR(64)[]), CAST(:window_start AS TIMESTAMP WITH TIME ZONE[]), "
-            "CAST(:count AS INTEGER[])) " + _UPSERT.replace("excluded.", "EXCLUDED."))
+            "CAST(:count AS INTEGER[])) " + _UPSERT)
     values = ", ".join(f"(:k{i}, :now, :n{i})" for i in range(rows))
     # ON CONFLICT after VALUES needs no "WHERE true" (only after a SELECT)
     return text(f"INSERT INTO rate_buckets (key_hash, window_start, count) VALUES {values} " + _UPSERT
