@@ -105,6 +105,11 @@ async def test_a_telegram_photo_and_pdf_are_kept_after_telegram_lost_them(
                        tg.callback_update("helpline:send", chat_id=TG_CHAT)]:
             await tg_post(client, update)
         await wait_until(lambda: kept(client, 2))
+        # the confirmation goes through the outbox too: it may reach Telegram after the files
+        async def confirmed() -> bool:
+            return any("reference is" in m["text"] for m in fake_telegram.messages_to(TG_CHAT))
+
+        await wait_until(confirmed)
         assert {c["file_id"] for c in fake_telegram.calls_to("getFile")} == {"TG_PHOTO_1", "TG_PDF_1"}
         assert len(fake_telegram.calls_to("download")) == 2
         texts = [m["text"] for m in fake_telegram.messages_to(TG_CHAT)]
