@@ -2,7 +2,7 @@
 
     python benchmarks/webhook_load.py [--seconds 10] [--concurrency 32,256]
         [--databases sqlite,postgresql] [--processes 1,2] [--modes plain,safe]
-        [--database-url URL] [--retries 0.05] [--crash]
+        [--database-url URL] [--retries 0.05] [--driver aiohttp|wrk] [--crash]
 
 For every combination (database × plaintext or safe mode × server processes × concurrency) it
 runs the bare server (aiohttp reading the body and answering "success", the ceiling for this
@@ -17,6 +17,13 @@ per request: on 2 cores they bound what a second process can add), the
 mean rows per group commit (store / process), and what was verified after the run from the
 database: every acknowledged message stored and processed (`lost`), and each sender's
 rate-limit count equal to its messages processed (`twice`: a message whose dialogue ran twice).
+
+`--driver wrk` sends the same requests from Debian's wrk (-t1 per server, as the issue measured)
+instead of this script's aiohttp client: wrk costs the machine far less CPU per request, so bare
+aiohttp reaches about twice the req/s and the bot's share of it falls by about as much. wrk cannot
+say which MsgId a 200 answered, so that check is by counts (no more distinct messages left
+unprocessed than requests left without a 200). Give it enough messages for the phase (--senders
+1000 or more at 10 s), or it stops early and says so.
 
 `--crash` instead kills the server with SIGKILL under load, restarts it, redelivers every
 request (as WeChat retries an unanswered one; the acknowledged ones too) and verifies the same.
@@ -41,6 +48,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
@@ -253,13 +261,41 @@ class Run:
     elapsed: float = 0.0
     sent: int = 0
 
+    @property
+    def answered(self) -> int:
+        return len(self.latencies)
+
     def p(self, q: float) -> float:
         lat = sorted(self.latencies)
         return lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else float("nan")
 
     @property
     def throughput(self) -> float:
-        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+        return self.answered / self.elapsed if self.elapsed else 0.0
+
+    def sent_messages(self, messages: list[Message]) -> list[Message]:
+        return messages[:self.sent]
+
+
+@dataclass
+class WrkRun(Run):
+    """What wrk reports: counts and percentiles, not which request was answered."""
+
+    count: int = 0
+    percentiles: dict[float, float] = field(default_factory=dict)  # quantile -> ms
+    sent_lists: list[list[Message]] = field(default_factory=list)  # each wrk's share, in order
+    sent_each: list[int] = field(default_factory=list)
+    exhausted: bool = False
+
+    @property
+    def answered(self) -> int:
+        return self.count
+
+    def p(self, q: float) -> float:
+        return self.percentiles.get(q, float("nan"))
+
+    def sent_messages(self, messages: list[Message]) -> list[Message]:
+        return [m for share, n in zip(self.sent_lists, self.sent_each, strict=True) for m in share[:n]]
 
 
 async def drive(urls: list[str], messages: list[Message], concurrency: int, seconds: float, *,
@@ -299,6 +335,79 @@ async def drive(urls: list[str], messages: list[Message], concurrency: int, seco
     return run
 
 
+# wrk (-t1, one Lua state): requests read from a file of `path<TAB>hex body` lines, sent in order
+# (from the start again when `cycle` is "1", else each once); counts and percentiles printed
+WRK_LUA = r"""
+n, ok, bad, total = 0, 0, 0, 0  -- globals: done() reads them from the thread
+local R, cycle = {}, false
+local function unhex(h) return (h:gsub("..", function(cc) return string.char(tonumber(cc, 16)) end)) end
+init = function(args)
+  cycle = args[2] == "1"
+  for line in io.lines(args[1]) do
+    local path, body = line:match("^(.-)\t(.*)$")
+    R[#R + 1] = wrk.format("POST", path, {["Content-Type"] = "text/xml"}, unhex(body))
+  end
+  total = #R
+end
+request = function()
+  n = n + 1
+  if n > #R then
+    if not cycle then wrk.thread:stop() end
+    return R[((n - 1) % #R) + 1]
+  end
+  return R[n]
+end
+response = function(status, headers, body)
+  if status == 200 then ok = ok + 1 else bad = bad + 1 end
+end
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+done = function(summary, latency, requests)
+  local t = threads[1]
+  io.write(string.format("WRK %d %d %d %d %d %.1f %.1f\n", t:get("n"), t:get("ok"), t:get("bad") + summary.errors.timeout,
+    summary.duration, t:get("total"), latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+async def drive_wrk(urls: list[str], messages: list[Message], concurrency: int, seconds: float, workdir: str, *,
+                    cycle: bool = False) -> WrkRun:
+    """The same load from wrk (-t1 per server, the connections shared among the servers): its
+    client costs far less CPU than aiohttp's, as in the issue's measurement. It cannot tell which
+    MsgId a response answered, so the check after it is by counts (see `verify`)."""
+    script = Path(workdir) / "load.lua"
+    script.write_text(WRK_LUA)
+    shares = [messages[i::len(urls)] for i in range(len(urls))]
+    procs = []
+    for i, (url, share) in enumerate(zip(urls, shares, strict=True)):
+        data = Path(workdir) / f"load-{i}.txt"
+        data.write_text("".join(f"/wechat?{urlencode(m.query)}\t{m.body.hex()}\n" for m in share))
+        procs.append(await asyncio.create_subprocess_exec(
+            "wrk", "-t1", f"-c{max(1, concurrency // len(urls))}", f"-d{seconds:g}s", "--timeout", "15s",
+            "-s", str(script), url, "--", str(data), "1" if cycle else "0",
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+    run = WrkRun(sent_lists=shares)
+    p50s, p99s = [], []
+    for proc in procs:
+        out = (await proc.communicate())[0].decode()
+        line = next((line for line in out.splitlines() if line.startswith("WRK ")), None)
+        if line is None:
+            raise RuntimeError(f"wrk said: {out.strip()}")
+        sent, ok, bad, duration_us, total, p50, p99 = line.split()[1:]
+        run.sent_each.append(min(int(sent), int(total)))
+        run.exhausted = run.exhausted or (not cycle and int(sent) > int(total))
+        run.count += int(ok)
+        run.errors += int(bad)
+        run.elapsed = max(run.elapsed, int(duration_us) / 1e6)
+        p50s.append((float(p50) / 1000, int(ok)))
+        p99s.append(float(p99) / 1000)
+    run.sent = sum(run.sent_each)
+    weight = sum(n for _, n in p50s)
+    run.percentiles = {0.5: sum(p * n for p, n in p50s) / weight if weight else float("nan"),
+                       0.99: max(p99s)}  # several servers: p50 weighted, the worst p99
+    return run
+
+
 # -- verification ------------------------------------------------------------------------------------
 @dataclass
 class Check:
@@ -317,10 +426,12 @@ def inbox_key(message: Message) -> str:
     return f"inbox:wechat:{message.sender}|{message.msg_id}"
 
 
-async def verify(database_url: str, secret: str, messages: list[Message], acknowledged: set[int]) -> Check:
+async def verify(database_url: str, secret: str, messages: list[Message], acknowledged: set[int] | None,
+                 unanswered: int = 0) -> Check:
     """From the database: each acknowledged MsgId is stored and done; each sender's messages
     were counted by the rate limit (which runs once per processing, in its transaction) exactly
-    as often as they are stored done."""
+    as often as they are stored done. `acknowledged` None (wrk: counts only): of the distinct
+    messages sent, no more are left unprocessed than there were requests without a 200."""
     from sqlalchemy import select
 
     from bot.core.crypto import Secrets
@@ -332,7 +443,7 @@ async def verify(database_url: str, secret: str, messages: list[Message], acknow
     by_hash = {secrets.lookup_hash(inbox_key(m)): m for m in first.values()}
     db = Database(database_url)
     done: dict[str, int] = {}
-    check = Check(acknowledged=len(acknowledged))
+    check = Check(acknowledged=len(acknowledged) if acknowledged is not None else 0)
     try:
         async with db.session() as s:
             hashes = list(by_hash)
@@ -344,8 +455,12 @@ async def verify(database_url: str, secret: str, messages: list[Message], acknow
                 if status == DONE:
                     done[by_hash[h].sender] = done.get(by_hash[h].sender, 0) + 1
             check.processed = sum(done.values())
-            check.lost = sum(1 for msg_id in acknowledged
-                             if msg_id not in first or stored.get(secrets.lookup_hash(inbox_key(first[msg_id]))) != DONE)
+            if acknowledged is None:
+                check.acknowledged = len(first)
+                check.lost = max(0, len(first) - check.processed - unanswered)
+            else:
+                check.lost = sum(1 for msg_id in acknowledged if msg_id not in first or
+                                 stored.get(secrets.lookup_hash(inbox_key(first[msg_id]))) != DONE)
             senders = {m.sender for m in first.values()}
             rate = {secrets.lookup_hash(f"rate:wechat:{o}"): o for o in senders}
             keys = list(rate)
@@ -401,7 +516,7 @@ class Phase:
         return (f"{self.database:<10} {self.mode:<5} {self.processes:>2} {self.concurrency:>5} "
                 f"{self.bare.throughput:>8.0f} {self.bare.p(0.5):>6.1f} {self.bare.p(0.99):>6.1f} "
                 f"{self.bot.throughput:>7.0f} {share:>6.3f} {self.bot.p(0.5):>7.1f} {self.bot.p(0.99):>7.1f} "
-                f"{cpu:>6} {share_of} {batch:>9} {len(self.bot.latencies):>7} {self.bot.errors:>5} "
+                f"{cpu:>6} {share_of} {batch:>9} {self.bot.answered:>7} {self.bot.errors:>5} "
                 f"{self.check.lost:>4} {self.check.twice:>5}")
 
 
@@ -427,17 +542,30 @@ async def server_group(args, bare: Servers, database: str, url: str, mode: str, 
             # each sender's first message (its contact is new) before the measured run
             first = await drive(bot.urls, messages[:args.senders], 64, 60)
             measured = messages[args.senders:]
-            bare_run = await drive(bare.urls, measured, concurrency, args.seconds, cycle=True)
+            if args.driver == "wrk":
+                bare_run = await drive_wrk(bare.urls, measured, concurrency, args.seconds, workdir, cycle=True)
+            else:
+                bare_run = await drive(bare.urls, measured, concurrency, args.seconds, cycle=True)
             cpu_before, machine_before = cpu_seconds(bot.procs), machine_cpu()
-            bot_run = await drive(bot.urls, measured, concurrency, args.seconds)
+            if args.driver == "wrk":
+                bot_run = await drive_wrk(bot.urls, measured, concurrency, args.seconds, workdir)
+            else:
+                bot_run = await drive(bot.urls, measured, concurrency, args.seconds)
             cpu_after, machine_after = cpu_seconds(bot.procs), machine_cpu()
             await asyncio.sleep(1.0)  # late answers (past the passive deadline) finish in the background
             cpu = None
-            if cpu_before is not None and cpu_after is not None and bot_run.latencies:
-                cpu = (cpu_after - cpu_before) / len(bot_run.latencies)
-            sharing = Sharing.between(machine_before, machine_after, len(bot_run.latencies))
+            if cpu_before is not None and cpu_after is not None and bot_run.answered:
+                cpu = (cpu_after - cpu_before) / bot_run.answered
+            sharing = Sharing.between(machine_before, machine_after, bot_run.answered)
             batches = await group_commit_means(bot.urls)
-            check = await verify(url, secret, messages[:args.senders + bot_run.sent], first.ok_ids | bot_run.ok_ids)
+            sent = messages[:args.senders] + bot_run.sent_messages(measured)
+            if isinstance(bot_run, WrkRun):
+                check = await verify(url, secret, sent, None, unanswered=bot_run.sent - bot_run.answered)
+                if bot_run.exhausted:
+                    print(f"(wrk ran out of messages before {args.seconds:g} s: req/s undercounted; "
+                          f"raise --senders)", flush=True)
+            else:
+                check = await verify(url, secret, sent, first.ok_ids | bot_run.ok_ids)
             phase = Phase(database, mode, processes, concurrency, bare_run, bot_run, cpu, batches, check, sharing)
             print(phase.line(), flush=True)
             phases.append(phase)
@@ -560,6 +688,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                    help="bot server processes (more than one: PostgreSQL only)")
     p.add_argument("--retries", type=float, default=0.05, help="share of requests that repeat a MsgId")
     p.add_argument("--database-url", help="PostgreSQL (default: ETP_TEST_POSTGRES_URL)")
+    p.add_argument("--driver", choices=("aiohttp", "wrk"), default="aiohttp",
+                   help="load generator: this script's aiohttp client (each MsgId's answer checked), or wrk "
+                        "(-t1; far cheaper, as in the issue's figures; checked by counts)")
     p.add_argument("--crash", action="store_true", help="kill -9 under load, restart, redeliver, verify")
     p.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     return p.parse_args(argv)

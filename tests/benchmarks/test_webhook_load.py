@@ -2,6 +2,7 @@
 inbox's keys must not silently turn it into a report of losses), and its check catches a loss."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import webhook_load as wl
 from bot.core.models import messaging as st
 from integrations.inbox import Delivery, Inbox
 from integrations.wechat.receive import parse_message, safe_xml, to_incoming
-from tests.conftest import SECRET
+from tests.conftest import SECRET, require
 from tests.fakes.wechat import WeChatPlatform
 
 SCRIPT = Path(wl.__file__)
@@ -30,6 +31,23 @@ def test_a_short_run_answers_and_verifies(tmp_path: Path) -> None:
     for line in lines:
         answered, errors, lost, twice = (int(v) for v in line[-4:])
         assert answered > 0 and (errors, lost, twice) == (0, 0, 0)
+    assert "verified: every acknowledged message processed, none twice" in done.stdout
+
+
+def test_a_short_run_under_wrk_counts_and_verifies(tmp_path: Path) -> None:
+    """wrk (the issue's load generator) drives both servers; the check is by counts."""
+    require(shutil.which("wrk") is not None, "wrk (Debian's package) is not installed")
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--driver", "wrk", "--seconds", "1", "--databases", "sqlite",
+         "--modes", "plain", "--processes", "1", "--concurrency", "4", "--senders", "200"],
+        capture_output=True, text=True, timeout=240, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line.split() for line in done.stdout.splitlines() if line.startswith("sqlite ")]
+    assert len(lines) == 1, done.stdout
+    bare_rps, bot_rps = float(lines[0][4]), float(lines[0][7])
+    answered, errors, lost, twice = (int(v) for v in lines[0][-4:])
+    assert bare_rps > 0 and bot_rps > 0 and answered > 0
+    assert (errors, lost, twice) == (0, 0, 0)
     assert "verified: every acknowledged message processed, none twice" in done.stdout
 
 
