@@ -533,6 +533,12 @@ async def server_group(args, bare: Servers, database: str, url: str, mode: str, 
     secret = secrets.token_urlsafe(40)
     bot = await start_bot(url, secret, api_base, processes, workdir, safe=mode == "safe")
     phases = []
+
+    def load(urls: list[str], measured: list[Message], concurrency: int, *, cycle: bool = False):
+        if args.driver == "wrk":
+            return drive_wrk(urls, measured, concurrency, args.seconds, workdir, cycle=cycle)
+        return drive(urls, measured, concurrency, args.seconds, cycle=cycle)
+
     try:
         warm = build_messages(200, 0.0, mode == "safe", f"W{secrets.token_hex(3)}")
         await drive(bot.urls, warm, 16, 10)  # imports, caches, connections
@@ -542,15 +548,9 @@ async def server_group(args, bare: Servers, database: str, url: str, mode: str, 
             # each sender's first message (its contact is new) before the measured run
             first = await drive(bot.urls, messages[:args.senders], 64, 60)
             measured = messages[args.senders:]
-            if args.driver == "wrk":
-                bare_run = await drive_wrk(bare.urls, measured, concurrency, args.seconds, workdir, cycle=True)
-            else:
-                bare_run = await drive(bare.urls, measured, concurrency, args.seconds, cycle=True)
+            bare_run = await load(bare.urls, measured, concurrency, cycle=True)
             cpu_before, machine_before = cpu_seconds(bot.procs), machine_cpu()
-            if args.driver == "wrk":
-                bot_run = await drive_wrk(bot.urls, measured, concurrency, args.seconds, workdir)
-            else:
-                bot_run = await drive(bot.urls, measured, concurrency, args.seconds)
+            bot_run = await load(bot.urls, measured, concurrency)
             cpu_after, machine_after = cpu_seconds(bot.procs), machine_cpu()
             await asyncio.sleep(1.0)  # late answers (past the passive deadline) finish in the background
             cpu = None
