@@ -283,8 +283,7 @@ class WrkRun(Run):
 
     count: int = 0
     percentiles: dict[float, float] = field(default_factory=dict)  # quantile -> ms
-    sent_lists: list[list[Message]] = field(default_factory=list)  # each wrk's share, in order
-    sent_each: list[int] = field(default_factory=list)
+    sent_list: list[Message] = field(default_factory=list)  # what the wrks sent, each its share in order
     exhausted: bool = False
 
     @property
@@ -295,7 +294,7 @@ class WrkRun(Run):
         return self.percentiles.get(q, float("nan"))
 
     def sent_messages(self, messages: list[Message]) -> list[Message]:
-        return [m for share, n in zip(self.sent_lists, self.sent_each, strict=True) for m in share[:n]]
+        return self.sent_list
 
 
 async def drive(urls: list[str], messages: list[Message], concurrency: int, seconds: float, *,
@@ -386,22 +385,22 @@ async def drive_wrk(urls: list[str], messages: list[Message], concurrency: int, 
             "wrk", "-t1", f"-c{max(1, concurrency // len(urls))}", f"-d{seconds:g}s", "--timeout", "15s",
             "-s", str(script), url, "--", str(data), "1" if cycle else "0",
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
-    run = WrkRun(sent_lists=shares)
+    run = WrkRun()
     p50s, p99s = [], []
-    for proc in procs:
+    for proc, share in zip(procs, shares, strict=True):
         out = (await proc.communicate())[0].decode()
         line = next((line for line in out.splitlines() if line.startswith("WRK ")), None)
         if line is None:
             raise RuntimeError(f"wrk said: {out.strip()}")
         sent, ok, bad, duration_us, total, p50, p99 = line.split()[1:]
-        run.sent_each.append(min(int(sent), int(total)))
+        run.sent_list += share[:min(int(sent), int(total))]
         run.exhausted = run.exhausted or (not cycle and int(sent) > int(total))
         run.count += int(ok)
         run.errors += int(bad)
         run.elapsed = max(run.elapsed, int(duration_us) / 1e6)
         p50s.append((float(p50) / 1000, int(ok)))
         p99s.append(float(p99) / 1000)
-    run.sent = sum(run.sent_each)
+    run.sent = len(run.sent_list)
     weight = sum(n for _, n in p50s)
     run.percentiles = {0.5: sum(p * n for p, n in p50s) / weight if weight else float("nan"),
                        0.99: max(p99s)}  # several servers: p50 weighted, the worst p99
@@ -443,7 +442,7 @@ async def verify(database_url: str, secret: str, messages: list[Message], acknow
     by_hash = {secrets.lookup_hash(inbox_key(m)): m for m in first.values()}
     db = Database(database_url)
     done: dict[str, int] = {}
-    check = Check(acknowledged=len(acknowledged) if acknowledged is not None else 0)
+    check = Check(acknowledged=len(acknowledged) if acknowledged is not None else len(first))
     try:
         async with db.session() as s:
             hashes = list(by_hash)
@@ -456,7 +455,6 @@ async def verify(database_url: str, secret: str, messages: list[Message], acknow
                     done[by_hash[h].sender] = done.get(by_hash[h].sender, 0) + 1
             check.processed = sum(done.values())
             if acknowledged is None:
-                check.acknowledged = len(first)
                 check.lost = max(0, len(first) - check.processed - unanswered)
             else:
                 check.lost = sum(1 for msg_id in acknowledged if msg_id not in first or
