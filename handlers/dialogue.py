@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import messages as m
 from bot.core.crypto import DecryptError
 from bot.core.messages import Incoming, Reply
-from bot.core.models import Conversation
-from bot.services.contacts import get_or_create_contact
+from bot.services.contacts import conversation_of, get_or_create_contact
 from handlers import cases, command_table, core, faq, status
 from handlers.context import Context, Input, Services
 from handlers.registry import (
@@ -64,10 +63,7 @@ class Dialogue:
         hour = incoming.received_at.replace(minute=0, second=0, microsecond=0)
         if contact.last_inbound_at != hour:  # written once an hour, not with every message
             contact.last_inbound_at = hour
-        conv = await session.get(Conversation, contact.id)
-        if conv is None:
-            conv = Conversation(contact_id=contact.id)
-            session.add(conv)
+        conv = await conversation_of(session, contact)
         text = incoming.text or ""
         # a button press or a command carries no language of its own (a caption does)
         typed = incoming.kind in (m.TEXT, m.VOICE, *CAPTIONED) and not text.startswith("/")

@@ -295,8 +295,13 @@ class Inbox:
             # contact's messages in the order they came
             order = sorted(incoming, key=lambda row_id: (incoming[row_id].contact, row_id))
             verdicts = await self._verdicts(s, [incoming[row_id] for row_id in order], now)
-            loaded = await prefetch_contacts(s, self.secrets, self.channel,  # noqa: F841 (held for the batch)
-                                             [incoming[row_id].contact for row_id in order])
+            # the senders' contacts and conversations, and the contacts the dialogues will make
+            # (a message the rate limit stops makes none); made in advance only when the batch
+            # stands or falls as one: a message failing in its savepoint leaves no contact
+            loaded = await prefetch_contacts(  # noqa: F841 (held for the batch)
+                s, self.secrets, self.channel, [incoming[row_id].contact for row_id in order],
+                create=None if isolated else [incoming[row_id].contact for row_id in order
+                                              if verdicts.get(id(incoming[row_id]), Verdict.ALLOW) is Verdict.ALLOW])
             for row_id in order:
                 run = functools.partial(self._run, s, row_id, incoming[row_id], claimed[row_id][1],
                                         passive_until[row_id], verdicts)

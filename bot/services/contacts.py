@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.crypto import Secrets
-from bot.core.dialect import any_of, insert_ignore
+from bot.core.dialect import any_of, insert_ignore, insert_ignore_many
 from bot.core.models import Contact, Conversation
 from bot.core.models.base import utcnow_hour
 
@@ -40,24 +40,56 @@ async def find_contact(session: AsyncSession, secrets: Secrets, channel: str, pl
     return contact
 
 
-async def prefetch_contacts(session: AsyncSession, secrets: Secrets, channel: str,
-                            platform_ids: list[str]) -> list[object]:
+async def prefetch_contacts(session: AsyncSession, secrets: Secrets, channel: str, platform_ids: list[str],
+                            create: list[str] | None = None) -> list[object]:
     """Load the contacts of many platform ids, and their conversations, in one statement, for
-    the look-ups of the session that follow (`find_contact`, `session.get(Conversation, …)`)
-    to find without a statement each. Returns what was loaded: hold it while the session works
-    (the identity map holds objects weakly)."""
-    by_hash = {h: key for key in {contact_key(channel, p) for p in platform_ids} for h in secrets.lookup_hashes(key)}
+    the look-ups of the session that follow (`find_contact`, `conversation_of`) to find without
+    a statement each; the contacts of `create` not found are made, in one statement more (a
+    batch's first messages from new senders). Returns what was loaded: hold it while the session
+    works (the identity map holds objects weakly)."""
+    keys = {contact_key(channel, p): p for p in platform_ids}
+    by_hash = {h: key for key in keys for h in secrets.lookup_hashes(key)}
     if not by_hash:
         return []
     found: dict[str, Contact] = session.info.setdefault("contacts", {})
+    loaded = await _load(session, by_hash, found)
+    missing = sorted({contact_key(channel, p) for p in create or ()} - found.keys())
+    if missing:
+        rows = sorted(({"channel": channel, **_identity(secrets, channel, keys[key]), "created_at": utcnow_hour(),
+                        "subscribed": True, "blocked": False} for key in missing), key=lambda row: row["key_hash"])
+        await insert_ignore_many(session, Contact.__table__, rows, ["key_hash"], ["id"])
+        loaded += await _load(session, {h: key for key in missing for h in secrets.lookup_hashes(key)}, found)
+    return loaded
+
+
+async def _load(session: AsyncSession, by_hash: dict[str, str], found: dict[str, Contact]) -> list[object]:
+    conversations: dict[int, Conversation | None] = session.info.setdefault("conversations", {})
     loaded: list[object] = []
     for contact, conversation in await session.execute(
             _with_conversations(session.bind.dialect.name if session.bind else "sqlite"), {"hashes": list(by_hash)}):
         found.setdefault(by_hash[contact.key_hash], contact)
+        conversations[contact.id] = conversation  # None: it has none (yet)
         loaded.append(contact)
         if conversation is not None:
             loaded.append(conversation)
     return loaded
+
+
+async def conversation_of(session: AsyncSession, contact: Contact) -> Conversation:
+    """The contact's conversation row, made (pending) when it has none. A prefetched contact's
+    is found without a statement, and so is the absence of one."""
+    known: dict[int, Conversation | None] = session.info.setdefault("conversations", {})
+    if contact.id in known:
+        conv = known[contact.id]
+        if conv is not None and conv not in session:  # rolled back with a savepoint: read again
+            conv = await session.get(Conversation, contact.id)
+    else:
+        conv = await session.get(Conversation, contact.id)
+    if conv is None:
+        conv = Conversation(contact_id=contact.id)
+        session.add(conv)
+    known[contact.id] = conv
+    return conv
 
 
 @functools.cache

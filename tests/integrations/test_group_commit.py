@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from bot.core.messages import Incoming
 from bot.core.models import Contact
@@ -67,6 +67,32 @@ async def test_a_dialogue_failing_in_a_batch_fails_only_its_own_message(runtime)
     async with runtime.db.session() as s:
         counts = dict((await s.execute(select(RateBucket.key_hash, RateBucket.count))).all())
     assert [counts.get(secrets.lookup_hash(f"rate:telegram:chat-{n}"), 0) for n in range(5)] == [1, 1, 0, 1, 1]
+
+
+
+async def test_a_batch_takes_the_same_few_statements_whatever_its_size_new_senders_or_known(runtime) -> None:
+    """20 questions in one batch are a handful of statements, from new senders (their contacts
+    and conversations made together) as from known ones; every sender is answered and has one
+    contact and one conversation."""
+    from bot.core.models import Conversation
+    from integrations.wechat.receive import make_respond as wechat_respond
+
+    statements: list[str] = []
+    event.listen(runtime.db.writer.engine.sync_engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: statements.append(statement))
+    inbox = Inbox(runtime, "wechat", wechat_respond(runtime.services.secrets))
+    questions = ["How much is the registration fee?", "what is a progress visit", "审核费用是多少"]
+    for round_ in ("new", "known"):
+        ids = [(await inbox.store(f"{round_}-{n}", Incoming("wechat", f"oSender{n:04d}", f"{round_}-{n}",
+                                                            text=questions[n % 3])))[0] for n in range(20)]
+        statements.clear()
+        until = asyncio.get_running_loop().time() + 60
+        results = await asyncio.gather(*[inbox.process(i, passive_until=until) for i in ids])
+        assert all(r.ran and r.via == st.PASSIVE and r.cached["text"] for r in results)
+        # BEGIN, the claim, the rate limit, contacts (+ making the new and reading them), their
+        # updates and conversations, the held outbox rows, the replies, the commit's flush
+        assert len(statements) <= 10, (round_, statements)
+    assert await count(runtime, Contact) == 20 and await count(runtime, Conversation) == 20
 
 
 _REFUSE = {
