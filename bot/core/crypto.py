@@ -108,7 +108,7 @@ class Secrets:
 
     @staticmethod
     def _hash(key: bytes, value: str) -> str:
-        return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.digest(key, value.encode("utf-8"), "sha256").hex()
 
     # -- receipts ---------------------------------------------------------------------------
     def receipt_hash(self, canonical: str) -> str:

@@ -207,6 +207,28 @@ async def test_hostile_xml_is_400_without_resolving_anything(config, fake_wechat
         assert await count(runtime_of(client)) == 0
 
 
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_hostile_xml_in_another_encoding_is_refused_too(tmp_path, encoding) -> None:
+    """The C parser takes only UTF-8 text without a DOCTYPE: a DOCTYPE that a byte search would
+    miss (another encoding) still meets defusedxml's refusal, and nothing is resolved."""
+    secret_file = tmp_path / "secret.txt"
+    secret_file.write_text("TOP-SECRET-MARKER-5521")
+    body = XXE.format(path=secret_file).replace('version="1.0"', f'version="1.0" encoding="{encoding}"')
+    for doc in (body.encode(encoding), LAUGHS.replace('version="1.0"', f'version="1.0" encoding="{encoding}"')
+                .encode(encoding)):
+        with pytest.raises(wechat_module.BadRequest):
+            wechat_module.safe_xml(doc)
+
+
+def test_an_entity_without_a_doctype_is_refused_and_a_foreign_declaration_is_read_as_utf8() -> None:
+    with pytest.raises(wechat_module.BadRequest):
+        wechat_module.safe_xml(b"<xml><Content>&xxe;</Content></xml>")  # undeclared: not well-formed
+    root = wechat_module.safe_xml('<?xml version="1.0" encoding="GBK"?><xml><Content>审核 &amp; 费用</Content></xml>'
+                                  .encode())
+    assert root.findtext("Content") == "审核 & 费用"
+
+
 async def test_hostile_xml_inside_the_encrypted_body_is_400(wechat_config, serve, tmp_path) -> None:
     platform = wx.WeChatPlatform()
     async with serve(wechat_config) as client:
