@@ -438,7 +438,11 @@ async def verify(database_url: str, secret: str, messages: list[Message], acknow
     from bot.core.models.messaging import DONE, InboxMessage, RateBucket
 
     secrets = Secrets(secret)
-    first = {m.msg_id: m for m in messages if not m.retry}
+    # each MsgId's first request sent: a retry counts as the first when its original was not sent
+    # (two servers, two wrk: a retry in one's share may repeat a message the other never reached)
+    first: dict[int, Message] = {}
+    for m in messages:
+        first.setdefault(m.msg_id, m)
     by_hash = {secrets.lookup_hash(inbox_key(m)): m for m in first.values()}
     db = Database(database_url)
     done: dict[str, int] = {}
