@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import metrics, sealing
@@ -201,10 +201,14 @@ async def find_case(session: AsyncSession, secrets: Secrets, typed: str) -> Case
     return case
 
 
+# built once: asked of every unanswered question (may its text reach the helpdesk's page?)
+_CASE_LINKED = select(Case.id).where(Case.contact_tag.in_(bindparam("tags", expanding=True)),
+                                     Case.queue.in_(bindparam("queues", expanding=True))).limit(1)
+
+
 async def has_case_linked(session: AsyncSession, secrets: Secrets, contact_id: int, queues: list[str]) -> bool:
     """This chat account is the one a case of these queues answers to."""
-    found = await session.execute(select(Case.id).where(
-        Case.contact_tag.in_(secrets.contact_tags(contact_id)), Case.queue.in_(queues)).limit(1))
+    found = await session.execute(_CASE_LINKED, {"tags": secrets.contact_tags(contact_id), "queues": list(queues)})
     return found.first() is not None
 
 
