@@ -25,6 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from timing import pin_to_one_core
+from webhook_load import QUESTIONS  # the questions the webhook benchmark asks
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # PYTHONPATH, when given, comes first
@@ -38,9 +39,6 @@ from bot.runtime import build_runtime  # noqa: E402
 from integrations.inbox import Inbox  # noqa: E402
 from integrations.wechat.receive import make_respond  # noqa: E402
 
-# as the webhook benchmark asks them (benchmarks/webhook_load.py)
-QUESTIONS = ["How much is the registration fee?", "menu", "1", "What does Progressing mean?", "help",
-             "注册费是多少？", "How long is a certificate valid?", "What is a Progress Visit?"]
 # each sender writes once in each phase: under the rate limit (15 in its window)
 PHASES = ("new senders", "known senders", "known senders")
 

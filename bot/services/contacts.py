@@ -25,6 +25,13 @@ def _identity(secrets: Secrets, channel: str, platform_id: str) -> dict[str, str
             "platform_id_enc": secrets.encrypt(platform_id)}
 
 
+def _new_contact(secrets: Secrets, channel: str, platform_id: str) -> dict[str, object]:
+    """The row of a contact seen for the first time."""
+    return {"channel": channel, **_identity(secrets, channel, platform_id),
+            "created_at": utcnow_hour(),  # to the hour: exact times would join it to its case
+            "subscribed": True, "blocked": False}
+
+
 async def find_contact(session: AsyncSession, secrets: Secrets, channel: str, platform_id: str) -> Contact | None:
     # A contact found once is kept for the session (the identity map holds objects weakly, so a
     # second look-up in the same transaction, e.g. by the channel after the dialogue, re-read it).
@@ -55,8 +62,7 @@ async def prefetch_contacts(session: AsyncSession, secrets: Secrets, channel: st
     loaded = await _load(session, by_hash, found)
     missing = sorted({contact_key(channel, p) for p in create or ()} - found.keys())
     if missing:
-        rows = sorted(({"channel": channel, **_identity(secrets, channel, keys[key]), "created_at": utcnow_hour(),
-                        "subscribed": True, "blocked": False} for key in missing), key=lambda row: row["key_hash"])
+        rows = sorted((_new_contact(secrets, channel, keys[key]) for key in missing), key=lambda row: row["key_hash"])
         await insert_ignore_many(session, Contact.__table__, rows, ["key_hash"], ["id"])
         loaded += await _load(session, {h: key for key in missing for h in secrets.lookup_hashes(key)}, found)
     return loaded
@@ -103,18 +109,7 @@ async def get_or_create_contact(session: AsyncSession, secrets: Secrets, channel
     contact = await find_contact(session, secrets, channel, platform_id)
     if contact is not None:
         return contact
-    await insert_ignore(
-        session,
-        Contact.__table__,
-        {
-            "channel": channel,
-            **_identity(secrets, channel, platform_id),
-            "created_at": utcnow_hour(),  # to the hour: exact times would join it to its case
-            "subscribed": True,
-            "blocked": False,
-        },
-        ["key_hash"],
-    )
+    await insert_ignore(session, Contact.__table__, _new_contact(secrets, channel, platform_id), ["key_hash"])
     contact = await find_contact(session, secrets, channel, platform_id)
     assert contact is not None
     return contact
