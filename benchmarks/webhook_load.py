@@ -2,7 +2,7 @@
 
     python benchmarks/webhook_load.py [--seconds 10] [--concurrency 32,256]
         [--databases sqlite,postgresql] [--processes 1,2] [--modes plain,safe]
-        [--database-url URL] [--retries 0.05] [--driver aiohttp|wrk] [--crash]
+        [--database-url URL] [--retries 0.05] [--driver aiohttp|wrk] [--new-senders] [--crash]
 
 For every combination (database × plaintext or safe mode × server processes × concurrency) it
 runs the bare server (aiohttp reading the body and answering "success", the ceiling for this
@@ -545,11 +545,16 @@ async def server_group(args, bare: Servers, database: str, url: str, mode: str, 
         warm = build_messages(200, 0.0, mode == "safe", f"W{secrets.token_hex(3)}")
         await drive(bot.urls, warm, 16, 10)  # imports, caches, connections
         for concurrency in args.concurrency:
-            messages = build_messages(args.senders * PER_SENDER, args.retries, mode == "safe", secrets.token_hex(4),
-                                      args.senders)
-            # each sender's first message (its contact is new) before the measured run
-            first = await drive(bot.urls, messages[:args.senders], 64, 60)
-            measured = messages[args.senders:]
+            if args.new_senders:  # one message a sender, each its first: the measured run makes the contacts
+                messages = build_messages(args.senders, args.retries, mode == "safe", secrets.token_hex(4),
+                                          args.senders)
+                before, first, measured = [], Run(), messages
+            else:
+                messages = build_messages(args.senders * PER_SENDER, args.retries, mode == "safe",
+                                          secrets.token_hex(4), args.senders)
+                # each sender's first message (its contact is new) before the measured run
+                before = messages[:args.senders]
+                first, measured = await drive(bot.urls, before, 64, 60), messages[args.senders:]
             bare_run = await load(bare.urls, measured, concurrency, cycle=True)
             cpu_before, machine_before = cpu_seconds(bot.procs), machine_cpu()
             bot_run = await load(bot.urls, measured, concurrency)
@@ -560,7 +565,7 @@ async def server_group(args, bare: Servers, database: str, url: str, mode: str, 
                 cpu = (cpu_after - cpu_before) / bot_run.answered
             sharing = Sharing.between(machine_before, machine_after, bot_run.answered)
             batches = await group_commit_means(bot.urls)
-            sent = messages[:args.senders] + bot_run.sent_messages(measured)
+            sent = before + bot_run.sent_messages(measured)
             if isinstance(bot_run, WrkRun):
                 check = await verify(url, secret, sent, None, unanswered=bot_run.sent - bot_run.answered)
                 if bot_run.exhausted:
@@ -693,6 +698,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--driver", choices=("aiohttp", "wrk"), default="aiohttp",
                    help="load generator: this script's aiohttp client (each MsgId's answer checked), or wrk "
                         "(-t1; far cheaper, as in the issue's figures; checked by counts)")
+    p.add_argument("--new-senders", action="store_true",
+                   help="every measured message its sender's first (a QR code on a poster, say), one request "
+                        "a sender; by default each sender's first message is sent before the measured run")
     p.add_argument("--crash", action="store_true", help="kill -9 under load, restart, redeliver, verify")
     p.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     return p.parse_args(argv)

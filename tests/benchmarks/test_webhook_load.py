@@ -105,3 +105,12 @@ def test_the_inbox_batch_benchmark_runs_and_counts_statements(tmp_path: Path) ->
         # a handful a batch, plus one for each unanswered question (does its sender report to the
         # helpline?); before new senders' contacts were made together, 6-7 for each of their messages
         assert total > 0 and process_statements < 1.5 * size, done.stdout
+
+
+def test_a_run_of_new_senders_answers_and_verifies(tmp_path: Path) -> None:
+    """`--new-senders`: every measured message is its sender's first; all answered, none lost."""
+    out, lines = short_run(tmp_path, "--modes", "plain", "--senders", "40", "--new-senders")
+    assert len(lines) == 1, out
+    answered, errors, lost, twice = (int(v) for v in lines[0][-4:])
+    assert answered > 0 and (errors, lost, twice) == (0, 0, 0)
+    assert "verified: every acknowledged message processed, none twice" in out
