@@ -85,11 +85,9 @@ async def conversation_of(session: AsyncSession, contact: Contact) -> Conversati
     """The contact's conversation row, made (pending) when it has none. A prefetched contact's
     is found without a statement, and so is the absence of one."""
     known: dict[int, Conversation | None] = session.info.setdefault("conversations", {})
-    if contact.id in known:
-        conv = known[contact.id]
-        if conv is not None and conv not in session:  # rolled back with a savepoint: read again
-            conv = await session.get(Conversation, contact.id)
-    else:
+    conv = known.get(contact.id)
+    # not prefetched, or rolled back with a savepoint: read it
+    if contact.id not in known or (conv is not None and conv not in session):
         conv = await session.get(Conversation, contact.id)
     if conv is None:
         conv = Conversation(contact_id=contact.id)

@@ -29,13 +29,32 @@ def short_run(tmp_path: Path, *args: str) -> tuple[str, list[list[str]]]:
     return done.stdout, [line.split() for line in done.stdout.splitlines() if line.startswith("sqlite ")]
 
 
+def assert_verified(out: str, lines: list[list[str]]) -> None:
+    """Every line answered something with no error, none lost, none twice, and the script says so."""
+    for line in lines:
+        answered, errors, lost, twice = (int(v) for v in line[-4:])
+        assert answered > 0 and (errors, lost, twice) == (0, 0, 0), out
+    assert "verified: every acknowledged message processed, none twice" in out
+
+
+async def processed(runtime, messages: list[wl.Message]) -> None:
+    """Store and process `messages` under the key the server gives them."""
+    async def respond(session, contact, replies, inbox_id, passive, incoming) -> Delivery:
+        return Delivery(st.PASSIVE)
+
+    platform = WeChatPlatform(wl.TOKEN, None, wl.APP_ID)
+    inbox = Inbox(runtime, "wechat", respond)
+    for message in messages:
+        incoming = to_incoming(parse_message(safe_xml(platform.text(message.sender, "menu", msg_id=message.msg_id)
+                                                      .encode("utf-8"))))
+        row, _ = await inbox.store(incoming.message_id, incoming)
+        assert (await inbox.process(row)).ran
+
+
 def test_a_short_run_answers_and_verifies(tmp_path: Path) -> None:
     out, lines = short_run(tmp_path, "--modes", "plain,safe", "--senders", "20")
     assert [line[1] for line in lines] == ["plain", "safe"]
-    for line in lines:
-        answered, errors, lost, twice = (int(v) for v in line[-4:])
-        assert answered > 0 and (errors, lost, twice) == (0, 0, 0)
-    assert "verified: every acknowledged message processed, none twice" in out
+    assert_verified(out, lines)
 
 
 def test_a_short_run_under_wrk_counts_and_verifies(tmp_path: Path) -> None:
@@ -44,24 +63,13 @@ def test_a_short_run_under_wrk_counts_and_verifies(tmp_path: Path) -> None:
     out, lines = short_run(tmp_path, "--driver", "wrk", "--modes", "plain", "--senders", "200")
     assert len(lines) == 1, out
     bare_rps, bot_rps = float(lines[0][4]), float(lines[0][7])
-    answered, errors, lost, twice = (int(v) for v in lines[0][-4:])
-    assert bare_rps > 0 and bot_rps > 0 and answered > 0
-    assert (errors, lost, twice) == (0, 0, 0)
-    assert "verified: every acknowledged message processed, none twice" in out
+    assert bare_rps > 0 and bot_rps > 0
+    assert_verified(out, lines)
 
 
 async def test_the_check_counts_an_acknowledged_message_not_processed_as_lost(runtime, config) -> None:
-    async def respond(session, contact, replies, inbox_id, passive, incoming) -> Delivery:
-        return Delivery(st.PASSIVE)
-
-    platform = WeChatPlatform(wl.TOKEN, None, wl.APP_ID)
     messages = wl.build_messages(3, 0.0, False, "check")
-    inbox = Inbox(runtime, "wechat", respond)
-    for message in messages[:2]:  # stored and processed under the key the server gives them
-        incoming = to_incoming(parse_message(safe_xml(platform.text(message.sender, "menu", msg_id=message.msg_id)
-                                                      .encode("utf-8"))))
-        row, _ = await inbox.store(incoming.message_id, incoming)
-        assert (await inbox.process(row)).ran
+    await processed(runtime, messages[:2])
     check = await wl.verify(config.database_url, SECRET, messages, {m.msg_id for m in messages})
     assert (check.acknowledged, check.processed, check.lost, check.twice) == (3, 2, 1, 0)
     # by counts (wrk): the unprocessed one is lost unless a request went unanswered
@@ -74,17 +82,9 @@ async def test_the_check_counts_an_acknowledged_message_not_processed_as_lost(ru
 async def test_a_retry_sent_without_its_original_is_one_message_neither_lost_nor_twice(runtime, config) -> None:
     """Two servers, two wrk: a retry in one's share may repeat a MsgId whose original the other
     never sent. The server processed it once; the check must count it once."""
-    async def respond(session, contact, replies, inbox_id, passive, incoming) -> Delivery:
-        return Delivery(st.PASSIVE)
-
-    platform = WeChatPlatform(wl.TOKEN, None, wl.APP_ID)
     original = wl.build_messages(1, 0.0, False, "retry")[0]
     retry = wl.Message(original.query, original.body, original.msg_id, original.sender, True)
-    incoming = to_incoming(parse_message(safe_xml(platform.text(retry.sender, "menu", msg_id=retry.msg_id)
-                                                  .encode("utf-8"))))
-    inbox = Inbox(runtime, "wechat", respond)
-    row, _ = await inbox.store(incoming.message_id, incoming)
-    assert (await inbox.process(row)).ran
+    await processed(runtime, [retry])
     for acknowledged in ({retry.msg_id}, None):
         check = await wl.verify(config.database_url, SECRET, [retry], acknowledged)
         assert (check.acknowledged, check.processed, check.lost, check.twice) == (1, 1, 0, 0)
@@ -111,6 +111,4 @@ def test_a_run_of_new_senders_answers_and_verifies(tmp_path: Path) -> None:
     """`--new-senders`: every measured message is its sender's first; all answered, none lost."""
     out, lines = short_run(tmp_path, "--modes", "plain", "--senders", "40", "--new-senders")
     assert len(lines) == 1, out
-    answered, errors, lost, twice = (int(v) for v in lines[0][-4:])
-    assert answered > 0 and (errors, lost, twice) == (0, 0, 0)
-    assert "verified: every acknowledged message processed, none twice" in out
+    assert_verified(out, lines)
