@@ -16,6 +16,7 @@ from bot.core.crypto import DecryptError, Secrets
 from bot.core.messages import Choice, Incoming, Reply
 from bot.core.models import Contact, Conversation
 from bot.core.texts import t
+from bot.services.contacts import set_conversation
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge import KnowledgeBase
@@ -112,9 +113,9 @@ class Context:
                  "expires": self.expires_at.isoformat() if self.expires_at else None}
         if self.flow or self.data:
             if state != self._loaded:  # unchanged: left as stored (no new ciphertext, no write)
-                self.conv.data_enc = self.secrets.encrypt_json(state)
+                set_conversation(self.session, self.conv, data_enc=self.secrets.encrypt_json(state))
         elif self.conv.data_enc is not None:
-            self.conv.data_enc = None
+            set_conversation(self.session, self.conv, data_enc=None)
         # the clear columns of an earlier release are emptied (assigned only when set: no write)
         for column in ("flow", "step", "expires_at"):
             if getattr(self.conv, column) is not None:
@@ -138,8 +139,8 @@ class Context:
         if stored and not stored.startswith("[") and \
                 [(c.id, c.label) for c in choices] == [(c.id, c.label) for c in self.offered()]:
             return
-        self.conv.choices_json = self.secrets.encrypt_json(
-            [[c.id, c.label] for c in choices]) if choices else None
+        set_conversation(self.session, self.conv, choices_json=self.secrets.encrypt_json(
+            [[c.id, c.label] for c in choices]) if choices else None)
         self._offered = (self.conv.choices_json, list(choices))
 
     def offered(self) -> list[Choice]:

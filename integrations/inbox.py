@@ -40,7 +40,13 @@ from bot.core.models import messaging as st
 from bot.core.models.messaging import InboxMessage, SeenSignature
 from bot.core.texts import t
 from bot.services import throttle
-from bot.services.contacts import contact_key, find_contact, prefetch_contacts
+from bot.services.contacts import (
+    contact_key,
+    defer_conversation_writes,
+    find_contact,
+    prefetch_contacts,
+    write_conversations,
+)
 from bot.services.outbox import release_held_many
 from bot.services.throttle import RateLimit, Verdict
 from handlers.dialogue import MAX_TEXT
@@ -302,6 +308,8 @@ class Inbox:
                 s, self.secrets, self.channel, [incoming[row_id].contact for row_id in order],
                 create=None if isolated else [incoming[row_id].contact for row_id in order
                                               if verdicts.get(id(incoming[row_id]), Verdict.ALLOW) is Verdict.ALLOW])
+            if not isolated:
+                defer_conversation_writes(s)
             for row_id in order:
                 run = functools.partial(self._run, s, row_id, incoming[row_id], claimed[row_id][1],
                                         passive_until[row_id], verdicts)
@@ -327,6 +335,7 @@ class Inbox:
                     queued = queued or bool(delivery.queued)
                     records.append({"row": row_id, "via": delivery.via, "enc": (
                         self.secrets.encrypt_json(delivery.cached) if delivery.cached is not None else None)})
+            await write_conversations(s)
             # a message whose dialogue failed is tried again: it must not use up its sender's limit
             await self.rate_limit.uncount_many(s, self.secrets, uncounted)
             await release_held_many(s, contacts, self.secrets)

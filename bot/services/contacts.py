@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.core.crypto import Secrets
 from bot.core.dialect import any_of, insert_ignore, insert_ignore_many
@@ -94,6 +95,43 @@ async def conversation_of(session: AsyncSession, contact: Contact) -> Conversati
         session.add(conv)
     known[contact.id] = conv
     return conv
+
+
+# A batch's conversation writes, one statement (see `defer_conversation_writes`)
+_CONV = Conversation.__table__
+_WRITE_CONVERSATION = (update(_CONV).where(_CONV.c.contact_id == bindparam("cid")).values(
+    data_enc=bindparam("data"), choices_json=bindparam("choices"), updated_at=bindparam("at")))
+
+
+def defer_conversation_writes(session: AsyncSession) -> None:
+    """Until `write_conversations`, the conversation rows the session changes (`set_conversation`)
+    are written together, in one statement, instead of by the ORM's flush at each look-up that
+    follows (the inbox's batch, whose messages each change their conversation). Only for a
+    transaction that stands or falls as one: a savepoint rolled back would not undo them."""
+    session.info["conversation_writes"] = {}
+
+
+def set_conversation(session: AsyncSession, conv: Conversation, **values: str | None) -> None:
+    """Change a conversation's columns: at once through the ORM, or, while the session defers
+    conversation writes, on the object (as the row will be) and in the batch's statement."""
+    writes: dict[int, Conversation] | None = session.info.get("conversation_writes")
+    if writes is None or not inspect(conv).persistent:  # a new row is the ORM's INSERT
+        for column, value in values.items():
+            setattr(conv, column, value)
+        return
+    for column, value in values.items():
+        set_committed_value(conv, column, value)
+    writes[conv.contact_id] = conv
+
+
+async def write_conversations(session: AsyncSession) -> None:
+    """The deferred conversation writes (`defer_conversation_writes`), one statement; writes are
+    no longer deferred after it."""
+    writes: dict[int, Conversation] = session.info.pop("conversation_writes", None) or {}
+    rows = [{"cid": cid, "data": conv.data_enc, "choices": conv.choices_json, "at": utcnow_hour()}
+            for cid, conv in sorted(writes.items()) if inspect(conv).persistent]
+    if rows:
+        await session.execute(_WRITE_CONVERSATION, rows)
 
 
 @functools.cache

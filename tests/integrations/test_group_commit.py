@@ -81,19 +81,59 @@ async def test_a_batch_takes_the_same_few_statements_whatever_its_size_new_sende
     event.listen(runtime.db.writer.engine.sync_engine, "before_cursor_execute",
                  lambda _c, _cur, statement, *_: statements.append(statement))
     inbox = Inbox(runtime, "wechat", wechat_respond(runtime.services.secrets))
-    questions = ["How much is the registration fee?", "what is a progress visit", "审核费用是多少"]
+    # the known senders ask another question: their conversations change (the choices offered)
+    questions = ["How much is the registration fee?", "what is a progress visit", "审核费用是多少", "/help"]
     for round_ in ("new", "known"):
         ids = [(await inbox.store(f"{round_}-{n}", Incoming("wechat", f"oSender{n:04d}", f"{round_}-{n}",
-                                                            text=questions[n % 3])))[0] for n in range(20)]
+                                                            text=questions[(n + (round_ == "known")) % 4])))[0]
+               for n in range(20)]
         statements.clear()
         until = asyncio.get_running_loop().time() + 60
         results = await asyncio.gather(*[inbox.process(i, passive_until=until) for i in ids])
         assert all(r.ran and r.via == st.PASSIVE and r.cached["text"] for r in results)
         # BEGIN, the claim, the rate limit, contacts (+ making the new and reading them), their
-        # updates and conversations, the held outbox rows, the replies, the commit's flush
+        # updates and conversations, the held outbox rows, the replies
         assert len(statements) <= 10, (round_, statements)
+        # the conversations the batch changed: one statement, whichever columns each changed
+        assert sum(s_.startswith("UPDATE conversations") for s_ in statements) <= 1, statements
     assert await count(runtime, Contact) == 20 and await count(runtime, Conversation) == 20
 
+
+async def test_a_contacts_messages_in_one_batch_are_answered_as_one_at_a_time(runtime) -> None:
+    """A sender's messages processed in one batch see each other's conversation state (a flow
+    one starts, the choices one offers) as when each has a batch of its own, and the state is
+    there for the next batch: the batch's conversation writes, made together, change nothing
+    a sender sees."""
+    from integrations.wechat.receive import make_respond as wechat_respond
+
+    inbox = Inbox(runtime, "wechat", wechat_respond(runtime.services.secrets))
+    until = asyncio.get_running_loop().time() + 60
+    stored = 0
+
+    async def batch(*messages: tuple[str, str]):
+        """One batch of (sender, text) messages (with one message alone, a batch runs it in a
+        savepoint: another sender's question joins it)."""
+        nonlocal stored
+        ids = []
+        for sender, text_ in [*messages, ("oSomeoneElse0001", "what is a progress visit")]:
+            stored += 1
+            ids.append((await inbox.store(f"m{stored}", Incoming("wechat", sender, f"m{stored}", text=text_)))[0])
+        results = await asyncio.gather(*[inbox.process(i, passive_until=until) for i in ids])
+        assert all(r.ran and r.via == st.PASSIVE for r in results)
+        return results[:-1]
+
+    # one a batch: a question, its "did it help" choice typed, the auditor check's two steps
+    question = await batch(("oOneAtATime00001", "How much is the audit fee?"))
+    helped = next(c for r in question[0].replies for c in r.choices)
+    steps = [helped.label, "/auditor", "Zhang San"]
+    alone = [r.cached["text"] for r in question + [(await batch(("oOneAtATime00001", t)))[0] for t in steps]]
+    assert len(set(alone)) == 4  # the choice and the name were taken as such, not as questions
+    # all four in one batch; the first three in one, the name in the next
+    together = await batch(*[("oAllAtOnce000001", t) for t in ["How much is the audit fee?", *steps]])
+    assert [r.cached["text"] for r in together] == alone
+    three = await batch(*[("oThreeThenOne001", t) for t in ["How much is the audit fee?", *steps[:2]]])
+    then = await batch(("oThreeThenOne001", steps[2]))
+    assert [r.cached["text"] for r in three + then] == alone
 
 _REFUSE = {
     "sqlite": ["CREATE TRIGGER inbox_full BEFORE INSERT ON inbox BEGIN SELECT RAISE(ABORT, 'disk full'); END"],
