@@ -66,6 +66,8 @@ ALBUM_WINDOW = timedelta(hours=1)  # an album's messages arrive within seconds; 
 STORE_BATCH = 128  # rows of one store transaction at most
 PROCESS_BATCH = 32  # messages of one processing transaction at most (each runs the dialogue)
 BATCH_DELAY = 0.001  # seconds a batch waits for concurrent requests to join it
+# (a processing batch only while more keep coming: its callers are the requests a store batch's
+# commit woke, all there within two turns of the event loop)
 # batches of one kind in flight at once in one process: PostgreSQL builds the next while one waits
 # for the database; SQLite has one writer
 GATE_WIDTH = 2
@@ -185,7 +187,7 @@ class Inbox:
         self._stores = GroupCommit(self._store_batch, max_items=STORE_BATCH, delay=BATCH_DELAY, width=width,
                                    spill=GATE_SPILL, name=f"{channel}-store")
         self._processes = GroupCommit(self._process_batch, max_items=PROCESS_BATCH, delay=BATCH_DELAY, width=width,
-                                      spill=GATE_SPILL, name=f"{channel}-process")
+                                      spill=GATE_SPILL, settle=True, name=f"{channel}-process")
 
     def log_id(self, incoming: Incoming) -> str:
         return self.secrets.log_id(contact_key(incoming.channel, incoming.contact))

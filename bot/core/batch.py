@@ -9,7 +9,10 @@ When `run` itself raises, the batch is run once more (a broken connection, a dea
 if that fails too, every caller of the batch gets the exception and nothing of theirs was
 committed. `width` batches run at a time (one by default); while they do, the next one fills up.
 A batch beside one already running starts only once `spill` items wait for it: on a lightly
-loaded process, one batch at a time makes fewer, fuller transactions (less CPU per item).
+loaded process, one batch at a time makes fewer, fuller transactions (less CPU per item). With
+`settle`, a batch waits for callers only while each turn of the event loop brings more (callers
+that are tasks woken together, by another batch's commit: they have all come within a turn or
+two, and waiting out `delay` would leave the process idle).
 """
 from __future__ import annotations
 
@@ -30,12 +33,12 @@ Run = Callable[[list[T]], Awaitable[Sequence["R | BaseException"]]]
 
 class GroupCommit(Generic[T, R]):
     def __init__(self, run: Run, *, max_items: int = 64, delay: float = 0.001, width: int = 1,
-                 spill: int = 1, name: str = "batch") -> None:
+                 spill: int = 1, settle: bool = False, name: str = "batch") -> None:
         """`width`: batches in flight at once (PostgreSQL: while one waits for the database,
         the next is built; SQLite has one writer); `spill`: items waiting before a batch starts
-        beside a running one."""
+        beside a running one; `settle`: wait for callers only while they keep coming."""
         self.run, self.max_items, self.delay, self.width, self.name = run, max_items, delay, width, name
-        self.spill = spill
+        self.spill, self.settle = spill, settle
         self._pending: list[tuple[T, asyncio.Future]] = []
         self._tasks: set[asyncio.Task] = set()  # kept referenced while they run
         self._draining = 0  # drainers that have not given up yet (counted synchronously)
@@ -65,17 +68,37 @@ class GroupCommit(Generic[T, R]):
         while self._pending:
             if len(self._pending) < self.max_items and self.delay > 0:
                 # let concurrent callers join this batch (at most `delay`, less when it fills)
-                self._collecting += 1
-                self._full.clear()
-                try:
-                    await asyncio.wait_for(self._full.wait(), self.delay)
-                except TimeoutError:
-                    pass
-                finally:
-                    self._collecting -= 1
+                await (self._settle() if self.settle else self._fill())
             batch, self._pending = self._pending[:self.max_items], self._pending[self.max_items:]
             if batch:
                 await self._one(batch)
+
+    async def _fill(self) -> None:
+        """Wait until the batch is full or `delay` has passed."""
+        self._collecting += 1
+        self._full.clear()
+        try:
+            await asyncio.wait_for(self._full.wait(), self.delay)
+        except TimeoutError:
+            pass
+        finally:
+            self._collecting -= 1
+
+    async def _settle(self) -> None:
+        """Wait while callers keep joining: until two turns of the event loop bring none (a woken
+        task submits in the turn after its wake-up), the batch is full, or `delay` has passed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.delay
+        self._collecting += 1
+        try:
+            while len(self._pending) < self.max_items and loop.time() < deadline:
+                before = len(self._pending)
+                await asyncio.sleep(0)
+                await asyncio.sleep(0)
+                if len(self._pending) == before:
+                    return
+        finally:
+            self._collecting -= 1
 
     async def _one(self, batch: list[tuple[T, asyncio.Future]]) -> None:
         items = [item for item, _ in batch]

@@ -110,3 +110,22 @@ async def test_a_second_batch_starts_beside_the_first_only_once_spill_items_wait
     many = [asyncio.ensure_future(batcher.submit(i)) for i in range(4, 12)]  # now enough: a second batch
     assert await asyncio.gather(first, *few, *many) == list(range(12))  # nobody left behind
     assert peak == 2 and sizes[0] == 1 and sum(sizes) == 12
+
+
+async def test_a_settling_batch_takes_callers_of_the_next_turns_then_goes_without_waiting_out_its_delay() -> None:
+    """`settle`: callers that join a turn or two of the event loop later (tasks woken by the
+    commit of another batch, say) are in the batch, which then starts at once rather than after
+    `delay`."""
+    store = Store()
+    batcher = GroupCommit(store.run, delay=60, settle=True)
+
+    async def after(turns: int, item: int) -> int:
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        return await batcher.submit(item)
+
+    results = await asyncio.wait_for(asyncio.gather(*[after(i % 3, i) for i in range(6)]), 5)
+    assert results == [i * 10 for i in range(6)]
+    assert store.committed == [[0, 3, 1, 4, 2, 5]]  # one run, in the order they came
+    # a caller alone does not wait out the delay either
+    assert await asyncio.wait_for(batcher.submit(7), 5) == 70 and store.committed[-1] == [7]
