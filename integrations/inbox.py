@@ -67,7 +67,10 @@ STORE_BATCH = 128  # rows of one store transaction at most
 PROCESS_BATCH = 32  # messages of one processing transaction at most (each runs the dialogue)
 BATCH_DELAY = 0.001  # seconds a batch waits for concurrent requests to join it
 # (a processing batch only while more keep coming: its callers are the requests a store batch's
-# commit woke, all there within two turns of the event loop)
+# commit woke, all there within two turns of the event loop; on SQLite's one writer it first waits
+# for a store batch on its way, whose requests then join it: two groups of requests in flight
+# would otherwise each take their own pair of transactions, and keep to it, at twice the CPU a
+# message: measured 0.64 ms at 29 rows a commit and 0.82-1.09 at 17, benchmarks/webhook_load.py)
 # batches of one kind in flight at once in one process: PostgreSQL builds the next while one waits
 # for the database; SQLite has one writer
 GATE_WIDTH = 2
@@ -187,7 +190,8 @@ class Inbox:
         self._stores = GroupCommit(self._store_batch, max_items=STORE_BATCH, delay=BATCH_DELAY, width=width,
                                    spill=GATE_SPILL, name=f"{channel}-store")
         self._processes = GroupCommit(self._process_batch, max_items=PROCESS_BATCH, delay=BATCH_DELAY, width=width,
-                                      spill=GATE_SPILL, settle=True, name=f"{channel}-process")
+                                      spill=GATE_SPILL, settle=True, feeder=self._stores if width == 1 else None,
+                                      name=f"{channel}-process")
 
     def log_id(self, incoming: Incoming) -> str:
         return self.secrets.log_id(contact_key(incoming.channel, incoming.contact))

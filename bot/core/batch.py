@@ -17,6 +17,7 @@ two, and waiting out `delay` would leave the process idle).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
@@ -29,16 +30,22 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 Run = Callable[[list[T]], Awaitable[Sequence["R | BaseException"]]]
+FEED_WAIT = 0.05  # seconds a settling batch waits for its feeder's batch at most
 
 
 class GroupCommit(Generic[T, R]):
     def __init__(self, run: Run, *, max_items: int = 64, delay: float = 0.001, width: int = 1,
-                 spill: int = 1, settle: bool = False, name: str = "batch") -> None:
+                 spill: int = 1, settle: bool = False, feeder: GroupCommit | None = None,
+                 name: str = "batch") -> None:
         """`width`: batches in flight at once (PostgreSQL: while one waits for the database,
         the next is built; SQLite has one writer); `spill`: items waiting before a batch starts
-        beside a running one; `settle`: wait for callers only while they keep coming."""
+        beside a running one; `settle`: wait for callers only while they keep coming; `feeder`:
+        the batches whose callers come here next (settling, a batch waits for the feeder's
+        batch in the making, at most `FEED_WAIT`)."""
         self.run, self.max_items, self.delay, self.width, self.name = run, max_items, delay, width, name
-        self.spill, self.settle = spill, settle
+        self.spill, self.settle, self.feeder = spill, settle, feeder
+        self._running = 0  # batches in `run`
+        self._ended = asyncio.Event()  # set when a batch has ended (then replaced)
         self._pending: list[tuple[T, asyncio.Future]] = []
         self._tasks: set[asyncio.Task] = set()  # kept referenced while they run
         self._draining = 0  # drainers that have not given up yet (counted synchronously)
@@ -84,13 +91,22 @@ class GroupCommit(Generic[T, R]):
         finally:
             self._collecting -= 1
 
+    @property
+    def busy(self) -> bool:
+        """A batch is running or in the making."""
+        return bool(self._pending) or self._running > 0
+
     async def _settle(self) -> None:
         """Wait while callers keep joining: until two turns of the event loop bring none (a woken
-        task submits in the turn after its wake-up), the batch is full, or `delay` has passed."""
+        task submits in the turn after its wake-up), the batch is full, or `delay` has passed;
+        first for the end of the feeder's batch, if one is on its way (its callers come next)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.delay
         self._collecting += 1
         try:
+            if self.feeder is not None and self.feeder.busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.feeder._ended.wait(), FEED_WAIT)
+            deadline = loop.time() + self.delay
             while len(self._pending) < self.max_items and loop.time() < deadline:
                 before = len(self._pending)
                 await asyncio.sleep(0)
@@ -103,6 +119,7 @@ class GroupCommit(Generic[T, R]):
     async def _one(self, batch: list[tuple[T, asyncio.Future]]) -> None:
         items = [item for item, _ in batch]
         metrics.GROUP_COMMIT_ITEMS.labels(self.name).observe(len(items))
+        self._running += 1
         try:
             try:
                 outcomes = await self.run(items)
@@ -114,6 +131,10 @@ class GroupCommit(Generic[T, R]):
             log.exception("a group commit failed twice; its callers get the error",
                           extra={"batch": self.name, "size": len(items)})
             outcomes = [exc] * len(items)
+        finally:
+            self._running -= 1
+            ended, self._ended = self._ended, asyncio.Event()
+            ended.set()
         for (_, future), outcome in zip(batch, outcomes, strict=True):
             if future.done():  # the caller went away
                 continue

@@ -129,3 +129,35 @@ async def test_a_settling_batch_takes_callers_of_the_next_turns_then_goes_withou
     assert store.committed == [[0, 3, 1, 4, 2, 5]]  # one run, in the order they came
     # a caller alone does not wait out the delay either
     assert await asyncio.wait_for(batcher.submit(7), 5) == 70 and store.committed[-1] == [7]
+
+
+async def test_a_settling_batch_waits_for_its_feeders_batch_in_the_making_and_takes_its_callers_too() -> None:
+    """Two stages over one writer (SQLite: the inbox's store, then its processing): the callers
+    of a store batch that was on its way join the processing batch of the callers before them,
+    instead of each group going through the two stages on its own, twice the transactions."""
+    writer = asyncio.Lock()
+    sizes: list[int] = []
+
+    async def store(items: list[int]) -> list[int]:
+        async with writer:
+            await asyncio.sleep(0.01)
+        return items
+
+    async def process(items: list[int]) -> list[int]:
+        async with writer:
+            sizes.append(len(items))
+            await asyncio.sleep(0.01)
+        return [i * 10 for i in items]
+
+    stores = GroupCommit(store, delay=0.001)
+    processes = GroupCommit(process, delay=0.001, settle=True, feeder=stores)
+
+    async def request(item: int) -> int:
+        await stores.submit(item)
+        return await processes.submit(item)
+
+    first = [asyncio.ensure_future(request(i)) for i in range(4)]
+    await asyncio.sleep(0.005)  # the first group's store is running: the second one's comes next
+    second = [asyncio.ensure_future(request(i)) for i in range(4, 8)]
+    assert await asyncio.gather(*first, *second) == [i * 10 for i in range(8)]
+    assert sizes == [8]
