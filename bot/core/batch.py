@@ -96,6 +96,11 @@ class GroupCommit(Generic[T, R]):
         """A batch is running or in the making."""
         return bool(self._pending) or self._running > 0
 
+    async def batch_ended(self, timeout: float) -> None:
+        """Until the batch running, or the next one to run, has ended (at most `timeout`)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ended.wait(), timeout)
+
     async def _settle(self) -> None:
         """Wait while callers keep joining: until two turns of the event loop bring none (a woken
         task submits in the turn after its wake-up), the batch is full, or `delay` has passed;
@@ -104,8 +109,7 @@ class GroupCommit(Generic[T, R]):
         self._collecting += 1
         try:
             if self.feeder is not None and self.feeder.busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.feeder._ended.wait(), FEED_WAIT)
+                await self.feeder.batch_ended(FEED_WAIT)
             deadline = loop.time() + self.delay
             while len(self._pending) < self.max_items and loop.time() < deadline:
                 before = len(self._pending)
