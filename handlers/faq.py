@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from bot.core.messages import Choice, Reply
 from bot.core.metrics import UNANSWERED
 from bot.core.models.cases import HELPLINE, INTEGRITY
-from bot.core.models.insights import UnansweredQuestion
 from bot.services import cases
+from bot.services.questions import add_question
 from handlers.cases import helpline
 from handlers.context import Context
 from handlers.registry import COMMANDS, command
@@ -94,10 +94,9 @@ async def _feedback(ctx: Context, helped: bool) -> list[Reply]:
         return [ctx.reply("faq_thanks")]
     fresh = isinstance(last, dict) and "at" in last and ctx.now - datetime.fromisoformat(last["at"]) <= LAST_TTL
     if fresh and not await _reports_from(ctx):
-        ctx.session.add(UnansweredQuestion(
-            text_enc=ctx.secrets.encrypt(last["q"]), lang=last["lang"], confidence=float(last["confidence"]),
-            best_topic=last["topic"], ambiguous=False, misanswered=True,
-            answer_enc=ctx.secrets.encrypt(last["a"]), created_at=ctx.now))
+        add_question(ctx.session, text_enc=ctx.secrets.encrypt(last["q"]), lang=last["lang"],
+                     confidence=float(last["confidence"]), best_topic=last["topic"], ambiguous=False,
+                     misanswered=True, answer_enc=ctx.secrets.encrypt(last["a"]), created_at=ctx.now)
     choices = (Choice("human", ctx.t("menu.human")),) if "human" in COMMANDS else ()
     return [Reply(ctx.t("faq_not_helped"), choices)]
 
@@ -111,10 +110,9 @@ async def _record_unanswered(ctx: Context, text: str, answer) -> None:
     if ctx.kb.is_urgent(text) or ctx.kb.worker_trouble(text, factory_questions=False) or await _reports_from(ctx):
         return
     best = answer.suggestions[0].topic if answer.suggestions else None
-    ctx.session.add(UnansweredQuestion(
-        text_enc=ctx.secrets.encrypt(text[:1000]), lang=answer.lang, confidence=float(answer.confidence),
-        best_topic=best, ambiguous=not answer.handoff, created_at=ctx.now,
-    ))
+    add_question(ctx.session, text_enc=ctx.secrets.encrypt(text[:1000]), lang=answer.lang,
+                 confidence=float(answer.confidence), best_topic=best, ambiguous=not answer.handoff,
+                 created_at=ctx.now)
 
 
 async def _reports_from(ctx: Context) -> bool:

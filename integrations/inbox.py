@@ -48,6 +48,7 @@ from bot.services.contacts import (
     write_conversations,
 )
 from bot.services.outbox import release_held_many
+from bot.services.questions import defer_question_inserts, insert_questions
 from bot.services.throttle import RateLimit, Verdict
 from handlers.dialogue import MAX_TEXT
 from knowledge.text import detect_lang
@@ -316,6 +317,7 @@ class Inbox:
                                               if verdicts.get(id(incoming[row_id]), Verdict.ALLOW) is Verdict.ALLOW])
             if not isolated:
                 defer_conversation_writes(s)
+                defer_question_inserts(s)
             for row_id in order:
                 run = functools.partial(self._run, s, row_id, incoming[row_id], claimed[row_id][1],
                                         passive_until[row_id], verdicts)
@@ -342,6 +344,7 @@ class Inbox:
                     records.append({"row": row_id, "via": delivery.via, "enc": (
                         self.secrets.encrypt_json(delivery.cached) if delivery.cached is not None else None)})
             await write_conversations(s)
+            await insert_questions(s)
             # a message whose dialogue failed is tried again: it must not use up its sender's limit
             await self.rate_limit.uncount_many(s, self.secrets, uncounted)
             await release_held_many(s, contacts, self.secrets)

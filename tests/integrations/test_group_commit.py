@@ -135,6 +135,41 @@ async def test_a_contacts_messages_in_one_batch_are_answered_as_one_at_a_time(ru
     then = await batch(("oThreeThenOne001", steps[2]))
     assert [r.cached["text"] for r in three + then] == alone
 
+async def test_a_batchs_unanswered_questions_reach_the_questions_page_once_each_in_one_statement(runtime) -> None:
+    """The questions a batch could not answer are kept for the helpdesk together (one INSERT),
+    each once, also when a dialogue failing in the batch has the others run again one by one."""
+    from bot.core.models.insights import UnansweredQuestion
+
+    statements: list[str] = []
+    event.listen(runtime.db.writer.engine.sync_engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: statements.append(statement))
+    handle = runtime.dialogue.handle
+
+    async def sometimes_broken(session, incoming):
+        if incoming.text == "boom":
+            raise RuntimeError("bug")
+        return await handle(session, incoming)
+
+    runtime.dialogue.handle = sometimes_broken
+    inbox = Inbox(runtime, "telegram", make_respond(runtime.services.secrets))
+    secrets = runtime.services.secrets
+
+    async def batch(name: str, texts: list[str]) -> list[str]:
+        ids = [(await inbox.store(f"{name}{n}", Incoming("telegram", f"{name}-chat-{n}", f"{name}{n}", text=t)))[0]
+               for n, t in enumerate(texts)]
+        statements.clear()
+        await asyncio.gather(*[inbox.process(i) for i in ids])
+        async with runtime.db.session() as s:
+            return sorted(secrets.decrypt(q.text_enc) for q in (await s.execute(select(UnansweredQuestion))).scalars())
+
+    odd = [f"How do I bake bread with a {animal}?" for animal in ("dragon", "unicorn", "griffin", "kraken")]
+    assert await batch("a", [*odd, "How much is the registration fee?"]) == sorted(odd)
+    assert sum(s_.startswith("INSERT INTO unanswered_questions") for s_ in statements) == 1, statements
+    more = [f"Can a {animal} sing in the choir?" for animal in ("dragon", "unicorn", "griffin")]
+    kept = await batch("b", [more[0], "boom", more[1], more[2]])  # the batch runs again, message by message
+    assert kept == sorted(odd + more)
+
+
 _REFUSE = {
     "sqlite": ["CREATE TRIGGER inbox_full BEFORE INSERT ON inbox BEGIN SELECT RAISE(ABORT, 'disk full'); END"],
     "postgresql": ["CREATE FUNCTION inbox_full() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ "
