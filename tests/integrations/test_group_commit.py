@@ -24,6 +24,18 @@ def _metric(metrics: str, name: str, batch: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
+def _break_on_boom(runtime) -> None:
+    """The dialogue raises on the message "boom" (a bug), and runs as usual on every other."""
+    handle = runtime.dialogue.handle
+
+    async def sometimes_broken(session, incoming):
+        if incoming.text == "boom":
+            raise RuntimeError("bug")
+        return await handle(session, incoming)
+
+    runtime.dialogue.handle = sometimes_broken
+
+
 async def test_concurrent_messages_share_transactions_and_each_gets_its_own_answer(
         wechat_config, serve, wechat_user) -> None:
     async def store_commits(client) -> tuple[float, float]:  # the registry is the process's: differences
@@ -43,14 +55,7 @@ async def test_concurrent_messages_share_transactions_and_each_gets_its_own_answ
 
 
 async def test_a_dialogue_failing_in_a_batch_fails_only_its_own_message(runtime) -> None:
-    handle = runtime.dialogue.handle
-
-    async def sometimes_broken(session, incoming):
-        if incoming.text == "boom":
-            raise RuntimeError("bug")
-        return await handle(session, incoming)
-
-    runtime.dialogue.handle = sometimes_broken
+    _break_on_boom(runtime)
     inbox = Inbox(runtime, "telegram", make_respond(runtime.services.secrets))
     texts = ["/help", "/help", "boom", "/help", "/help"]
     ids = [(await inbox.store(str(n), Incoming("telegram", f"chat-{n}", str(n), text=t)))[0]
@@ -143,14 +148,7 @@ async def test_a_batchs_unanswered_questions_reach_the_questions_page_once_each_
     statements: list[str] = []
     event.listen(runtime.db.writer.engine.sync_engine, "before_cursor_execute",
                  lambda _c, _cur, statement, *_: statements.append(statement))
-    handle = runtime.dialogue.handle
-
-    async def sometimes_broken(session, incoming):
-        if incoming.text == "boom":
-            raise RuntimeError("bug")
-        return await handle(session, incoming)
-
-    runtime.dialogue.handle = sometimes_broken
+    _break_on_boom(runtime)
     inbox = Inbox(runtime, "telegram", make_respond(runtime.services.secrets))
     secrets = runtime.services.secrets
 
