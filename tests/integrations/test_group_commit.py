@@ -140,7 +140,8 @@ async def test_a_contacts_messages_in_one_batch_are_answered_as_one_at_a_time(ru
     then = await batch(("oThreeThenOne001", steps[2]))
     assert [r.cached["text"] for r in three + then] == alone
 
-async def test_a_batchs_unanswered_questions_reach_the_questions_page_once_each_in_one_statement(runtime) -> None:
+
+async def test_a_batchs_unanswered_questions_are_kept_once_each_in_one_statement(runtime) -> None:
     """The questions a batch could not answer are kept for the helpdesk together (one INSERT),
     each once, also when a dialogue failing in the batch has the others run again one by one."""
     from bot.core.models.insights import UnansweredQuestion
