@@ -7,7 +7,6 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-from wechatpy.crypto import WeChatCrypto
 
 from bot.core.config import Config, ConfigError
 from bot.services.evidence import media_channel
@@ -16,6 +15,7 @@ from integrations import appkeys as K
 from integrations.channel import serving
 from integrations.wechat import media, receive
 from integrations.wechat.api import WeChatAPI
+from integrations.wechat.crypto import AccountCrypto
 from integrations.wechat.receive import IN_FLIGHT, WECHAT, WeChatChannel, answered, make_respond
 from integrations.wechat.send import WeChatSender
 
@@ -23,13 +23,15 @@ log = logging.getLogger(__name__)
 
 # The custom menu (`etp-bot wechat menu`): from handlers/commands.toml; clicks send its EventKeys (CONTRACT).
 MENU = command_table.table().wechat_menu()
-def _crypto(config: Config) -> WeChatCrypto | None:
+
+
+def _crypto(config: Config) -> AccountCrypto | None:
     if not config.wechat_aes_key:
         return None
     if not config.wechat_app_id:
         raise ConfigError("WECHAT_AES_KEY (safe mode) needs WECHAT_APP_ID")
     try:
-        return WeChatCrypto(config.wechat_token, config.wechat_aes_key, config.wechat_app_id)
+        return AccountCrypto(config.wechat_token, config.wechat_aes_key, config.wechat_app_id)
     except Exception as exc:
         raise ConfigError("WECHAT_AES_KEY must be the 43-character EncodingAESKey") from exc
 

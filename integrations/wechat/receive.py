@@ -32,7 +32,6 @@ import defusedxml.ElementTree as SafeET
 from aiohttp import web
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from wechatpy.crypto import WeChatCrypto
 from wechatpy.events import EVENT_TYPES
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.messages import MESSAGE_TYPES, UnknownMessage
@@ -52,6 +51,7 @@ from bot.services.outbox import enqueue
 from integrations.channel import Channel
 from integrations.inbox import Delivery, Once, Refused, Result
 from integrations.text import pack_bytes
+from integrations.wechat.crypto import AccountCrypto
 from integrations.wechat.send import CHANNEL, TEXT_LIMIT
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class Forbidden(Exception):
 @dataclass(kw_only=True)
 class WeChatChannel(Channel):
     name: str = CHANNEL
-    crypto: WeChatCrypto | None = None
+    crypto: AccountCrypto | None = None
 
 
 WECHAT: web.AppKey[WeChatChannel] = web.AppKey("wechat")

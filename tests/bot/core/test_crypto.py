@@ -32,6 +32,19 @@ def test_lookup_hash_is_keyed_and_old_hashes_are_still_found() -> None:
     assert b.lookup_hashes("wechat:o123")[0] == Secrets(KEY_B).lookup_hash("wechat:o123")
 
 
+def test_lookup_hashes_stay_those_already_stored() -> None:
+    """Rows hold HMAC-SHA256 of the identifier under the key HKDF derives for look-ups: a hash
+    made now (again and again from one `Secrets`) is the one earlier releases stored."""
+    import hmac
+
+    from bot.core.crypto import _derive
+
+    s = Secrets(KEY_B, (KEY_A,))
+    for value in ("wechat:o123", "telegram:-1001234", "工厂 BSCI-0042", "wechat:o123"):
+        assert s.lookup_hashes(value) == [hmac.digest(_derive(key, b"lookup-hash"), value.encode(), "sha256").hex()
+                                          for key in (KEY_B, KEY_A)]
+
+
 def test_values_written_as_fernet_tokens_before_are_still_read_and_rotated_to_gcm() -> None:
     """Rows written by earlier releases hold Fernet tokens: they stay readable (under the current
     and the old keys) and `keys rotate` rewrites them as AES-GCM tokens."""
