@@ -44,6 +44,7 @@ from bot.services.contacts import (
     contact_key,
     defer_conversation_writes,
     find_contact,
+    inbound_hour,
     prefetch_contacts,
     write_conversations,
 )
@@ -313,8 +314,9 @@ class Inbox:
             # stands or falls as one: a message failing in its savepoint leaves no contact
             loaded = await prefetch_contacts(  # noqa: F841 (held for the batch)
                 s, self.secrets, self.channel, [incoming[row_id].contact for row_id in order],
-                create=None if isolated else [incoming[row_id].contact for row_id in order
-                                              if verdicts.get(id(incoming[row_id]), Verdict.ALLOW) is Verdict.ALLOW])
+                create=None if isolated else _first_hours(
+                    incoming[row_id] for row_id in order
+                    if verdicts.get(id(incoming[row_id]), Verdict.ALLOW) is Verdict.ALLOW))
             if not isolated:
                 defer_conversation_writes(s)
                 defer_question_inserts(s)
@@ -438,6 +440,14 @@ class Inbox:
         if ids:
             log.info("recovered inbound messages", extra={"channel": self.channel, "count": done})
         return done
+
+
+def _first_hours(messages) -> dict[str, datetime]:
+    """Each sender's platform id → the hour of its first message (`prefetch_contacts`'s `create`)."""
+    hours: dict[str, datetime] = {}
+    for incoming in messages:
+        hours.setdefault(incoming.contact, inbound_hour(incoming.received_at))
+    return hours
 
 
 class Tasks:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 
 from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,7 @@ from bot.core.models.base import utcnow_hour
 
 # built once: every inbound message looks its contact up
 _BY_HASH = select(Contact).where(Contact.key_hash.in_(bindparam("hashes", expanding=True)))
+_CONV = Conversation.__table__
 
 
 def contact_key(channel: str, platform_id: str) -> str:
@@ -26,11 +28,19 @@ def _identity(secrets: Secrets, channel: str, platform_id: str) -> dict[str, str
             "platform_id_enc": secrets.encrypt(platform_id)}
 
 
-def _new_contact(secrets: Secrets, channel: str, platform_id: str) -> dict[str, object]:
-    """The row of a contact seen for the first time."""
+def inbound_hour(received_at: datetime) -> datetime:
+    """What `contacts.last_inbound_at` keeps of a message's arrival: its hour. Exact times would
+    join the contact to the case it opens; WeChat's 48-hour window is then counted from the start
+    of the hour, a little short, never too long."""
+    return received_at.replace(minute=0, second=0, microsecond=0)
+
+
+def _new_contact(secrets: Secrets, channel: str, platform_id: str,
+                 inbound: datetime | None = None) -> dict[str, object]:
+    """The row of a contact seen for the first time (`inbound`: the hour its message came)."""
     return {"channel": channel, **_identity(secrets, channel, platform_id),
             "created_at": utcnow_hour(),  # to the hour: exact times would join it to its case
-            "subscribed": True, "blocked": False}
+            "subscribed": True, "blocked": False, "last_inbound_at": inbound}
 
 
 async def find_contact(session: AsyncSession, secrets: Secrets, channel: str, platform_id: str) -> Contact | None:
@@ -49,22 +59,29 @@ async def find_contact(session: AsyncSession, secrets: Secrets, channel: str, pl
 
 
 async def prefetch_contacts(session: AsyncSession, secrets: Secrets, channel: str, platform_ids: list[str],
-                            create: list[str] | None = None) -> list[object]:
+                            create: dict[str, datetime] | None = None) -> list[object]:
     """Load the contacts of many platform ids, and their conversations, in one statement, for
     the look-ups of the session that follow (`find_contact`, `conversation_of`) to find without
-    a statement each; the contacts of `create` not found are made, in one statement more (a
-    batch's first messages from new senders). Returns what was loaded: hold it while the session
-    works (the identity map holds objects weakly)."""
+    a statement each. The contacts of `create` (platform id → the hour its message came) not
+    found are made, with their empty conversations, in two statements more (a batch's first
+    messages from new senders), as the dialogue would make them one by one. Returns what was
+    loaded: hold it while the session works (the identity map holds objects weakly)."""
     keys = {contact_key(channel, p): p for p in platform_ids}
     by_hash = {h: key for key in keys for h in secrets.lookup_hashes(key)}
     if not by_hash:
         return []
     found: dict[str, Contact] = session.info.setdefault("contacts", {})
     loaded = await _load(session, by_hash, found)
-    missing = sorted({contact_key(channel, p) for p in create or ()} - found.keys())
+    create = create or {}
+    missing = sorted({contact_key(channel, p): p for p in create}.keys() - found.keys())
     if missing:
-        rows = sorted((_new_contact(secrets, channel, keys[key]) for key in missing), key=lambda row: row["key_hash"])
-        await insert_ignore_many(session, Contact.__table__, rows, ["key_hash"], ["id"])
+        rows = sorted((_new_contact(secrets, channel, keys[key], create[keys[key]]) for key in missing),
+                      key=lambda row: row["key_hash"])
+        made = await insert_ignore_many(session, Contact.__table__, rows, ["key_hash"], ["id"])
+        # (a contact another process made meanwhile is left out: `conversation_of` finds or makes its row)
+        await insert_ignore_many(session, _CONV, [{"contact_id": cid, "updated_at": utcnow_hour()}
+                                                  for cid in sorted(cid for (cid,) in made)],
+                                 ["contact_id"], ["contact_id"])
         loaded += await _load(session, {h: key for key in missing for h in secrets.lookup_hashes(key)}, found)
     return loaded
 
@@ -98,7 +115,6 @@ async def conversation_of(session: AsyncSession, contact: Contact) -> Conversati
 
 
 # A batch's conversation writes, one statement (see `defer_conversation_writes`)
-_CONV = Conversation.__table__
 _WRITE_CONVERSATION = (update(_CONV).where(_CONV.c.contact_id == bindparam("cid")).values(
     data_enc=bindparam("data"), choices_json=bindparam("choices"), updated_at=bindparam("at")))
 

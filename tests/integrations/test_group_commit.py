@@ -10,7 +10,7 @@ import re
 from sqlalchemy import event, select, text
 
 from bot.core.messages import Incoming
-from bot.core.models import Contact
+from bot.core.models import Contact, utcnow
 from bot.core.models import messaging as st
 from bot.core.models.messaging import InboxMessage, RateBucket
 from integrations.inbox import Inbox
@@ -77,9 +77,10 @@ async def test_a_dialogue_failing_in_a_batch_fails_only_its_own_message(runtime)
 
 async def test_a_batch_takes_the_same_few_statements_whatever_its_size_new_senders_or_known(runtime) -> None:
     """20 questions in one batch are a handful of statements, from new senders (their contacts
-    and conversations made together) as from known ones; every sender is answered and has one
-    contact and one conversation."""
+    and conversations made together, each contact with the hour of its message) as from known
+    ones; every sender is answered and has one contact and one conversation."""
     from bot.core.models import Conversation
+    from bot.services.contacts import inbound_hour
     from integrations.wechat.receive import make_respond as wechat_respond
 
     statements: list[str] = []
@@ -88,9 +89,11 @@ async def test_a_batch_takes_the_same_few_statements_whatever_its_size_new_sende
     inbox = Inbox(runtime, "wechat", wechat_respond(runtime.services.secrets))
     # the known senders ask another question: their conversations change (the choices offered)
     questions = ["How much is the registration fee?", "what is a progress visit", "审核费用是多少", "/help"]
+    at = utcnow()  # both rounds in one hour (a new hour is one more write: `last_inbound_at`)
     for round_ in ("new", "known"):
         ids = [(await inbox.store(f"{round_}-{n}", Incoming("wechat", f"oSender{n:04d}", f"{round_}-{n}",
-                                                            text=questions[(n + (round_ == "known")) % 4])))[0]
+                                                            text=questions[(n + (round_ == "known")) % 4],
+                                                            received_at=at)))[0]
                for n in range(20)]
         statements.clear()
         until = asyncio.get_running_loop().time() + 60
@@ -101,7 +104,12 @@ async def test_a_batch_takes_the_same_few_statements_whatever_its_size_new_sende
         assert len(statements) <= 10, (round_, statements)
         # the conversations the batch changed: one statement, whichever columns each changed
         assert sum(s_.startswith("UPDATE conversations") for s_ in statements) <= 1, statements
+        # the new senders' conversations: one statement; their contacts are not written again
+        assert sum(s_.startswith("INSERT INTO conversations") for s_ in statements) == (round_ == "new"), statements
+        assert not [s_ for s_ in statements if s_.startswith("UPDATE contacts")], statements
     assert await count(runtime, Contact) == 20 and await count(runtime, Conversation) == 20
+    async with runtime.db.session() as s:
+        assert set((await s.execute(select(Contact.last_inbound_at))).scalars()) == {inbound_hour(at)}
 
 
 async def test_a_contacts_messages_in_one_batch_are_answered_as_one_at_a_time(runtime) -> None:
