@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import messages as m
 from bot.core.crypto import DecryptError
 from bot.core.messages import Incoming, Reply
-from bot.services.contacts import conversation_of, get_or_create_contact, inbound_hour
+from bot.services.contacts import conversation_of, get_or_create_contact, set_last_inbound
 from handlers import cases, command_table, core, faq, status
 from handlers.context import Context, Input, Services
 from handlers.registry import (
@@ -58,9 +58,7 @@ class Dialogue:
         """Run one message through the dialogue inside the caller's transaction."""
         services = self.services
         contact = await get_or_create_contact(session, services.secrets, incoming.channel, incoming.contact)
-        hour = inbound_hour(incoming.received_at)
-        if contact.last_inbound_at != hour:  # written once an hour, not with every message
-            contact.last_inbound_at = hour
+        set_last_inbound(session, contact, incoming.received_at)
         conv = await conversation_of(session, contact)
         text = incoming.text or ""
         # a button press or a command carries no language of its own (a caption does)

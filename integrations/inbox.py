@@ -42,11 +42,11 @@ from bot.core.texts import t
 from bot.services import throttle
 from bot.services.contacts import (
     contact_key,
-    defer_conversation_writes,
+    defer_contact_writes,
     find_contact,
     inbound_hour,
     prefetch_contacts,
-    write_conversations,
+    write_contact_writes,
 )
 from bot.services.outbox import release_held_many
 from bot.services.questions import defer_question_inserts, insert_questions
@@ -318,7 +318,7 @@ class Inbox:
                     incoming[row_id] for row_id in order
                     if verdicts.get(id(incoming[row_id]), Verdict.ALLOW) is Verdict.ALLOW))
             if not isolated:
-                defer_conversation_writes(s)
+                defer_contact_writes(s)
                 defer_question_inserts(s)
             for row_id in order:
                 run = functools.partial(self._run, s, row_id, incoming[row_id], claimed[row_id][1],
@@ -345,7 +345,7 @@ class Inbox:
                     queued = queued or bool(delivery.queued)
                     records.append({"row": row_id, "via": delivery.via, "enc": (
                         self.secrets.encrypt_json(delivery.cached) if delivery.cached is not None else None)})
-            await write_conversations(s)
+            await write_contact_writes(s)
             await insert_questions(s)
             # a message whose dialogue failed is tried again: it must not use up its sender's limit
             await self.rate_limit.uncount_many(s, self.secrets, uncounted)

@@ -114,22 +114,26 @@ async def conversation_of(session: AsyncSession, contact: Contact) -> Conversati
     return conv
 
 
-# A batch's conversation writes, one statement (see `defer_conversation_writes`)
+# A batch's writes to its contacts, one statement a table (see `defer_contact_writes`)
 _WRITE_CONVERSATION = (update(_CONV).where(_CONV.c.contact_id == bindparam("cid")).values(
     data_enc=bindparam("data"), choices_json=bindparam("choices"), updated_at=bindparam("at")))
+_CONTACTS = Contact.__table__
+_WRITE_INBOUND = update(_CONTACTS).where(_CONTACTS.c.id == bindparam("cid")).values(last_inbound_at=bindparam("at"))
 
 
-def defer_conversation_writes(session: AsyncSession) -> None:
-    """Until `write_conversations`, the conversation rows the session changes (`set_conversation`)
-    are written together, in one statement, instead of by the ORM's flush at each look-up that
+def defer_contact_writes(session: AsyncSession) -> None:
+    """Until `write_contact_writes`, the conversation rows the session changes
+    (`set_conversation`) and the contacts' hours of their last message (`set_last_inbound`) are
+    written together, one statement each, instead of by the ORM's flush at each look-up that
     follows (the inbox's batch, whose messages each change their conversation). Only for a
     transaction that stands or falls as one: a savepoint rolled back would not undo them."""
     session.info["conversation_writes"] = {}
+    session.info["inbound_writes"] = {}
 
 
 def set_conversation(session: AsyncSession, conv: Conversation, **values: str | None) -> None:
     """Change a conversation's columns: at once through the ORM, or, while the session defers
-    conversation writes, on the object (as the row will be) and in the batch's statement."""
+    its writes, on the object (as the row will be) and in the batch's statement."""
     writes: dict[int, Conversation] | None = session.info.get("conversation_writes")
     if writes is None or not inspect(conv).persistent:  # a new row is the ORM's INSERT
         for column, value in values.items():
@@ -140,14 +144,34 @@ def set_conversation(session: AsyncSession, conv: Conversation, **values: str | 
     writes[conv.contact_id] = conv
 
 
-async def write_conversations(session: AsyncSession) -> None:
-    """The deferred conversation writes (`defer_conversation_writes`), one statement; writes are
-    no longer deferred after it."""
-    writes: dict[int, Conversation] = session.info.pop("conversation_writes", None) or {}
+def set_last_inbound(session: AsyncSession, contact: Contact, received_at: datetime) -> None:
+    """Keep the hour of the contact's latest message (`inbound_hour`): written only when the hour
+    changes, at once through the ORM or, while the session defers its writes, in the batch's
+    statement."""
+    hour = inbound_hour(received_at)
+    if contact.last_inbound_at == hour:
+        return
+    writes: dict[int, Contact] | None = session.info.get("inbound_writes")
+    if writes is None or not inspect(contact).persistent:
+        contact.last_inbound_at = hour
+        return
+    set_committed_value(contact, "last_inbound_at", hour)
+    writes[contact.id] = contact
+
+
+async def write_contact_writes(session: AsyncSession) -> None:
+    """The deferred writes (`defer_contact_writes`), one statement a table; writes are no longer
+    deferred after it."""
+    conversations: dict[int, Conversation] = session.info.pop("conversation_writes", None) or {}
     rows = [{"cid": cid, "data": conv.data_enc, "choices": conv.choices_json, "at": utcnow_hour()}
-            for cid, conv in sorted(writes.items()) if inspect(conv).persistent]
+            for cid, conv in sorted(conversations.items()) if inspect(conv).persistent]
     if rows:
         await session.execute(_WRITE_CONVERSATION, rows)
+    contacts: dict[int, Contact] = session.info.pop("inbound_writes", None) or {}
+    rows = [{"cid": cid, "at": contact.last_inbound_at} for cid, contact in sorted(contacts.items())
+            if inspect(contact).persistent]
+    if rows:
+        await session.execute(_WRITE_INBOUND, rows)
 
 
 @functools.cache

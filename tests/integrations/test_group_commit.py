@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 
 from sqlalchemy import event, select, text
 
@@ -78,7 +79,8 @@ async def test_a_dialogue_failing_in_a_batch_fails_only_its_own_message(runtime)
 async def test_a_batch_takes_the_same_few_statements_whatever_its_size_new_senders_or_known(runtime) -> None:
     """20 questions in one batch are a handful of statements, from new senders (their contacts
     and conversations made together, each contact with the hour of its message) as from known
-    ones; every sender is answered and has one contact and one conversation."""
+    ones (in a new hour, its contacts' hours one statement); every sender is answered and has
+    one contact and one conversation."""
     from bot.core.models import Conversation
     from bot.services.contacts import inbound_hour
     from integrations.wechat.receive import make_respond as wechat_respond
@@ -89,11 +91,11 @@ async def test_a_batch_takes_the_same_few_statements_whatever_its_size_new_sende
     inbox = Inbox(runtime, "wechat", wechat_respond(runtime.services.secrets))
     # the known senders ask another question: their conversations change (the choices offered)
     questions = ["How much is the registration fee?", "what is a progress visit", "审核费用是多少", "/help"]
-    at = utcnow()  # both rounds in one hour (a new hour is one more write: `last_inbound_at`)
-    for round_ in ("new", "known"):
-        ids = [(await inbox.store(f"{round_}-{n}", Incoming("wechat", f"oSender{n:04d}", f"{round_}-{n}",
-                                                            text=questions[(n + (round_ == "known")) % 4],
-                                                            received_at=at)))[0]
+    hour = timedelta(hours=1)
+    rounds = {"new": utcnow(), "known": utcnow(), "known, an hour later": utcnow() + hour}
+    for r, (round_, at) in enumerate(rounds.items()):
+        ids = [(await inbox.store(f"{r}-{n}", Incoming("wechat", f"oSender{n:04d}", f"{r}-{n}",
+                                                       text=questions[(n + r) % 4], received_at=at)))[0]
                for n in range(20)]
         statements.clear()
         until = asyncio.get_running_loop().time() + 60
@@ -104,12 +106,14 @@ async def test_a_batch_takes_the_same_few_statements_whatever_its_size_new_sende
         assert len(statements) <= 10, (round_, statements)
         # the conversations the batch changed: one statement, whichever columns each changed
         assert sum(s_.startswith("UPDATE conversations") for s_ in statements) <= 1, statements
-        # the new senders' conversations: one statement; their contacts are not written again
+        # the new senders' conversations: one statement; the contacts' hours: one statement when
+        # the hour is new to them (made with it, they are not written again)
         assert sum(s_.startswith("INSERT INTO conversations") for s_ in statements) == (round_ == "new"), statements
-        assert not [s_ for s_ in statements if s_.startswith("UPDATE contacts")], statements
+        new_hour = r > 0 and inbound_hour(at) != inbound_hour(list(rounds.values())[r - 1])
+        assert sum(s_.startswith("UPDATE contacts") for s_ in statements) == new_hour, (round_, statements)
+        async with runtime.db.session() as s:
+            assert set((await s.execute(select(Contact.last_inbound_at))).scalars()) == {inbound_hour(at)}
     assert await count(runtime, Contact) == 20 and await count(runtime, Conversation) == 20
-    async with runtime.db.session() as s:
-        assert set((await s.execute(select(Contact.last_inbound_at))).scalars()) == {inbound_hour(at)}
 
 
 async def test_a_contacts_messages_in_one_batch_are_answered_as_one_at_a_time(runtime) -> None:
