@@ -15,7 +15,7 @@ from bot.core.models.base import utcnow_hour
 
 # built once: every inbound message looks its contact up
 _BY_HASH = select(Contact).where(Contact.key_hash.in_(bindparam("hashes", expanding=True)))
-_CONV = Conversation.__table__
+_CONTACTS, _CONV = Contact.__table__, Conversation.__table__
 
 
 def contact_key(channel: str, platform_id: str) -> str:
@@ -73,11 +73,11 @@ async def prefetch_contacts(session: AsyncSession, secrets: Secrets, channel: st
     found: dict[str, Contact] = session.info.setdefault("contacts", {})
     loaded = await _load(session, by_hash, found)
     create = create or {}
-    missing = sorted({contact_key(channel, p): p for p in create}.keys() - found.keys())
+    missing = sorted({contact_key(channel, p) for p in create} - found.keys())
     if missing:
         rows = sorted((_new_contact(secrets, channel, keys[key], create[keys[key]]) for key in missing),
                       key=lambda row: row["key_hash"])
-        made = await insert_ignore_many(session, Contact.__table__, rows, ["key_hash"], ["id"])
+        made = await insert_ignore_many(session, _CONTACTS, rows, ["key_hash"], ["id"])
         # (a contact another process made meanwhile is left out: `conversation_of` finds or makes its row)
         await insert_ignore_many(session, _CONV, [{"contact_id": cid, "updated_at": utcnow_hour()}
                                                   for cid in sorted(cid for (cid,) in made)],
@@ -117,7 +117,6 @@ async def conversation_of(session: AsyncSession, contact: Contact) -> Conversati
 # A batch's writes to its contacts, one statement a table (see `defer_contact_writes`)
 _WRITE_CONVERSATION = (update(_CONV).where(_CONV.c.contact_id == bindparam("cid")).values(
     data_enc=bindparam("data"), choices_json=bindparam("choices"), updated_at=bindparam("at")))
-_CONTACTS = Contact.__table__
 _WRITE_INBOUND = update(_CONTACTS).where(_CONTACTS.c.id == bindparam("cid")).values(last_inbound_at=bindparam("at"))
 
 
@@ -185,7 +184,7 @@ async def get_or_create_contact(session: AsyncSession, secrets: Secrets, channel
     contact = await find_contact(session, secrets, channel, platform_id)
     if contact is not None:
         return contact
-    await insert_ignore(session, Contact.__table__, _new_contact(secrets, channel, platform_id), ["key_hash"])
+    await insert_ignore(session, _CONTACTS, _new_contact(secrets, channel, platform_id), ["key_hash"])
     contact = await find_contact(session, secrets, channel, platform_id)
     assert contact is not None
     return contact
