@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -442,7 +442,7 @@ class Inbox:
         return done
 
 
-def _first_hours(messages) -> dict[str, datetime]:
+def _first_hours(messages: Iterable[Incoming]) -> dict[str, datetime]:
     """Each sender's platform id → the hour of its first message (`prefetch_contacts`'s `create`)."""
     hours: dict[str, datetime] = {}
     for incoming in messages:
