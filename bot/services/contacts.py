@@ -130,17 +130,23 @@ def defer_contact_writes(session: AsyncSession) -> None:
     session.info["inbound_writes"] = {}
 
 
-def set_conversation(session: AsyncSession, conv: Conversation, **values: str | None) -> None:
-    """Change a conversation's columns: at once through the ORM, or, while the session defers
-    its writes, on the object (as the row will be) and in the batch's statement."""
-    writes: dict[int, Conversation] | None = session.info.get("conversation_writes")
-    if writes is None or not inspect(conv).persistent:  # a new row is the ORM's INSERT
+def _change(session: AsyncSession, deferred: str, row: Contact | Conversation, key: int,
+            values: dict[str, object]) -> None:
+    """Change a row's columns: at once through the ORM, or, while the session defers its writes
+    (`deferred`: which of them), on the object (as the row will be) and in the batch's statement."""
+    writes: dict[int, object] | None = session.info.get(deferred)
+    if writes is None or not inspect(row).persistent:  # a new row is the ORM's INSERT
         for column, value in values.items():
-            setattr(conv, column, value)
+            setattr(row, column, value)
         return
     for column, value in values.items():
-        set_committed_value(conv, column, value)
-    writes[conv.contact_id] = conv
+        set_committed_value(row, column, value)
+    writes[key] = row
+
+
+def set_conversation(session: AsyncSession, conv: Conversation, **values: str | None) -> None:
+    """Change a conversation's columns (`_change`)."""
+    _change(session, "conversation_writes", conv, conv.contact_id, values)
 
 
 def set_last_inbound(session: AsyncSession, contact: Contact, received_at: datetime) -> None:
@@ -148,14 +154,8 @@ def set_last_inbound(session: AsyncSession, contact: Contact, received_at: datet
     changes, at once through the ORM or, while the session defers its writes, in the batch's
     statement."""
     hour = inbound_hour(received_at)
-    if contact.last_inbound_at == hour:
-        return
-    writes: dict[int, Contact] | None = session.info.get("inbound_writes")
-    if writes is None or not inspect(contact).persistent:
-        contact.last_inbound_at = hour
-        return
-    set_committed_value(contact, "last_inbound_at", hour)
-    writes[contact.id] = contact
+    if contact.last_inbound_at != hour:
+        _change(session, "inbound_writes", contact, contact.id, {"last_inbound_at": hour})
 
 
 async def write_contact_writes(session: AsyncSession) -> None:
