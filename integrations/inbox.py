@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import metrics
 from bot.core.batch import GroupCommit
-from bot.core.dialect import any_of, insert_ignore_many
+from bot.core.dialect import any_of, insert_ignore_many, update_many
 from bot.core.messages import Incoming, Reply
 from bot.core.models import Contact, UTCDateTime, utcnow
 from bot.core.models import messaging as st
@@ -86,9 +86,8 @@ GATE_SPILL = 8
 _INBOX = InboxMessage.__table__
 _SEEN = SeenSignature.__table__
 # processed: the payload is wiped (what the person wrote is in the case, sealed, or nowhere); the
-# passive reply is kept for WeChat's retries, and wiped by the retention job after an hour
-RECORD_REPLY = (update(_INBOX).where(_INBOX.c.id == bindparam("row"))
-                .values(reply_via=bindparam("via"), reply_enc=bindparam("enc"), payload_enc=""))
+# passive reply is kept for WeChat's retries (the batch's `update_many` of its rows), and wiped by
+# the retention job a minute later (`forget_passive_replies`)
 WIPE_PAYLOAD = update(_INBOX).where(_INBOX.c.id == bindparam("row")).values(payload_enc="")
 # the dialogue failed on it: back to `received` for another try, or set aside
 UNCLAIM = (update(_INBOX).where(_INBOX.c.id == bindparam("row"))
@@ -343,15 +342,15 @@ class Inbox:
                     contacts.append(contact_id)
                 if delivery is not None:
                     queued = queued or bool(delivery.queued)
-                    records.append({"row": row_id, "via": delivery.via, "enc": (
-                        self.secrets.encrypt_json(delivery.cached) if delivery.cached is not None else None)})
+                    records.append({"id": row_id, "reply_via": delivery.via, "reply_enc": (
+                        self.secrets.encrypt_json(delivery.cached) if delivery.cached is not None else None),
+                        "payload_enc": ""})
             await write_contact_writes(s)
             await insert_questions(s)
             # a message whose dialogue failed is tried again: it must not use up its sender's limit
             await self.rate_limit.uncount_many(s, self.secrets, uncounted)
             await release_held_many(s, contacts, self.secrets)
-            if records:
-                await s.execute(RECORD_REPLY, records)
+            await update_many(s, _INBOX, "id", sorted(records, key=lambda row: row["id"]))
             if failed:
                 await s.execute(UNCLAIM, failed)
             earlier = [row_id for row_id in passive_until if row_id not in claimed]

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Table, event, text
+from sqlalchemy import Table, any_, bindparam, event, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -120,11 +120,37 @@ async def insert_ignore_many(session: AsyncSession, table: Table, rows: list[dic
     return list(await session.execute(stmt, {c: [r[c] for r in rows] for c in columns}))
 
 
+@functools.cache
+def _update_many(dialect: str, table: Table, key: str, columns: tuple[str, ...]):
+    if dialect != "postgresql":  # an executemany: SQLite runs it in-process, no round trip a row
+        return update(table).where(table.c[key] == bindparam(f"b_{key}")).values(
+            {c: bindparam(f"b_{c}") for c in columns})
+    # PostgreSQL: one statement whatever the batch size (one prepared statement), arrays unnested,
+    # instead of an execution a row
+    names = (key, *columns)
+    arrays = ", ".join(f"CAST(:{c} AS {_pg_type(table.c[c])}[])" for c in names)
+    return text(f"UPDATE {table.name} SET {', '.join(f'{c} = v.{c}' for c in columns)} "
+                f"FROM unnest({arrays}) AS v({', '.join(names)}) WHERE {table.name}.{key} = v.{key}")
+
+
+async def update_many(session: AsyncSession, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
+    """UPDATE of many rows, each found by its `key` column, to its own values of the other
+    columns (every row gives the same columns), in one statement. Give rows in one order in
+    every process (sorted by key), as for `insert_ignore_many`."""
+    if not rows:
+        return
+    columns = tuple(c for c in rows[0] if c != key)
+    dialect = _dialect_name(session)
+    stmt = _update_many(dialect, table, key, columns)
+    if dialect != "postgresql":
+        await session.execute(stmt, [{f"b_{c}": v for c, v in row.items()} for row in rows])
+    else:
+        await session.execute(stmt, {c: [row[c] for row in rows] for c in (key, *columns)})
+
+
 def any_of(column: Any, name: str, dialect: str) -> Any:
     """`column` is one of the list given as parameter `name`: `= ANY(array)` on PostgreSQL (one
     prepared statement whatever the list's length), an expanding IN on SQLite."""
-    from sqlalchemy import any_, bindparam
-
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
     return column.in_(bindparam(name, expanding=True))

@@ -4,12 +4,12 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.core.crypto import Secrets
-from bot.core.dialect import any_of, insert_ignore, insert_ignore_many
+from bot.core.dialect import any_of, insert_ignore, insert_ignore_many, update_many
 from bot.core.models import Contact, Conversation
 from bot.core.models.base import utcnow_hour
 
@@ -114,12 +114,6 @@ async def conversation_of(session: AsyncSession, contact: Contact) -> Conversati
     return conv
 
 
-# A batch's writes to its contacts, one statement a table (see `defer_contact_writes`)
-_WRITE_CONVERSATION = (update(_CONV).where(_CONV.c.contact_id == bindparam("cid")).values(
-    data_enc=bindparam("data"), choices_json=bindparam("choices"), updated_at=bindparam("at")))
-_WRITE_INBOUND = update(_CONTACTS).where(_CONTACTS.c.id == bindparam("cid")).values(last_inbound_at=bindparam("at"))
-
-
 def defer_contact_writes(session: AsyncSession) -> None:
     """Until `write_contact_writes`, the conversation rows the session changes
     (`set_conversation`) and the contacts' hours of their last message (`set_last_inbound`) are
@@ -162,15 +156,13 @@ async def write_contact_writes(session: AsyncSession) -> None:
     """The deferred writes (`defer_contact_writes`), one statement a table; writes are no longer
     deferred after it."""
     conversations: dict[int, Conversation] = session.info.pop("conversation_writes", None) or {}
-    rows = [{"cid": cid, "data": conv.data_enc, "choices": conv.choices_json, "at": utcnow_hour()}
-            for cid, conv in sorted(conversations.items()) if inspect(conv).persistent]
-    if rows:
-        await session.execute(_WRITE_CONVERSATION, rows)
+    await update_many(session, _CONV, "contact_id", [
+        {"contact_id": cid, "data_enc": conv.data_enc, "choices_json": conv.choices_json, "updated_at": utcnow_hour()}
+        for cid, conv in sorted(conversations.items()) if inspect(conv).persistent])
     contacts: dict[int, Contact] = session.info.pop("inbound_writes", None) or {}
-    rows = [{"cid": cid, "at": contact.last_inbound_at} for cid, contact in sorted(contacts.items())
-            if inspect(contact).persistent]
-    if rows:
-        await session.execute(_WRITE_INBOUND, rows)
+    await update_many(session, _CONTACTS, "id", [
+        {"id": cid, "last_inbound_at": contact.last_inbound_at} for cid, contact in sorted(contacts.items())
+        if inspect(contact).persistent])
 
 
 @functools.cache

@@ -1,12 +1,15 @@
 """The one module with dialect-specific SQL behaves the same on SQLite and PostgreSQL."""
 import asyncio
+from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.dialects import sqlite
 
 from bot.core.db import Database
-from bot.core.dialect import insert_ignore, insert_ignore_returning, migration_lock, upsert_returning
+from bot.core.dialect import insert_ignore, insert_ignore_returning, migration_lock, update_many, upsert_returning
 from bot.core.migrate import upgrade
-from bot.core.models import Lease, utcnow
+from bot.core.models import Lease, UTCDateTime, utcnow
 
 
 async def test_insert_ignore_and_upsert_on_both_databases(config) -> None:
@@ -48,3 +51,41 @@ async def test_migration_lock_serialises(config) -> None:
             assert sorted(order) == ["a+", "a-", "b+", "b-"]
     finally:
         await db.close()
+
+
+async def test_update_many_sets_each_row_its_own_values(config) -> None:
+    """One statement for a batch's rows: each row found by its key gets its own values (text,
+    None, time), the rows left out keep theirs."""
+    db = Database(config.database_url)
+    await upgrade(db)
+    table = Lease.__table__
+    later = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+    try:
+        async with db.session() as s:
+            for name in ("a", "b", "c"):
+                await insert_ignore(s, table, {"name": name, "owner": f"old-{name}", "expires_at": utcnow()}, ["name"])
+            await update_many(s, table, "name", [])  # nothing to write: no statement
+            await update_many(s, table, "name", [{"name": "a", "owner": "new-a", "expires_at": later},
+                                                 {"name": "c", "owner": "", "expires_at": later + timedelta(days=1)}])
+        async with db.session() as s:
+            rows = {name: (owner, at) for name, owner, at in await s.execute(
+                select(Lease.name, Lease.owner, Lease.expires_at))}
+        assert rows["a"] == ("new-a", later)
+        assert rows["c"] == ("", later + timedelta(days=1))
+        assert rows["b"][0] == "old-b" and rows["b"][1] < later
+    finally:
+        await db.close()
+
+
+def test_sqlite_stores_times_as_sqlalchemy_does() -> None:
+    """The SQLite binding written for speed keeps SQLAlchemy's own text (times compare as text
+    there: a stored row must sort and match as before), whatever the time zone given."""
+    dialect = sqlite.dialect()
+    ours = UTCDateTime()._cached_bind_processor(dialect)
+    stock = sqlite.DATETIME().bind_processor(dialect)
+    for value in (datetime(2026, 12, 4, 5, 6, 7, 890123, tzinfo=UTC), datetime(2026, 12, 4, 5, 6, 7, tzinfo=UTC),
+                  datetime(999, 1, 2, tzinfo=UTC), datetime(2026, 12, 4, 13, 6, 7, 5, tzinfo=timezone(timedelta(hours=8)))):
+        assert ours(value) == stock(value.astimezone(UTC).replace(tzinfo=None))
+    assert ours(None) is None
+    with pytest.raises(ValueError, match="naive"):
+        ours(datetime(2026, 12, 4))
