@@ -3,6 +3,7 @@
     python benchmarks/webhook_load.py [--seconds 10] [--concurrency 32,256]
         [--databases sqlite,postgresql] [--processes 1,2] [--modes plain,safe]
         [--database-url URL] [--retries 0.05] [--driver aiohttp|wrk] [--new-senders] [--crash]
+        [--tree DIR]
 
 For every combination (database × plaintext or safe mode × server processes × concurrency) it
 runs the bare server (aiohttp reading the body and answering "success", the ceiling for this
@@ -27,6 +28,10 @@ unprocessed than requests left without a 200). Give it enough messages for the p
 
 `--crash` instead kills the server with SIGKILL under load, restarts it, redelivers every
 request (as WeChat retries an unanswered one; the acknowledged ones too) and verifies the same.
+
+`--tree DIR` runs the server from another checkout (a worktree of the commit to compare): run the
+script once with each tree, interleaved, and compare the shares of bare; only the server's code
+changes, the load and the checks stay this script's.
 
 PostgreSQL comes from --database-url or ETP_TEST_POSTGRES_URL (skipped when neither is set);
 more than one process needs it. Everything stays on 127.0.0.1; the WeChat API the bot might call
@@ -171,11 +176,12 @@ class Sharing:
                        (after[2] - before[2]) / answered * 1000, (after[3] - before[3]) / answered * 1000)
 
 
-async def start(commands: list[tuple[list[str], dict[str, str], int]], log_dir: str | None = None) -> Servers:
+async def start(commands: list[tuple[list[str], dict[str, str], int]], log_dir: str | None = None,
+                cwd: Path = ROOT) -> Servers:
     procs, urls = [], []
     for argv, env, port in commands:
         err = open(f"{log_dir}/server-{port}.log", "wb") if log_dir else subprocess.DEVNULL  # noqa: SIM115
-        procs.append(subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err))
+        procs.append(subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err))
         urls.append(f"http://127.0.0.1:{port}")
     servers = Servers(procs, urls)
     async with aiohttp.ClientSession() as http:
@@ -195,9 +201,11 @@ async def start(commands: list[tuple[list[str], dict[str, str], int]], log_dir: 
 
 
 async def start_bot(database_url: str, secret: str, api_base: str, processes: int, workdir: str,
-                    safe: bool = True) -> Servers:
+                    safe: bool = True, tree: Path = ROOT) -> Servers:
+    """`processes` servers of the code in `tree` (this checkout by default; `--tree` for an A/B run:
+    the directory is both the working directory and the only PYTHONPATH, so its own `bot` is imported)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "TELEGRAM_", "ETP_"))}
-    env.update({"PYTHONPATH": os.environ.get("BENCH_PYTHONPATH", "") + str(ROOT), "ETP_DATABASE_URL": database_url,
+    env.update({"PYTHONPATH": str(tree), "ETP_DATABASE_URL": database_url,
                 "ETP_SECRET_KEY": secret, "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID,
                 "WECHAT_APP_SECRET": "bench-secret", "WECHAT_API_BASE": api_base, "ETP_KEY_FILE": f"{workdir}/key"})
     if safe:
@@ -205,8 +213,8 @@ async def start_bot(database_url: str, secret: str, api_base: str, processes: in
     ports = [free_port() for _ in range(processes)]
     commands = [([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)], env, port)
                 for port in ports]
-    first = await start(commands[:1], workdir)  # creates the schema before the others start
-    rest = await start(commands[1:], workdir)
+    first = await start(commands[:1], workdir, tree)  # creates the schema before the others start
+    rest = await start(commands[1:], workdir, tree)
     return Servers(first.procs + rest.procs, first.urls + rest.urls)
 
 
@@ -533,7 +541,7 @@ async def server_group(args, bare: Servers, database: str, url: str, mode: str, 
     """One set of servers (fresh secret key) and a phase per concurrency against it."""
     stub, api_base = await wechat_api_stub()
     secret = secrets.token_urlsafe(40)
-    bot = await start_bot(url, secret, api_base, processes, workdir, safe=mode == "safe")
+    bot = await start_bot(url, secret, api_base, processes, workdir, safe=mode == "safe", tree=args.tree)
     phases = []
 
     def load(urls: list[str], measured: list[Message], concurrency: int, *, cycle: bool = False):
@@ -589,14 +597,14 @@ async def crash(args, database: str, url: str, workdir: str) -> bool:
     messages = build_messages(args.senders * PER_SENDER, args.retries, True, secrets.token_hex(4), args.senders)
     concurrency = args.concurrency[0]
     try:
-        bot = await start_bot(url, secret, api_base, 1, workdir)
+        bot = await start_bot(url, secret, api_base, 1, workdir, tree=args.tree)
         stop = asyncio.Event()
         load = asyncio.create_task(drive(bot.urls, messages, concurrency, args.seconds * 3, stop=stop))
         await asyncio.sleep(args.seconds / 2)
         bot.kill()
         stop.set()
         first = await load
-        bot = await start_bot(url, secret, api_base, 1, workdir)
+        bot = await start_bot(url, secret, api_base, 1, workdir, tree=args.tree)
         try:
             again = await drive(bot.urls, messages[:first.sent], concurrency, 120)
             await asyncio.sleep(1.0)
@@ -683,6 +691,13 @@ def _names(allowed: tuple[str, ...]):
     return parse
 
 
+def _tree(value: str) -> Path:
+    tree = Path(value).resolve()
+    if not (tree / "bot" / "cli.py").is_file():
+        raise argparse.ArgumentTypeError(f"{value} is not an etp-bot checkout (no bot/cli.py)")
+    return tree
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=float, default=10.0, help="length of each phase (bare and bot)")
@@ -702,6 +717,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                    help="every measured message its sender's first (a QR code on a poster, say), one request "
                         "a sender; by default each sender's first message is sent before the measured run")
     p.add_argument("--crash", action="store_true", help="kill -9 under load, restart, redeliver, verify")
+    p.add_argument("--tree", type=_tree, default=ROOT, metavar="DIR",
+                   help="run the bot server from this checkout (another commit's worktree, for an A/B "
+                        "comparison: run once with each tree); the load and the checks stay this script's")
     p.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 

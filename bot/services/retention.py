@@ -155,15 +155,29 @@ async def _delete_cases(s: AsyncSession, case_ids: list[int]) -> None:
 PASSIVE_REPLY_KEPT = timedelta(minutes=1)
 
 
-def _forget_replies(now: datetime, since: datetime | None):
+def _forget_replies(now: datetime, since: datetime | None, limit: int | None = None):
     where = [InboxMessage.reply_enc.is_not(None), InboxMessage.received_at < now - PASSIVE_REPLY_KEPT]
     if since is not None:  # the index on (status, received_at) keeps the minute's run short
         where += [InboxMessage.status == DONE, InboxMessage.received_at >= since]
+    if limit is not None:  # UPDATE … LIMIT is neither SQL nor SQLite's default build: rows by id
+        where = [InboxMessage.id.in_(select(InboxMessage.id).where(*where).limit(limit).scalar_subquery())]
     return update(InboxMessage).where(*where).values(reply_enc=None).execution_options(synchronize_session=False)
 
 
-async def forget_passive_replies(db: Database, now: datetime) -> int:
+# rows a transaction of `forget_passive_replies` wipes at most: under load a minute is tens of
+# thousands of replies, and SQLite's one writer (the webhook's group commits wait for it) must
+# not be held for the whole minute's worth (~0.5 s for 20,000 rows) at once
+FORGET_CHUNK = 2000
+
+
+async def forget_passive_replies(db: Database, now: datetime, *, chunk: int = FORGET_CHUNK) -> int:
     """Wipe the passive replies cached for WeChat's retries once those are over (the last day's
-    rows; `purge` wipes any older)."""
-    async with db.session() as s:
-        return await _deleted(s, _forget_replies(now, since=now - timedelta(days=1)))
+    rows; `purge` wipes any older), `chunk` rows a transaction."""
+    wiped = 0
+    while True:
+        batch = _forget_replies(now, since=now - timedelta(days=1), limit=chunk)
+        async with db.writer.transaction() as s:  # in turn with the webhook's group commits
+            done = await _deleted(s, batch)
+        wiped += done
+        if done < chunk:
+            return wiped

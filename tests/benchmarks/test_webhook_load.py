@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
 
 import webhook_load as wl
@@ -112,3 +114,24 @@ def test_a_run_of_new_senders_answers_and_verifies(tmp_path: Path) -> None:
     out, lines = short_run(tmp_path, "--modes", "plain", "--senders", "40", "--new-senders")
     assert len(lines) == 1, out
     assert_verified(out, lines)
+
+
+def test_tree_runs_the_server_from_that_checkout(tmp_path: Path) -> None:
+    """An A/B run measures the other commit's server: `--tree` imports that checkout's `bot`, not
+    this one's (a copy whose cli leaves a mark when it starts)."""
+    root = SCRIPT.parents[1]
+    tree = tmp_path / "other"
+    for package in ("bot", "handlers", "knowledge", "integrations"):
+        shutil.copytree(root / package, tree / package, ignore=shutil.ignore_patterns("__pycache__"))
+    mark = tmp_path / "started-from-other-tree"
+    cli = tree / "bot" / "cli.py"
+    cli.write_text(cli.read_text().replace("\nimport ", f"\nimport pathlib\npathlib.Path({str(mark)!r}).touch()\nimport ", 1))
+    out, lines = short_run(tmp_path, "--modes", "plain", "--senders", "20", "--tree", str(tree))
+    assert mark.exists(), out
+    assert_verified(out, lines)
+
+
+def test_tree_must_be_a_checkout(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit):
+        wl.parse(["--tree", str(tmp_path)])
+    assert "not an etp-bot checkout" in capsys.readouterr().err

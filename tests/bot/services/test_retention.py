@@ -145,3 +145,31 @@ async def test_purge_is_a_scheduled_job(runtime, clock) -> None:
     clock.advance(timedelta(days=1))
     assert "purge" in await run_due(runtime)
     assert await cases_in_db(runtime) == []
+
+
+async def test_passive_replies_are_wiped_after_a_minute_a_short_transaction_at_a_time(runtime, clock) -> None:
+    """Under load a minute is tens of thousands of cached replies: they are wiped `chunk` rows a
+    transaction (SQLite's webhook writes wait for each one), every one of them, and none younger
+    than a minute nor of a message still to process."""
+    from sqlalchemy import event
+
+    from bot.services.retention import forget_passive_replies
+
+    now = clock.now
+    async with runtime.db.session() as s:
+        for n in range(7):
+            s.add(InboxMessage(channel="wechat", key_hash=f"done-{n}", kind="text", payload_enc="", status=DONE,
+                               received_at=now - timedelta(minutes=2), reply_enc=f"reply {n}"))
+        s.add(InboxMessage(channel="wechat", key_hash="recent", kind="text", payload_enc="", status=DONE,
+                           received_at=now - timedelta(seconds=20), reply_enc="recent reply"))
+        s.add(InboxMessage(channel="wechat", key_hash="waiting", kind="text", payload_enc="x", status=RECEIVED,
+                           received_at=now - timedelta(minutes=2), reply_enc="not yet"))
+    updates: list[str] = []
+    event.listen(runtime.db.engine.sync_engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: updates.append(statement) if statement.startswith("UPDATE") else None)
+    assert await forget_passive_replies(runtime.db, now, chunk=3) == 7
+    assert len(updates) == 3  # 3 + 3 + 1 rows
+    async with runtime.db.session() as s:
+        kept = dict((await s.execute(select(InboxMessage.key_hash, InboxMessage.reply_enc))).all())
+    assert {key for key, reply in kept.items() if reply} == {"recent", "waiting"}
+    assert await forget_passive_replies(runtime.db, now + timedelta(minutes=1)) == 1  # the recent one, now old
