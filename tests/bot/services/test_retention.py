@@ -165,7 +165,7 @@ async def test_passive_replies_are_wiped_after_a_minute_a_short_transaction_at_a
         s.add(InboxMessage(channel="wechat", key_hash="waiting", kind="text", payload_enc="x", status=RECEIVED,
                            received_at=now - timedelta(minutes=2), reply_enc="not yet"))
     updates: list[str] = []
-    event.listen(runtime.db.engine.sync_engine, "before_cursor_execute",
+    event.listen(runtime.db.writer.engine.sync_engine, "before_cursor_execute",  # the hot path's writer
                  lambda _c, _cur, statement, *_: updates.append(statement) if statement.startswith("UPDATE") else None)
     assert await forget_passive_replies(runtime.db, now, chunk=3) == 7
     assert len(updates) == 3  # 3 + 3 + 1 rows
